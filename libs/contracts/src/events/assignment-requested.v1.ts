@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { defineEvent } from '../envelope';
+import { PemCertificate, Thumbprint, Usages } from './shared-schemas';
+
+/**
+ * Added to the contract. Published by request when an ASSIGNABLE request is to be bound: at once for
+ * autoAssign, or when an operator presses Assign. The assignment service acts on it only after it has
+ * itself seen chain.complete for the same certificate.
+ */
+export const AssignmentRequestedV1 = defineEvent(
+  'certflow.assignment.requested.v1',
+  z.object({
+    requestId: z.string(),
+    host: z.string(),
+    usages: Usages,
+    thumbprint: Thumbprint,
+    certificate: PemCertificate,
+    chain: z.array(PemCertificate),
+    by: z.enum(['auto', 'operator']),
+  }),
+  'A request was asked to be bound to its usages (auto-assign, or an operator pressed Assign).',
+);

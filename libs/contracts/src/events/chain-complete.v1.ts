@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { defineEvent } from '../envelope';
+import { Thumbprint } from './shared-schemas';
+
+/** Published by trust-validation. The only fact that makes a request assignable. */
+export const ChainCompleteV1 = defineEvent(
+  'certflow.chain.complete.v1',
+  z.object({
+    requestId: z.string(),
+    thumbprint: Thumbprint,
+    /** Thumbprints from the leaf to a trusted root. */
+    path: z.array(Thumbprint).min(1),
+    /** The path's certificates, leaf first, PEM (added to the contract: assignment needs them). */
+    pathPem: z.array(z.string()).optional(),
+    /** True when the chain was completed by a trust-store import after it had been incomplete. */
+    revalidated: z.boolean().optional(),
+  }),
+  'The certificate chains to a trusted root and is valid now: the request may be assigned.',
+);

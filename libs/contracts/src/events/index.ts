@@ -1,0 +1,36 @@
+export * from './shared-schemas';
+export * from './request-submitted.v1';
+export * from './request-pending.v1';
+export * from './certificate-issued.v1';
+export * from './chain-complete.v1';
+export * from './chain-incomplete.v1';
+export * from './assignment-requested.v1';
+export * from './certificate-assigned.v1';
+export * from './request-failed.v1';
+export * from './trust-updated.v1';
+export * from './dead-letter.v1';
+
+import { RequestSubmittedV1 } from './request-submitted.v1';
+import { RequestPendingV1 } from './request-pending.v1';
+import { CertificateIssuedV1 } from './certificate-issued.v1';
+import { ChainCompleteV1 } from './chain-complete.v1';
+import { ChainIncompleteV1 } from './chain-incomplete.v1';
+import { AssignmentRequestedV1 } from './assignment-requested.v1';
+import { CertificateAssignedV1 } from './certificate-assigned.v1';
+import { RequestFailedV1 } from './request-failed.v1';
+import { TrustUpdatedV1 } from './trust-updated.v1';
+import { DeadLetterV1 } from './dead-letter.v1';
+
+/** Every event of the contract, in the order a request meets them. docs/events.md is generated from this. */
+export const ALL_EVENTS = [
+  RequestSubmittedV1,
+  RequestPendingV1,
+  CertificateIssuedV1,
+  ChainCompleteV1,
+  ChainIncompleteV1,
+  AssignmentRequestedV1,
+  CertificateAssignedV1,
+  RequestFailedV1,
+  TrustUpdatedV1,
+  DeadLetterV1,
+] as const;

@@ -1,0 +1,6 @@
+export * from './subjects';
+export * from './usages';
+export * from './request-state';
+export * from './envelope';
+export * from './views';
+export * from './events';

@@ -1,0 +1,62 @@
+import type { RequestState } from './request-state';
+import type { Usage } from './usages';
+import type { MissingIssuer, UsageRefusal } from './events/shared-schemas';
+
+/** "View Certificate Details": everything an operator checks before putting a certificate to use. */
+export interface CertificateDetails {
+  /** SHA-1 of the DER, upper-case hex. */
+  thumbprint: string;
+  /** SHA-256 of the DER, upper-case hex. */
+  thumbprintSha256: string;
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  /** e.g. `["DNS:pool.example.com", "IP:10.0.0.1"]`. */
+  subjectAltNames: string[];
+  publicKey: { algorithm: string; size?: number; curve?: string };
+  signatureAlgorithm: string;
+  keyUsage: string[];
+  extendedKeyUsage: string[];
+  basicConstraints: { ca: boolean; pathLength?: number } | null;
+  subjectKeyIdentifier: string | null;
+  authorityKeyIdentifier: string | null;
+  pem: string;
+}
+
+export interface ValidationView {
+  status: 'complete' | 'incomplete' | 'invalid';
+  path?: string[];
+  missing?: MissingIssuer[];
+  reasons?: string[];
+  validatedAt: string;
+}
+
+export interface RequestView {
+  id: string;
+  host: string;
+  state: RequestState;
+  usages: Usage[];
+  autoAssign: boolean;
+  issuer: string;
+  friendlyName: string | null;
+  createdAt: string;
+  updatedAt: string;
+  thumbprint?: string;
+  certificate?: CertificateDetails;
+  validation?: ValidationView;
+  assignment?: { usages: Usage[]; assignedAt: string; notBound?: UsageRefusal[] };
+  failure?: { stage: string; code: string; message: string };
+  history: { state: RequestState; at: string; reason?: string }[];
+}
+
+export interface HostAssignmentsView {
+  host: string;
+  usages: Partial<Record<Usage, { thumbprint: string; requestId: string; assignedAt: string }>>;
+}
+
+/** Body of every error answer: `{"error": {...}}`. `code` is stable; `message` says what to fix. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
