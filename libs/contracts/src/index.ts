@@ -4,3 +4,4 @@ export * from './request-state';
 export * from './envelope';
 export * from './views';
 export * from './events';
+export * from './rpc';

@@ -9,6 +9,7 @@ export * from './certificate-assigned.v1';
 export * from './request-failed.v1';
 export * from './trust-updated.v1';
 export * from './dead-letter.v1';
+export * from './issuer-ca-published.v1';
 
 import { RequestSubmittedV1 } from './request-submitted.v1';
 import { RequestPendingV1 } from './request-pending.v1';
@@ -20,6 +21,7 @@ import { CertificateAssignedV1 } from './certificate-assigned.v1';
 import { RequestFailedV1 } from './request-failed.v1';
 import { TrustUpdatedV1 } from './trust-updated.v1';
 import { DeadLetterV1 } from './dead-letter.v1';
+import { IssuerCaPublishedV1 } from './issuer-ca-published.v1';
 
 /** Every event of the contract, in the order a request meets them. docs/events.md is generated from this. */
 export const ALL_EVENTS = [
@@ -32,5 +34,6 @@ export const ALL_EVENTS = [
   CertificateAssignedV1,
   RequestFailedV1,
   TrustUpdatedV1,
+  IssuerCaPublishedV1,
   DeadLetterV1,
 ] as const;

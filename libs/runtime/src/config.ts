@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/** Thrown at start when the environment does not describe a runnable service. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Settings every service reads. Each one is an environment variable with a working default. */
+export const BaseConfigSchema = z.object({
+  NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/.+/, 'must be a URL like nats://127.0.0.1:4222').default('nats://127.0.0.1:4222'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+\/[^/?]+/, 'must be a URL like postgres://postgres@127.0.0.1:5432/certflow')
+    .default('postgres://postgres@127.0.0.1:5432/certflow'),
+  CERTFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CERTFLOW_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
+});
+export type BaseConfig = z.infer<typeof BaseConfigSchema>;
+
+/**
+ * Reads and validates configuration from the environment. Every problem is reported at once, by
+ * variable name, with what a valid value looks like.
+ */
+export function loadConfig<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+}

@@ -1,0 +1,179 @@
+import { REQUEST_STATES, type RequestState } from '@certflow/contracts';
+import { decide, evolve, evolveAll, isFinal, stateAfter, type RequestCommand, type RequestSnapshot } from './certificate-request.state';
+
+const T0 = new Date('2026-01-01T00:00:00Z');
+const T1 = new Date('2026-01-01T00:00:01Z');
+const TP = 'A'.repeat(40);
+const OTHER_TP = 'B'.repeat(40);
+const missingRoot = [{ kind: 'root' as const, subject: 'CN=Root', authorityKeyIdentifier: '01' }];
+
+function submitted(overrides: Partial<RequestSnapshot> = {}): RequestSnapshot {
+  const s = evolve(null, {
+    type: 'Submitted',
+    at: T0,
+    id: 'r1',
+    host: 'pool.example.com',
+    usages: ['Default', 'WebServicesInternal', 'WebServicesExternal'],
+    autoAssign: true,
+    issuer: 'internal',
+    friendlyName: null,
+    csr: 'CSR',
+  });
+  return { ...s, ...overrides };
+}
+
+function inState(state: RequestState, overrides: Partial<RequestSnapshot> = {}): RequestSnapshot {
+  const withCert = state === 'SUBMITTED' || state === 'PENDING' ? {} : { thumbprint: TP, certificate: 'PEM', chain: [] };
+  return submitted({ state, ...withCert, ...overrides });
+}
+
+const commands: Record<Exclude<RequestCommand['type'], 'Submit'>, RequestCommand> = {
+  MarkPending: { type: 'MarkPending', at: T1, detail: 'order pending' },
+  RecordIssued: { type: 'RecordIssued', at: T1, thumbprint: TP, certificate: 'PEM', chain: ['INT'] },
+  RecordChainComplete: { type: 'RecordChainComplete', at: T1, thumbprint: TP, path: [TP, OTHER_TP] },
+  RecordChainIncomplete: { type: 'RecordChainIncomplete', at: T1, thumbprint: TP, missing: missingRoot, reasons: ['root missing'] },
+  Assign: { type: 'Assign', at: T1 },
+  RecordAssigned: { type: 'RecordAssigned', at: T1, thumbprint: TP, usages: ['Default'] },
+  Fail: { type: 'Fail', at: T1, stage: 'issuance', code: 'IssuerRefused', message: 'refused' },
+};
+
+/** Every (state, command) pair and the state it must lead to; `kind` for the ones that change nothing. */
+const table: Record<RequestState, Record<keyof typeof commands, RequestState | 'ignored' | 'notYet' | 'NOT_ASSIGNABLE'>> = {
+  SUBMITTED: { MarkPending: 'PENDING', RecordIssued: 'ISSUED', RecordChainComplete: 'notYet', RecordChainIncomplete: 'notYet', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', Fail: 'FAILED' },
+  PENDING: { MarkPending: 'PENDING', RecordIssued: 'ISSUED', RecordChainComplete: 'notYet', RecordChainIncomplete: 'notYet', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', Fail: 'FAILED' },
+  ISSUED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ASSIGNABLE', RecordChainIncomplete: 'CHAIN_INCOMPLETE', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', Fail: 'FAILED' },
+  CHAIN_INCOMPLETE: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ASSIGNABLE', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', Fail: 'FAILED' },
+  ASSIGNABLE: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'ASSIGNABLE', RecordAssigned: 'ASSIGNED', Fail: 'FAILED' },
+  ASSIGNED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', Fail: 'ignored' },
+  FAILED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', Fail: 'ignored' },
+};
+
+describe('certificate request state machine', () => {
+  describe('the transition table', () => {
+    it('covers every state of the contract', () => {
+      expect(Object.keys(table).sort()).toEqual([...REQUEST_STATES].sort());
+    });
+
+    for (const state of REQUEST_STATES) {
+      for (const [name, expected] of Object.entries(table[state])) {
+        const incompleteState = state === 'CHAIN_INCOMPLETE' ? { validation: { status: 'incomplete' as const, missing: missingRoot, validatedAt: T0 } } : {};
+        it(`in ${state}, ${name} ${expected === 'ignored' || expected === 'notYet' || expected === 'NOT_ASSIGNABLE' ? 'is ' + expected : 'leads to ' + expected}`, () => {
+          const before = inState(state, incompleteState);
+          const decision = decide(before, commands[name as keyof typeof commands]);
+          if (expected === 'ignored' || expected === 'notYet') {
+            expect(decision.kind).toBe(expected);
+          } else if (expected === 'NOT_ASSIGNABLE') {
+            expect(decision).toMatchObject({ kind: 'rejected', code: 'NOT_ASSIGNABLE' });
+          } else {
+            expect(decision.kind).toBe('accepted');
+            if (decision.kind !== 'accepted') return;
+            expect(evolveAll(before, decision.events)!.state).toBe(expected);
+          }
+        });
+      }
+    }
+  });
+
+  describe('when a request is submitted', () => {
+    const submit: RequestCommand = { type: 'Submit', at: T0, id: 'r1', host: 'h', usages: ['Default'], autoAssign: false, issuer: 'internal', friendlyName: 'f', csr: 'C' };
+    it('starts in SUBMITTED with what was asked', () => {
+      const d = decide(null, submit);
+      expect(d.kind).toBe('accepted');
+      if (d.kind !== 'accepted') return;
+      expect(evolveAll(null, d.events)).toMatchObject({ id: 'r1', state: 'SUBMITTED', usages: ['Default'], autoAssign: false, friendlyName: 'f', createdAt: T0 });
+    });
+    it('is refused a second time', () => {
+      expect(decide(submitted(), submit)).toMatchObject({ kind: 'rejected', code: 'ALREADY_EXISTS' });
+    });
+    it('refuses any other command for a request that does not exist', () => {
+      expect(decide(null, commands.Assign)).toMatchObject({ kind: 'rejected', code: 'NOT_FOUND' });
+    });
+  });
+
+  describe('when the chain completes straight after issuance', () => {
+    it('asks for assignment at once when autoAssign is on', () => {
+      const d = decide(inState('ISSUED'), commands.RecordChainComplete);
+      expect(d).toMatchObject({ kind: 'accepted', events: [{ type: 'ChainCompleted' }, { type: 'AssignmentRequested', by: 'auto', usages: ['Default', 'WebServicesInternal', 'WebServicesExternal'] }] });
+    });
+    it('waits in ASSIGNABLE when autoAssign is off', () => {
+      const d = decide(inState('ISSUED', { autoAssign: false }), commands.RecordChainComplete);
+      expect(d).toMatchObject({ kind: 'accepted', events: [{ type: 'ChainCompleted' }] });
+      if (d.kind === 'accepted') expect(d.events).toHaveLength(1);
+    });
+  });
+
+  describe('when the chain completes after it was incomplete', () => {
+    it('waits for an explicit Assign even with autoAssign on', () => {
+      const before = evolve(inState('ISSUED'), { type: 'ChainIncomplete', at: T0, missing: missingRoot, reasons: [] });
+      expect(before.wasIncomplete).toBe(true);
+      const d = decide(before, commands.RecordChainComplete);
+      expect(d).toMatchObject({ kind: 'accepted', events: [{ type: 'ChainCompleted' }] });
+      if (d.kind === 'accepted') expect(d.events).toHaveLength(1);
+      expect(evolveAll(before, d.kind === 'accepted' ? d.events : [])).toMatchObject({ state: 'ASSIGNABLE', validation: { status: 'complete', path: [TP, OTHER_TP] } });
+    });
+  });
+
+  describe('when the chain is incomplete', () => {
+    it('records what is missing', () => {
+      const d = decide(inState('ISSUED'), commands.RecordChainIncomplete);
+      const after = evolveAll(inState('ISSUED'), d.kind === 'accepted' ? d.events : []);
+      expect(after).toMatchObject({ state: 'CHAIN_INCOMPLETE', validation: { status: 'incomplete', missing: missingRoot, reasons: ['root missing'] } });
+    });
+    it('records a new gap when a root import reveals a missing intermediate', () => {
+      const before = inState('CHAIN_INCOMPLETE', { validation: { status: 'incomplete', missing: missingRoot, validatedAt: T0 } });
+      const gap = [{ kind: 'intermediate' as const, subject: 'CN=Int', authorityKeyIdentifier: '02' }];
+      const d = decide(before, { type: 'RecordChainIncomplete', at: T1, thumbprint: TP, missing: gap, reasons: [] });
+      expect(d).toMatchObject({ kind: 'accepted', events: [{ type: 'ChainIncomplete', missing: gap }] });
+    });
+  });
+
+  describe('when an operator presses Assign', () => {
+    it('refuses a CHAIN_INCOMPLETE request, saying what to do', () => {
+      const d = decide(inState('CHAIN_INCOMPLETE'), commands.Assign);
+      expect(d).toMatchObject({ kind: 'rejected', code: 'NOT_ASSIGNABLE' });
+      if (d.kind === 'rejected') expect(d.message).toMatch(/import/);
+    });
+    it('assigns the requested usages by default', () => {
+      expect(decide(inState('ASSIGNABLE'), commands.Assign)).toMatchObject({ kind: 'accepted', events: [{ type: 'AssignmentRequested', by: 'operator', usages: ['Default', 'WebServicesInternal', 'WebServicesExternal'] }] });
+    });
+    it('assigns a subset of usages when asked', () => {
+      expect(decide(inState('ASSIGNABLE'), { type: 'Assign', at: T1, usages: ['WebServicesExternal'] })).toMatchObject({ kind: 'accepted', events: [{ usages: ['WebServicesExternal'] }] });
+    });
+    it('refuses a usage the request did not ask for', () => {
+      expect(decide(inState('ASSIGNABLE', { usages: ['Default'] }), { type: 'Assign', at: T1, usages: ['WebServicesExternal'] })).toMatchObject({ kind: 'rejected', code: 'USAGE_NOT_REQUESTED' });
+    });
+  });
+
+  describe('when facts concern another certificate', () => {
+    it.each(['RecordChainComplete', 'RecordChainIncomplete'] as const)('ignores %s for another thumbprint', (name) => {
+      expect(decide(inState('ISSUED'), { ...commands[name], thumbprint: OTHER_TP } as RequestCommand).kind).toBe('ignored');
+    });
+    it('ignores an assignment of another certificate', () => {
+      expect(decide(inState('ASSIGNABLE'), { ...commands.RecordAssigned, thumbprint: OTHER_TP } as RequestCommand).kind).toBe('ignored');
+    });
+  });
+
+  describe('the events', () => {
+    it('record the failure with its stage and code', () => {
+      const after = evolve(inState('ISSUED'), { type: 'Failed', at: T1, stage: 'validation', code: 'CertificateExpired', message: 'expired' });
+      expect(after).toMatchObject({ state: 'FAILED', failure: { stage: 'validation', code: 'CertificateExpired' }, validation: { status: 'invalid', reasons: ['expired'] } });
+    });
+    it('record the assignment and clear the pending request for it', () => {
+      const requested = evolve(inState('ASSIGNABLE'), { type: 'AssignmentRequested', at: T0, usages: ['Default'], by: 'operator' });
+      expect(requested.assignmentRequestedAt).toEqual(T0);
+      const after = evolve(requested, { type: 'Assigned', at: T1, usages: ['Default'] });
+      expect(after).toMatchObject({ state: 'ASSIGNED', assignment: { usages: ['Default'], assignedAt: T1 }, updatedAt: T1 });
+      expect(after.assignmentRequestedAt).toBeUndefined();
+    });
+    it('cannot apply to a request that does not exist', () => {
+      expect(() => evolve(null, { type: 'Pending', at: T0 })).toThrow();
+    });
+    it('name the state they lead to, except a request for assignment', () => {
+      expect(stateAfter({ type: 'ChainCompleted', at: T0, path: [] })).toBe('ASSIGNABLE');
+      expect(stateAfter({ type: 'AssignmentRequested', at: T0, usages: [], by: 'auto' })).toBeNull();
+    });
+    it('treat ASSIGNED and FAILED as final, and nothing else', () => {
+      expect(REQUEST_STATES.filter(isFinal)).toEqual(['ASSIGNED', 'FAILED']);
+    });
+  });
+});
