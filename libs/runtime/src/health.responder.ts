@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { NATS_CONNECTION } from '@certflow/messaging';
+import { NATS_CONNECTION, serveRpc } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { RPC } from '@certflow/contracts';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
@@ -29,12 +29,7 @@ export class HealthResponder implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap() {
-    this.subscription = this.nc.subscribe(RPC.ping(this.service), {
-      callback: (err, msg) => {
-        if (err) return;
-        void this.check().then((reply) => msg.respond(JSON.stringify(reply)));
-      },
-    });
+    this.subscription = serveRpc(this.nc, RPC.ping(this.service), () => this.check());
   }
 
   async check(): Promise<PingReply> {

@@ -1,0 +1,183 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { createEvent, DeadLetterV1, STREAM_NAME } from '@certflow/contracts';
+import { deadLetterId, decideAfterFailure, isBeyondLastAttempt, serverMaxDeliver, type DeliveryPolicy } from './delivery.policy';
+import { JetStreamContext } from './jetstream.context';
+import type { JetStreamPublisher } from './jetstream.publisher';
+import { errorMessage, type MessagingLogger } from './messaging.logger';
+import { isNotFound } from './nats.connection';
+
+/** Longest original body copied into a dead letter; the stream keeps the original anyway. */
+const DEAD_LETTER_PAYLOAD_MAX = 256 * 1024;
+
+/** Everything one consumer runner needs; built by `JetStreamServer`. */
+export interface ConsumerRunnerOptions extends DeliveryPolicy {
+  /** The service that owns the consumer; dead letters come from `certflow/<service>`. */
+  service: string;
+  /** The durable consumer's name. */
+  name: string;
+  /** The handler's subject, the consumer's filter. */
+  subject: string;
+  ackWaitMs: number;
+  concurrency: number;
+  /** Runs the Nest handler; resolves when it succeeded, rejects with what it threw. */
+  invoke: (payload: unknown, ctx: JetStreamContext) => Promise<void>;
+  publisher: JetStreamPublisher;
+  logger: MessagingLogger;
+}
+
+/**
+ * Creates the durable pull consumer, or brings an existing one's limits up to date. Filter, ack and
+ * deliver policies are fixed by the name, so only `max_deliver` and `ack_wait` are ever updated.
+ */
+export async function upsertConsumer(jsm: JetStreamManager, o: ConsumerRunnerOptions): Promise<void> {
+  const limits = { max_deliver: serverMaxDeliver(o), ack_wait: nanos(o.ackWaitMs) };
+  const existing = await jsm.consumers.info(STREAM_NAME, o.name).catch((err: unknown) => {
+    if (isNotFound(err, JetStreamApiCodes.ConsumerNotFound)) return undefined;
+    throw err;
+  });
+  if (!existing) {
+    try {
+      await jsm.consumers.add(STREAM_NAME, {
+        durable_name: o.name,
+        filter_subject: o.subject,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ...limits,
+      });
+      return;
+    } catch (err) {
+      // Another instance of the service may have created it first; then fall through to update.
+      const raced = await jsm.consumers.info(STREAM_NAME, o.name).catch(() => undefined);
+      if (!raced) throw err;
+    }
+  }
+  const current = existing ?? (await jsm.consumers.info(STREAM_NAME, o.name));
+  if (current.config.filter_subject !== o.subject) {
+    throw new Error(`consumer ${o.name} filters ${current.config.filter_subject}, expected ${o.subject}: delete it to recreate`);
+  }
+  if (current.config.max_deliver !== limits.max_deliver || current.config.ack_wait !== limits.ack_wait) {
+    await jsm.consumers.update(STREAM_NAME, o.name, limits);
+  }
+}
+
+/**
+ * Pulls one durable consumer and runs its handler on at most `concurrency` messages at a time.
+ * Each message ends in exactly one of: ack (handler succeeded), nak with a delay (failed, attempts
+ * remain), or dead letter + term (attempts exhausted, or the body is not JSON).
+ */
+export class ConsumerRunner {
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly o: ConsumerRunnerOptions) {}
+
+  async start(js: JetStreamClient): Promise<void> {
+    const consumer = await js.consumers.get(STREAM_NAME, this.o.name);
+    // The client pulls the next batch only as the loop below takes messages, so waiting for a free
+    // slot before taking one keeps the local buffer near `max_messages`.
+    this.messages = await consumer.consume({ max_messages: this.o.concurrency });
+    this.loop = this.run(this.messages);
+  }
+
+  /** Stops pulling, then waits for the handlers already running to settle (and ack or nak). */
+  async stop(): Promise<void> {
+    await this.messages?.close();
+    await this.loop;
+    await Promise.all([...this.inFlight]);
+  }
+
+  private async run(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const msg of messages) {
+        while (this.inFlight.size >= this.o.concurrency) await Promise.race(this.inFlight);
+        const done: Promise<void> = this.process(msg)
+          .catch((err: unknown) => this.o.logger.error({ err, consumer: this.o.name }, 'message processing crashed'))
+          .then(() => {
+            this.inFlight.delete(done);
+          });
+        this.inFlight.add(done);
+      }
+    } catch (err) {
+      this.o.logger.error({ err, consumer: this.o.name }, 'consumer stopped with an error');
+    }
+  }
+
+  private async process(msg: JsMsg): Promise<void> {
+    const delivery = msg.info.deliveryCount;
+    const text = new TextDecoder().decode(msg.data);
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch (err) {
+      return this.deadLetter(msg, text, undefined, `body is not JSON: ${errorMessage(err)}`);
+    }
+    if (isBeyondLastAttempt(this.o, delivery)) {
+      return this.deadLetter(msg, text, payload, `gave up after ${this.o.maxDeliver} attempts (the last one did not settle)`);
+    }
+
+    const ctx = new JetStreamContext([msg, this.o.name]);
+    try {
+      await this.o.invoke(payload, ctx);
+      msg.ack();
+      return;
+    } catch (thrown) {
+      const decision = decideAfterFailure(this.o, delivery, ctx.failure ? ctx.failure.error : thrown);
+      if (decision.action === 'dead-letter') return this.deadLetter(msg, text, payload, decision.error);
+      const fields = { consumer: this.o.name, subject: msg.subject, seq: msg.info.streamSequence, delivery, delayMs: decision.delayMs };
+      if (decision.expected) this.o.logger.debug(fields, `not ready, retrying later: ${decision.error}`);
+      else this.o.logger.warn({ ...fields, err: decision.error }, 'handler failed, will retry');
+      msg.nak(decision.delayMs);
+    }
+  }
+
+  /**
+   * Sets a message aside: publishes `certflow.deadletter.v1` and terminates the original so it no
+   * longer blocks the consumer. If the dead letter cannot be published, the message is nak'ed
+   * instead and dead-lettered on its next (reserved) delivery.
+   */
+  private async deadLetter(msg: JsMsg, text: string, payload: unknown, error: string): Promise<void> {
+    const fields = { consumer: this.o.name, subject: msg.subject, seq: msg.info.streamSequence, delivery: msg.info.deliveryCount, err: error };
+    if (msg.subject === DeadLetterV1.subject) {
+      this.o.logger.error(fields, 'dead letter could not be handled; dropped (dead letters are not dead-lettered)');
+      msg.term(error);
+      return;
+    }
+    const envelope = typeof payload === 'object' && payload !== null ? (payload as { id?: unknown; subject?: unknown }) : {};
+    try {
+      const event = createEvent(
+        DeadLetterV1,
+        {
+          consumer: this.o.name,
+          originalSubject: msg.subject,
+          originalId: typeof envelope.id === 'string' ? envelope.id : msg.headers?.get('Nats-Msg-Id') || undefined,
+          deliveries: msg.info.deliveryCount,
+          error,
+          payload: text.length > DEAD_LETTER_PAYLOAD_MAX ? text.slice(0, DEAD_LETTER_PAYLOAD_MAX) : text,
+        },
+        {
+          source: `certflow/${this.o.service}`,
+          subject: typeof envelope.subject === 'string' ? envelope.subject : '',
+          id: deadLetterId(this.o.name, msg.info.streamSequence),
+        },
+      );
+      await this.o.publisher.publish(event);
+      msg.term(error);
+      this.o.logger.error({ ...fields, deadLetterId: event.id }, 'message dead-lettered');
+    } catch (err) {
+      this.o.logger.error({ ...fields, publishError: errorMessage(err) }, 'could not publish a dead letter; will try again');
+      msg.nak(backoffOnDeadLetterFailure);
+    }
+  }
+}
+
+const backoffOnDeadLetterFailure = 1_000;

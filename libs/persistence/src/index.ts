@@ -1,0 +1,5 @@
+export * from './service-database.options';
+export * from './pg-error.codes';
+export * from './database.provisioner';
+export * from './service-data-source.factory';
+export * from './persistence.module';

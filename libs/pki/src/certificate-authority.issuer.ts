@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { x509 } from './x509.setup';
+import { parseName } from './distinguished-name.format';
+import { generateKeyPair, signingAlgorithmFor, type KeyType } from './key-pair.factory';
+import { subjectNames } from './subject-alt-name.reader';
+import type { CheckedCsr } from './csr.check';
+
+/** A CA certificate with the private key that signs under it. */
+export interface CaMaterial {
+  certificate: x509.X509Certificate;
+  privateKey: CryptoKey;
+}
+
+/** Leaf extended key usages this lib issues. */
+export type LeafEku = 'serverAuth' | 'clientAuth';
+
+const DEFAULT_KEY: KeyType = 'ec-p256';
+const BACKDATE_MS = 5 * 60 * 1000;
+const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** A random 16-byte positive serial number, hex (first byte 0x40..0x7F: positive and minimal in DER). */
+export function randomSerialNumber(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = (bytes[0] & 0x3f) | 0x40;
+  return bytes.toString('hex');
+}
+
+function validity(notBefore: Date | undefined, notAfter: Date | undefined, years: number): { notBefore: Date; notAfter: Date } {
+  const start = notBefore ?? new Date(Date.now() - BACKDATE_MS);
+  return { notBefore: start, notAfter: notAfter ?? new Date(start.getTime() + years * YEAR_MS) };
+}
+
+function isRsa(key: CryptoKey | x509.PublicKey): boolean {
+  return key.algorithm.name.toUpperCase().startsWith('RSA');
+}
+
+async function authorityKeyId(issuer: x509.X509Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
+  const ski = issuer.getExtension(x509.SubjectKeyIdentifierExtension);
+  if (ski?.keyId) return new x509.AuthorityKeyIdentifierExtension(ski.keyId);
+  return x509.AuthorityKeyIdentifierExtension.create(issuer.publicKey);
+}
+
+function caExtensions(pathLength?: number): x509.Extension[] {
+  return [
+    new x509.BasicConstraintsExtension(true, pathLength, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+  ];
+}
+
+/**
+ * A self-signed root CA: BasicConstraints cA (critical), KeyUsage keyCertSign + cRLSign (critical), SKI.
+ * Defaults: EC P-256 key, valid from 5 minutes ago for 10 years.
+ */
+export async function createRootCa(opts: { subject: string; keyType?: KeyType; notBefore?: Date; notAfter?: Date; keys?: CryptoKeyPair }): Promise<CaMaterial & { keys: CryptoKeyPair }> {
+  const keys = opts.keys ?? (await generateKeyPair(opts.keyType ?? DEFAULT_KEY));
+  const name = parseName(opts.subject);
+  const certificate = await x509.X509CertificateGenerator.create({
+    subject: name,
+    issuer: name,
+    publicKey: keys.publicKey,
+    signingKey: keys.privateKey,
+    signingAlgorithm: signingAlgorithmFor(keys.privateKey),
+    serialNumber: randomSerialNumber(),
+    ...validity(opts.notBefore, opts.notAfter, 10),
+    extensions: [...caExtensions(), await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)],
+  });
+  return { certificate, privateKey: keys.privateKey, keys };
+}
+
+/**
+ * An intermediate CA signed by `issuer`: BasicConstraints cA (critical, with `pathLength` if given),
+ * KeyUsage keyCertSign + cRLSign (critical), SKI, and AKI unless `includeAki` is false.
+ * Defaults: EC P-256 key, valid from 5 minutes ago for 5 years.
+ */
+export async function createIntermediateCa(opts: {
+  subject: string;
+  issuer: CaMaterial;
+  keyType?: KeyType;
+  notBefore?: Date;
+  notAfter?: Date;
+  pathLength?: number;
+  keys?: CryptoKeyPair;
+  includeAki?: boolean;
+}): Promise<CaMaterial & { keys: CryptoKeyPair }> {
+  const keys = opts.keys ?? (await generateKeyPair(opts.keyType ?? DEFAULT_KEY));
+  const extensions = [...caExtensions(opts.pathLength), await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)];
+  if (opts.includeAki !== false) extensions.push(await authorityKeyId(opts.issuer.certificate));
+  const certificate = await x509.X509CertificateGenerator.create({
+    subject: parseName(opts.subject),
+    issuer: opts.issuer.certificate.subjectName,
+    publicKey: keys.publicKey,
+    signingKey: opts.issuer.privateKey,
+    signingAlgorithm: signingAlgorithmFor(opts.issuer.privateKey),
+    serialNumber: randomSerialNumber(),
+    ...validity(opts.notBefore, opts.notAfter, 5),
+    extensions,
+  });
+  return { certificate, privateKey: keys.privateKey, keys };
+}
+
+interface LeafParams {
+  issuer: CaMaterial;
+  publicKey: CryptoKey | x509.PublicKey;
+  subject: x509.Name;
+  dnsNames: string[];
+  ipAddresses: string[];
+  notBefore?: Date;
+  notAfter?: Date;
+  eku: LeafEku[];
+  serialNumber?: string;
+  isCa?: boolean;
+}
+
+async function signLeaf(p: LeafParams): Promise<x509.X509Certificate> {
+  let usages = x509.KeyUsageFlags.digitalSignature | (isRsa(p.publicKey) ? x509.KeyUsageFlags.keyEncipherment : 0);
+  if (p.isCa) usages |= x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign;
+  const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(p.isCa === true, undefined, p.isCa === true), new x509.KeyUsagesExtension(usages, true)];
+  if (p.eku.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(p.eku.map((u) => x509.ExtendedKeyUsage[u])));
+  const san = [...p.dnsNames.map((value) => ({ type: 'dns' as const, value })), ...p.ipAddresses.map((value) => ({ type: 'ip' as const, value }))];
+  if (san.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(san));
+  extensions.push(await x509.SubjectKeyIdentifierExtension.create(p.publicKey));
+  extensions.push(await authorityKeyId(p.issuer.certificate));
+  return x509.X509CertificateGenerator.create({
+    subject: p.subject,
+    issuer: p.issuer.certificate.subjectName,
+    publicKey: p.publicKey,
+    signingKey: p.issuer.privateKey,
+    signingAlgorithm: signingAlgorithmFor(p.issuer.privateKey),
+    serialNumber: p.serialNumber ?? randomSerialNumber(),
+    ...validity(p.notBefore, p.notAfter, 1),
+    extensions,
+  });
+}
+
+/**
+ * An end-entity certificate: KeyUsage digitalSignature (+ keyEncipherment for RSA) critical, SAN, AKI,
+ * SKI, BasicConstraints cA=false. EKU serverAuth + clientAuth unless `eku` says otherwise (`[]`: no EKU
+ * extension). `isCa` (for tests) makes it cA=true with keyCertSign. A subject without "=" is a CN.
+ * Defaults: valid from 5 minutes ago for 1 year, random serial.
+ */
+export async function issueLeaf(opts: {
+  issuer: CaMaterial;
+  publicKey: CryptoKey;
+  subject: string;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+  notBefore?: Date;
+  notAfter?: Date;
+  eku?: LeafEku[];
+  serialNumber?: string;
+  isCa?: boolean;
+}): Promise<x509.X509Certificate> {
+  return signLeaf({
+    ...opts,
+    subject: parseName(opts.subject),
+    dnsNames: opts.dnsNames ?? [],
+    ipAddresses: opts.ipAddresses ?? [],
+    eku: opts.eku ?? ['serverAuth', 'clientAuth'],
+  });
+}
+
+/**
+ * Issues the certificate a CSR asks for: its subject as encoded in the CSR, its DNS and IP SANs (plus
+ * the CN when it is a host name or IP not already among them, as public CAs do), its public key; EKU serverAuth + clientAuth; a random 16-byte positive serial unless one is given.
+ * Does not check the CSR: pass one from {@link checkCsr} unless it is trusted.
+ */
+export async function issueFromCsr(opts: {
+  csr: CheckedCsr | x509.Pkcs10CertificateRequest;
+  issuer: CaMaterial;
+  notBefore: Date;
+  notAfter: Date;
+  serialNumber?: string;
+}): Promise<x509.X509Certificate> {
+  const csr = opts.csr instanceof x509.Pkcs10CertificateRequest ? opts.csr : opts.csr.csr;
+  const names = subjectNames(csr.subjectName, csr.getExtension('2.5.29.17'));
+  const dnsNames = [...names.dnsNames];
+  const ipAddresses = [...names.ipAddresses];
+  // As public CAs do, a CN that names a host is also put in the SAN (clients ignore the CN).
+  const cn = names.commonName?.trim();
+  if (cn && isIP(cn) !== 0 && !ipAddresses.includes(cn)) ipAddresses.push(cn);
+  else if (cn && isIP(cn) === 0 && HOSTNAME.test(cn) && !dnsNames.some((d) => d.toLowerCase() === cn.toLowerCase())) dnsNames.unshift(cn);
+  return signLeaf({
+    issuer: opts.issuer,
+    publicKey: csr.publicKey,
+    subject: csr.subjectName,
+    dnsNames,
+    ipAddresses,
+    notBefore: opts.notBefore,
+    notAfter: opts.notAfter,
+    eku: ['serverAuth', 'clientAuth'],
+    serialNumber: opts.serialNumber,
+  });
+}

@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+import type { X509Certificate } from '@peculiar/x509';
+
+function der(cert: X509Certificate | ArrayBuffer): Buffer {
+  return cert instanceof ArrayBuffer ? Buffer.from(cert) : Buffer.from(cert.rawData);
+}
+
+/** SHA-1 of the certificate's DER, upper-case hex: the "Thumbprint" Windows shows (no spaces). */
+export function thumbprintSha1(cert: X509Certificate | ArrayBuffer): string {
+  return createHash('sha1').update(der(cert)).digest('hex').toUpperCase();
+}
+
+/** SHA-256 of the certificate's DER, upper-case hex. */
+export function thumbprintSha256(cert: X509Certificate | ArrayBuffer): string {
+  return createHash('sha256').update(der(cert)).digest('hex').toUpperCase();
+}
+
+/**
+ * Reads a thumbprint as people paste it: any case, with spaces or colons ("AB:CD…", "ab cd …"), and
+ * the invisible marks the Windows certificate dialog copies along. 40 hex digits are SHA-1, 64 are
+ * SHA-256; anything else gives `null`. `value` is upper-case hex.
+ */
+export function normalizeThumbprint(input: string): { kind: 'sha1' | 'sha256'; value: string } | null {
+  if (typeof input !== 'string' || input.length > 256) return null;
+  const value = input.replace(/[\s:\u200e\u200f\u202a-\u202e\ufeff-]/g, '').toUpperCase();
+  if (!/^[0-9A-F]+$/.test(value)) return null;
+  if (value.length === 40) return { kind: 'sha1', value };
+  if (value.length === 64) return { kind: 'sha256', value };
+  return null;
+}

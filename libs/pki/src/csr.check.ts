@@ -1,0 +1,148 @@
+import { isIP } from 'node:net';
+import { x509 } from './x509.setup';
+import { PkiInputError, isPkiInputError } from './pki-input.error';
+import { formatName } from './distinguished-name.format';
+import { describeSpki, spkiFingerprint } from './public-key.describe';
+import { subjectNames } from './subject-alt-name.reader';
+
+/** A CSR that passed {@link checkCsr}: readable, its own key signed it, the key is strong, the host is named. */
+export interface CheckedCsr {
+  /** The request re-encoded as PEM ("CERTIFICATE REQUEST", "\n" line ends). */
+  pem: string;
+  /** RFC 4514 subject ("CN=host, O=Acme"). */
+  subject: string;
+  commonName?: string;
+  dnsNames: string[];
+  ipAddresses: string[];
+  /** CN + DNS + IP, lower-cased, deduplicated, in that order. */
+  names: string[];
+  publicKey: { algorithm: 'RSA' | 'EC'; size?: number; curve?: string };
+  /** {@link spkiFingerprint} of the request's public key. */
+  spkiFingerprint: string;
+  csr: x509.Pkcs10CertificateRequest;
+}
+
+/** Largest CSR text accepted (a 4096-bit RSA CSR with many SANs is a few KiB). */
+export const MAX_CSR_BYTES = 64 * 1024;
+const MIN_RSA_BITS = 2048;
+const MAX_RSA_BITS = 8192;
+const SUPPORTED_CURVES = new Set(['P-256', 'P-384', 'P-521']);
+
+const CSR_BLOCK = /-----BEGIN (NEW )?CERTIFICATE REQUEST-----([\s\S]*?)-----END (NEW )?CERTIFICATE REQUEST-----/g;
+
+function decodePem(pem: string): ArrayBuffer {
+  if (typeof pem !== 'string') throw new PkiInputError('CSR_NOT_PEM', 'The CSR must be PEM text.');
+  if (pem.length > MAX_CSR_BYTES) {
+    throw new PkiInputError('CSR_TOO_LARGE', `The CSR is ${pem.length} characters; at most ${MAX_CSR_BYTES} are accepted.`);
+  }
+  const blocks = [...pem.matchAll(CSR_BLOCK)];
+  if (blocks.length === 0) {
+    throw new PkiInputError('CSR_NOT_PEM', 'The CSR must be a PEM block between "-----BEGIN CERTIFICATE REQUEST-----" and "-----END CERTIFICATE REQUEST-----".');
+  }
+  if (blocks.length > 1) {
+    throw new PkiInputError('CSR_UNPARSABLE', `The text holds ${blocks.length} certificate requests; send exactly one.`);
+  }
+  const body = blocks[0][2].replace(/\s+/g, '');
+  if (body.length === 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) {
+    throw new PkiInputError('CSR_UNPARSABLE', 'The CSR block is not valid base64.');
+  }
+  const der = Buffer.from(body, 'base64');
+  return der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
+}
+
+function parseCsr(der: ArrayBuffer): x509.Pkcs10CertificateRequest {
+  try {
+    const csr = new x509.Pkcs10CertificateRequest(der);
+    if (Buffer.compare(Buffer.from(csr.rawData), Buffer.from(der)) !== 0) throw new Error('trailing data');
+    void csr.subjectName.toJSON();
+    void csr.publicKey.rawData;
+    void csr.extensions;
+    return csr;
+  } catch {
+    throw new PkiInputError('CSR_UNPARSABLE', 'The CSR is not a readable PKCS#10 certificate request (the DER inside the PEM block is damaged).');
+  }
+}
+
+function checkKey(spki: ArrayBuffer): CheckedCsr['publicKey'] {
+  const info = describeSpki(spki);
+  if (info.algorithm === 'RSA') {
+    const size = info.size ?? 0;
+    if (size < MIN_RSA_BITS) throw new PkiInputError('CSR_KEY_TOO_WEAK', `The CSR's RSA key is ${size} bits; use at least ${MIN_RSA_BITS}.`);
+    if (size > MAX_RSA_BITS) throw new PkiInputError('CSR_KEY_UNSUPPORTED', `The CSR's RSA key is ${size} bits; at most ${MAX_RSA_BITS} are supported.`);
+    return { algorithm: 'RSA', size };
+  }
+  if (info.algorithm === 'EC') {
+    const curve = info.curve ?? 'explicit parameters';
+    if (SUPPORTED_CURVES.has(curve)) return { algorithm: 'EC', curve };
+    const bits = Number(/(\d{3})/.exec(curve)?.[1] ?? NaN);
+    if (bits < 256) throw new PkiInputError('CSR_KEY_TOO_WEAK', `The CSR's EC key is on ${curve} (${bits} bits); use P-256 or stronger.`);
+    throw new PkiInputError('CSR_KEY_UNSUPPORTED', `The CSR's EC key is on ${curve}; use P-256, P-384 or P-521.`);
+  }
+  throw new PkiInputError('CSR_KEY_UNSUPPORTED', `The CSR's key is ${info.algorithm}; use RSA (2048 bits or more) or EC (P-256, P-384, P-521).`);
+}
+
+async function checkSignature(csr: x509.Pkcs10CertificateRequest): Promise<void> {
+  let ok = false;
+  try {
+    ok = await csr.verify();
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new PkiInputError('CSR_SIGNATURE_INVALID', "The CSR's signature does not verify with the CSR's own public key (no proof of possession); generate the CSR again with its private key.");
+  }
+}
+
+function normalizeHost(host: string): string {
+  const h = host.trim().toLowerCase().replace(/\.$/, '');
+  if (isIP(h) === 6) return canonicalIpv6(h);
+  return h;
+}
+
+function canonicalIpv6(ip: string): string {
+  try {
+    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  } catch {
+    return ip;
+  }
+}
+
+/**
+ * Checks a CSR submitted for `host`, in this order: size, PEM, PKCS#10 structure, key type and
+ * strength, signature (proof of possession), host among its names. Hosts match exactly (case-insensitive,
+ * a trailing dot ignored, IPv6 in canonical form); a wildcard does not cover a host.
+ *
+ * @throws PkiInputError `CSR_TOO_LARGE`, `CSR_NOT_PEM`, `CSR_UNPARSABLE`, `CSR_KEY_UNSUPPORTED` (DSA,
+ *   Ed25519, RSA-PSS keys, curves other than P-256/384/521), `CSR_KEY_TOO_WEAK` (RSA < 2048, curves
+ *   under 256 bits), `CSR_SIGNATURE_INVALID`, `HOST_NOT_IN_CSR`. Never any other error type.
+ */
+export async function checkCsr(pem: string, host: string): Promise<CheckedCsr> {
+  try {
+    const csr = parseCsr(decodePem(pem));
+    const spki = csr.publicKey.rawData;
+    const publicKey = checkKey(spki);
+    await checkSignature(csr);
+
+    const found = subjectNames(csr.subjectName, csr.getExtension('2.5.29.17'));
+    const names = [...new Set([...(found.commonName ? [found.commonName] : []), ...found.dnsNames, ...found.ipAddresses].map((n) => n.toLowerCase()))];
+    const wanted = typeof host === 'string' ? normalizeHost(host) : '';
+    if (!wanted || !names.some((n) => normalizeHost(n) === wanted)) {
+      throw new PkiInputError('HOST_NOT_IN_CSR', `The host "${String(host)}" is not among the CSR's names (${names.join(', ') || 'none'}); put it in the CN or a subjectAltName.`);
+    }
+    const checked: CheckedCsr = {
+      pem: `${csr.toString('pem').replace(/\r\n/g, '\n').trimEnd()}\n`,
+      subject: formatName(csr.subjectName),
+      dnsNames: found.dnsNames,
+      ipAddresses: found.ipAddresses,
+      names,
+      publicKey,
+      spkiFingerprint: spkiFingerprint(spki),
+      csr,
+    };
+    if (found.commonName !== undefined) checked.commonName = found.commonName;
+    return checked;
+  } catch (error) {
+    if (isPkiInputError(error)) throw error;
+    throw new PkiInputError('CSR_UNPARSABLE', 'The CSR could not be read.');
+  }
+}

@@ -1,0 +1,31 @@
+// reflect-metadata must load before @peculiar/x509 (see ../../shared/STACK.md).
+import 'reflect-metadata';
+import './x509.setup';
+
+export { PkiInputError, isPkiInputError } from './pki-input.error';
+export { type Clock, systemClock } from './clock';
+export { parseCertificates, parseCertificate, toPem, DEFAULT_CERTIFICATE_LIMIT } from './certificate.parser';
+export { thumbprintSha1, thumbprintSha256, normalizeThumbprint } from './certificate.thumbprint';
+export {
+  certificateDetails,
+  certificateNames,
+  subjectOf,
+  issuerOf,
+  keyUsageNames,
+  extendedKeyUsageNames,
+  basicConstraints,
+  subjectKeyIdentifier,
+  authorityKeyIdentifier,
+  signatureAlgorithmName,
+  EKU_NAMES,
+} from './certificate.details';
+export { formatName, parseName, canonicalName } from './distinguished-name.format';
+export { spkiFingerprint, describeSpki, type PublicKeyInfo } from './public-key.describe';
+export { type SubjectNames } from './subject-alt-name.reader';
+export { checkCsr, type CheckedCsr, MAX_CSR_BYTES } from './csr.check';
+export { encryptPrivateKey, decryptPrivateKey, deriveKeyFromSecret } from './private-key.encryption';
+export { type KeyType, generateKeyPair, exportPkcs8, importPkcs8, signingAlgorithmFor } from './key-pair.factory';
+export { type CaMaterial, type LeafEku, createRootCa, createIntermediateCa, issueLeaf, issueFromCsr, randomSerialNumber } from './certificate-authority.issuer';
+export { type ChainValidation, type ChainFailureCode, validateChain } from './chain.validation';
+export { clearSignatureCache } from './chain-signature.cache';
+export { X509Certificate, Pkcs10CertificateRequest } from '@peculiar/x509';

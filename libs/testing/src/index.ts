@@ -1,0 +1,7 @@
+// reflect-metadata must load before @peculiar/x509 (see ../../shared/STACK.md).
+import 'reflect-metadata';
+
+export { TestPki, type TestCa, type IssuedLeaf, type TestPkiOptions, type LeafParams } from './test-pki.factory';
+export { testCsr, garbageCsr, csrWithBadSignature, weakRsaCsr, type TestCsr, type TestCsrParams } from './csr.fixtures';
+export { fixedClock, type FixedClock } from './fixed.clock';
+export { type Clock, systemClock } from '@certflow/pki';

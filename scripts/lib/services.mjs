@@ -1,0 +1,68 @@
+// Starts the four certflow services as child processes and stops them cleanly.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './infra.mjs';
+
+export const SERVICES = ['trust-validation', 'assignment', 'ca-gateway', 'request'];
+
+/**
+ * Spawns every service with `env`. `onLine(service, line)` receives their output (JSON log lines);
+ * returns a handle whose stop() sends SIGTERM and waits for all to exit (SIGKILL after `graceMs`).
+ */
+export function startServices(env, onLine, services = SERVICES) {
+  const children = new Map();
+  for (const name of services) {
+    const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.set(name, child);
+    for (const stream of [child.stdout, child.stderr]) {
+      let buf = '';
+      stream.on('data', (d) => {
+        buf += d.toString();
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          onLine(name, buf.slice(0, i));
+          buf = buf.slice(i + 1);
+        }
+      });
+    }
+  }
+  return {
+    children,
+    async stop(graceMs = 10_000) {
+      await Promise.all(
+        [...children.values()].map(
+          (c) =>
+            new Promise((resolve) => {
+              if (c.exitCode !== null || c.signalCode !== null) return resolve();
+              const t = setTimeout(() => c.kill('SIGKILL'), graceMs);
+              c.once('exit', () => {
+                clearTimeout(t);
+                resolve();
+              });
+              c.kill('SIGTERM');
+            }),
+        ),
+      );
+    },
+  };
+}
+
+export async function waitReady(baseUrl, seconds, isAlive = () => true) {
+  let last = null;
+  for (let i = 0; i < seconds * 4; i++) {
+    if (!isAlive()) return { ready: false, last };
+    try {
+      const r = await fetch(`${baseUrl}/readyz`);
+      last = await r.json();
+      if (r.ok) return { ready: true, last };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { ready: false, last };
+}

@@ -1,0 +1,49 @@
+import type { CheckedCsr } from '@certflow/pki';
+
+/** What the gateway asks a CA for: a certificate for one request's CSR. */
+export interface IssueRequest {
+  /** The request this certificate is for; adapters use it as their idempotency key with the CA. */
+  readonly requestId: string;
+  /** The issuer name the request names (an entry of CERTFLOW_ISSUERS). */
+  readonly issuer: string;
+  /** The FQDN of the server or pool; among the CSR's names. */
+  readonly host: string;
+  /** The CSR as submitted (PEM PKCS#10). */
+  readonly csrPem: string;
+  /** The CSR as checked by the gateway (signature verified, names read). */
+  readonly csr: CheckedCsr;
+}
+
+/**
+ * What a CA answered.
+ * - `issued`: the CA returned the certificate (PEM) and the other certificates it sent along, as it
+ *   sent them (usually its intermediates; never its private keys).
+ * - `pending`: the CA has the request and will answer later (an ACME order in flight, an offline CA
+ *   waiting for the certificate to be uploaded). Not final.
+ * - `refused`: the CA said no. Final: the request fails with `code` (stable PascalCase) and `message`.
+ *
+ * A CA that cannot be reached is none of these: the adapter throws, and the request is retried.
+ */
+export type IssueOutcome =
+  | { kind: 'issued'; certificate: string; chain: string[] }
+  | { kind: 'pending'; detail: string }
+  | { kind: 'refused'; code: string; message: string };
+
+/** One kind of CA. One method, so a new CA is one new adapter (cert-manager's Issuer, step-ca's CAS). */
+export interface CaAdapter {
+  /** The issuer type this adapter implements (`internal`, `offline`, `acme`…). */
+  readonly type: string;
+  issue(req: IssueRequest): Promise<IssueOutcome>;
+}
+
+/**
+ * Optional capability: an adapter that must get ready before the first request (load or create CA
+ * material, reach the CA's directory). Started once at module init; a throw stops the start.
+ */
+export interface StartableCaAdapter extends CaAdapter {
+  start(): Promise<void>;
+}
+
+export function isStartable(adapter: CaAdapter): adapter is StartableCaAdapter {
+  return typeof (adapter as Partial<StartableCaAdapter>).start === 'function';
+}

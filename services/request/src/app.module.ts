@@ -1,0 +1,59 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CreateMessagingTables1700000000000, MESSAGING_ENTITIES, MessagingModule } from '@certflow/messaging';
+import { PersistenceModule } from '@certflow/persistence';
+import { HealthResponder, SERVICE_NAME, createLogger } from '@certflow/runtime';
+import { SERVICE, REQUEST_CONFIG, type RequestConfig } from './config';
+import { clockProvider } from './clock.provider';
+import { ErrorFilter, HTTP_LOGGER } from './http/error.filter';
+import { ADMIN_TOKEN, TokenGuard } from './auth/token.guard';
+import { CertificateRequestRow, RequestHistoryRow } from './certificate-request/persistence/certificate-request.orm-entity';
+import { SeenCertificateRow } from './catalog/seen-certificate.orm-entity';
+import { RequestTables1700000001000 } from './migrations/1700000001000-request-tables';
+import { RequestCommandService } from './certificate-request/commands/request-command.service';
+import { ISSUERS, SubmitRequestHandler } from './certificate-request/commands/submit-request/submit-request.handler';
+import { AssignRequestHandler } from './certificate-request/commands/assign-request/assign-request.handler';
+import { RequestQueryService } from './certificate-request/http/request-query.service';
+import { RequestsController } from './certificate-request/http/requests.controller';
+import { RequestFactsConsumer } from './certificate-request/consumers/request-facts.consumer';
+import { CertificateCatalogService } from './catalog/certificate-catalog.service';
+import { CertificatesController } from './catalog/certificates.controller';
+import { TrustController } from './trust/trust.controller';
+import { HostsController } from './hosts/hosts.controller';
+import { HealthController } from './health/health.controller';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: RequestConfig, adminToken: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PersistenceModule.forService({
+          url: config.DATABASE_URL,
+          schema: 'request',
+          poolSize: config.CERTFLOW_DB_POOL,
+          entities: [...MESSAGING_ENTITIES, CertificateRequestRow, RequestHistoryRow, SeenCertificateRow],
+          migrations: [CreateMessagingTables1700000000000, RequestTables1700000001000],
+        }),
+        MessagingModule.forService({ service: SERVICE, natsUrl: config.NATS_URL }),
+      ],
+      controllers: [RequestsController, CertificatesController, TrustController, HostsController, HealthController, RequestFactsConsumer],
+      providers: [
+        { provide: REQUEST_CONFIG, useValue: config },
+        { provide: SERVICE_NAME, useValue: SERVICE },
+        { provide: ADMIN_TOKEN, useValue: adminToken },
+        { provide: ISSUERS, useValue: config.CERTFLOW_ISSUERS.split(',') },
+        { provide: HTTP_LOGGER, useValue: createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL) },
+        { provide: APP_GUARD, useClass: TokenGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        clockProvider,
+        HealthResponder,
+        RequestCommandService,
+        SubmitRequestHandler,
+        AssignRequestHandler,
+        RequestQueryService,
+        CertificateCatalogService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource, EntityManager } from 'typeorm';
+import { DATA_SOURCE } from '@certflow/persistence';
+import { NATS_CONNECTION, callRpc, RpcError } from '@certflow/messaging';
+import { RPC, type CertificateDetails } from '@certflow/contracts';
+import { certificateDetails, normalizeThumbprint, parseCertificate, thumbprintSha1, thumbprintSha256 } from '@certflow/pki';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ApiError } from '../http/api-error';
+import { SeenCertificateRow } from './seen-certificate.orm-entity';
+
+/**
+ * "View Certificate Details" for any certificate certflow has seen: those a CA returned (kept
+ * here) and those in the trust stores (asked of trust-validation).
+ */
+@Injectable()
+export class CertificateCatalogService {
+  /** Parsed details by PEM; parsing is the expensive part of a RequestView. */
+  private readonly cache = new Map<string, CertificateDetails>();
+
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource, @Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+
+  /** Records a certificate and its chain, inside the caller's transaction. */
+  async remember(m: EntityManager, pems: string[], at: Date): Promise<void> {
+    const rows = pems.map((pem) => {
+      const cert = parseCertificate(pem);
+      return { thumbprint: thumbprintSha1(cert), thumbprintSha256: thumbprintSha256(cert), pem, firstSeen: at };
+    });
+    if (rows.length) await m.createQueryBuilder().insert().into(SeenCertificateRow).values(rows).orIgnore().execute();
+  }
+
+  details(pem: string): CertificateDetails {
+    let d = this.cache.get(pem);
+    if (!d) {
+      d = certificateDetails(parseCertificate(pem));
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(pem, d);
+    }
+    return d;
+  }
+
+  async lookup(thumbprint: string): Promise<CertificateDetails> {
+    const t = normalizeThumbprint(thumbprint);
+    if (!t) throw new ApiError(400, 'INVALID_THUMBPRINT', 'a thumbprint is 40 (SHA-1) or 64 (SHA-256) hexadecimal characters');
+    const repo = this.ds.getRepository(SeenCertificateRow);
+    const row = await repo.findOne({ where: t.kind === 'sha1' ? { thumbprint: t.value } : { thumbprintSha256: t.value } });
+    if (row) return this.details(row.pem);
+    try {
+      return await callRpc<CertificateDetails>(this.nc, RPC.certificateLookup, { thumbprint: t.value }, 3000);
+    } catch (e) {
+      if (e instanceof RpcError && e.status === 404) {
+        throw new ApiError(404, 'CERTIFICATE_NOT_FOUND', `certflow has not seen a certificate with thumbprint ${t.value}`);
+      }
+      throw e;
+    }
+  }
+}

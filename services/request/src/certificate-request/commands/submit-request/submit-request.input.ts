@@ -1,0 +1,66 @@
+import { DEFAULT_USAGES, USAGES, isUsage, type Usage } from '@certflow/contracts';
+import { ApiError } from '../../../http/api-error';
+
+export interface SubmitInput {
+  host: string;
+  csr: string;
+  usages: Usage[];
+  autoAssign: boolean;
+  issuer: string;
+  friendlyName: string | null;
+}
+
+const FIELDS = new Set(['host', 'csr', 'usages', 'autoAssign', 'issuer', 'friendlyName']);
+// RFC 1123 host names, at most 253 characters; a trailing dot is dropped before the check.
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/**
+ * Checks the shape of a submission and answers the first problem with a stable code:
+ * INVALID_BODY, UNKNOWN_FIELD, INVALID_HOST, CSR_MISSING, UNKNOWN_USAGE, UNKNOWN_ISSUER.
+ * The CSR itself is checked afterwards (libs/pki checkCsr).
+ */
+export function parseSubmitInput(body: unknown, issuers: readonly string[]): SubmitInput {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError(400, 'INVALID_BODY', 'send a JSON object: {"host": "...", "csr": "-----BEGIN CERTIFICATE REQUEST-----..."}');
+  }
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !FIELDS.has(k));
+  if (unknown.length) {
+    throw new ApiError(400, 'UNKNOWN_FIELD', `unknown field(s) ${unknown.join(', ')}; allowed: ${[...FIELDS].join(', ')}`);
+  }
+  if (typeof b.host !== 'string' || !HOSTNAME.test(b.host.toLowerCase().replace(/\.$/, ''))) {
+    throw new ApiError(400, 'INVALID_HOST', '`host` must be the server or pool FQDN, e.g. "pool01.corp.example.com"');
+  }
+  if (typeof b.csr !== 'string' || b.csr.trim() === '') {
+    throw new ApiError(400, 'CSR_MISSING', '`csr` must be a PEM certificate request made on the host (e.g. with `openssl req -new`)');
+  }
+  let usages: Usage[] = [...DEFAULT_USAGES];
+  if (b.usages !== undefined) {
+    if (!Array.isArray(b.usages) || b.usages.length === 0) {
+      throw new ApiError(400, 'UNKNOWN_USAGE', `\`usages\` must be a non-empty array of ${USAGES.join(', ')}`);
+    }
+    const bad = b.usages.filter((u) => !isUsage(u));
+    if (bad.length) {
+      throw new ApiError(400, 'UNKNOWN_USAGE', `unknown usage(s) ${bad.map((u) => JSON.stringify(u)).join(', ')}; use ${USAGES.join(', ')}`);
+    }
+    usages = USAGES.filter((u) => (b.usages as unknown[]).includes(u));
+  }
+  if (b.autoAssign !== undefined && typeof b.autoAssign !== 'boolean') {
+    throw new ApiError(400, 'INVALID_BODY', '`autoAssign` must be true or false');
+  }
+  const issuer = b.issuer === undefined ? 'internal' : b.issuer;
+  if (typeof issuer !== 'string' || !issuers.includes(issuer)) {
+    throw new ApiError(400, 'UNKNOWN_ISSUER', `unknown issuer ${JSON.stringify(issuer)}; configured issuers: ${issuers.join(', ')}`);
+  }
+  if (b.friendlyName !== undefined && b.friendlyName !== null && (typeof b.friendlyName !== 'string' || b.friendlyName.length > 200)) {
+    throw new ApiError(400, 'INVALID_BODY', '`friendlyName` must be a string of at most 200 characters');
+  }
+  return {
+    host: b.host.toLowerCase().replace(/\.$/, ''),
+    csr: b.csr,
+    usages,
+    autoAssign: (b.autoAssign as boolean | undefined) ?? true,
+    issuer,
+    friendlyName: (b.friendlyName as string | null | undefined) ?? null,
+  };
+}

@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { In, type DataSource } from 'typeorm';
+import { DATA_SOURCE } from '@certflow/persistence';
+import { isRequestState, REQUEST_STATES, type RequestView } from '@certflow/contracts';
+import { ApiError } from '../../http/api-error';
+import { CertificateCatalogService } from '../../catalog/certificate-catalog.service';
+import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
+import { toSnapshot } from '../persistence/certificate-request.mapper';
+import type { RequestSnapshot } from '../domain/certificate-request.state';
+import { toRequestView } from './request.view';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads requests for the API: one by id, or a page of them, newest first, with a cursor. */
+@Injectable()
+export class RequestQueryService {
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource, private readonly catalog: CertificateCatalogService) {}
+
+  async get(id: string): Promise<RequestView> {
+    if (!UUID.test(id)) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
+    const row = await this.ds.getRepository(CertificateRequestRow).findOne({ where: { id } });
+    if (!row) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
+    return this.view(toSnapshot(row));
+  }
+
+  async view(s: RequestSnapshot): Promise<RequestView> {
+    const history = await this.ds.getRepository(RequestHistoryRow).find({ where: { requestId: s.id }, order: { seq: 'ASC' } });
+    return toRequestView(s, history, this.catalog);
+  }
+
+  async list(q: { state?: string; host?: string; limit?: string; cursor?: string }): Promise<{ items: RequestView[]; nextCursor: string | null }> {
+    if (q.state !== undefined && !isRequestState(q.state)) {
+      throw new ApiError(400, 'INVALID_STATE', `state must be one of ${REQUEST_STATES.join(', ')}`);
+    }
+    const limit = q.limit === undefined ? 50 : Number(q.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new ApiError(400, 'INVALID_LIMIT', 'limit must be a whole number from 1 to 500');
+    const qb = this.ds.getRepository(CertificateRequestRow).createQueryBuilder('r');
+    if (q.state) qb.andWhere('r.state = :state', { state: q.state });
+    if (q.host) qb.andWhere('lower(r.host) = :host', { host: q.host.toLowerCase() });
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      qb.andWhere('(r.created_at, r.id) < (:at, :id)', { at: c.at, id: c.id });
+    }
+    const rows = await qb.orderBy('r.created_at', 'DESC').addOrderBy('r.id', 'DESC').limit(limit + 1).getMany();
+    const page = rows.slice(0, limit);
+    const histories = page.length
+      ? await this.ds.getRepository(RequestHistoryRow).find({ where: { requestId: In(page.map((r) => r.id)) }, order: { seq: 'ASC' } })
+      : [];
+    const items = page.map((r) => toRequestView(toSnapshot(r), histories.filter((h) => h.requestId === r.id), this.catalog));
+    const last = page[page.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(new Date(last.createdAt), last.id) : null };
+  }
+}
+
+function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(JSON.stringify({ at: at.toISOString(), id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at: unknown; id: unknown };
+    if (typeof c.at === 'string' && !Number.isNaN(Date.parse(c.at)) && typeof c.id === 'string' && UUID.test(c.id)) return { at: c.at, id: c.id };
+  } catch {
+    /* answered below */
+  }
+  throw new ApiError(400, 'INVALID_CURSOR', 'cursor must be the nextCursor of a previous page');
+}

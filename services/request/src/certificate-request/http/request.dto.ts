@@ -1,0 +1,40 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { DEFAULT_USAGES, REQUEST_STATES, USAGES, type Usage } from '@certflow/contracts';
+
+/** Body of POST /api/v1/requests. Checked by SubmitRequestHandler (codes in its doc). */
+export class SubmitRequestDto {
+  @ApiProperty({ example: 'pool01.corp.example.com', description: 'FQDN of the server or pool; must be among the CSR names (CN or SAN).' })
+  host: string;
+
+  @ApiProperty({ description: 'PEM PKCS#10 certificate request made on the host. Its signature is checked (proof of possession).' })
+  csr: string;
+
+  @ApiPropertyOptional({ enum: USAGES, isArray: true, default: DEFAULT_USAGES })
+  usages?: Usage[];
+
+  @ApiPropertyOptional({ default: true, description: 'Assign to the usages as soon as the chain validates (the wizard\'s check box).' })
+  autoAssign?: boolean;
+
+  @ApiPropertyOptional({ default: 'internal', example: 'internal' })
+  issuer?: string;
+
+  @ApiPropertyOptional({ example: 'Pool 01 default certificate' })
+  friendlyName?: string;
+}
+
+export class AssignRequestDto {
+  @ApiPropertyOptional({ enum: USAGES, isArray: true, description: 'Defaults to the usages the request asked for.' })
+  usages?: Usage[];
+}
+
+export class ListRequestsQuery {
+  @ApiPropertyOptional({ enum: REQUEST_STATES }) state?: string;
+  @ApiPropertyOptional() host?: string;
+  @ApiPropertyOptional({ default: 50, maximum: 500 }) limit?: string;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) cursor?: string;
+}
+
+export class ErrorDto {
+  @ApiProperty({ example: { code: 'CSR_SIGNATURE_INVALID', message: 'the CSR signature does not verify…' } })
+  error: { code: string; message: string; details?: unknown };
+}

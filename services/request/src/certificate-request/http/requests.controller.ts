@@ -1,0 +1,57 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { RequestView } from '@certflow/contracts';
+import { SubmitRequestHandler } from '../commands/submit-request/submit-request.handler';
+import { AssignRequestHandler } from '../commands/assign-request/assign-request.handler';
+import { RequestQueryService } from './request-query.service';
+import { AssignRequestDto, ErrorDto, ListRequestsQuery, SubmitRequestDto } from './request.dto';
+
+@ApiTags('requests')
+@ApiBearerAuth()
+@Controller('api/v1/requests')
+export class RequestsController {
+  constructor(
+    private readonly submit: SubmitRequestHandler,
+    private readonly assign: AssignRequestHandler,
+    private readonly queries: RequestQueryService,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Request a certificate for a host from a CSR' })
+  @ApiBody({ type: SubmitRequestDto })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first request.' })
+  @ApiResponse({ status: 201, description: 'RequestView' })
+  @ApiResponse({ status: 200, description: 'RequestView of the earlier request with this Idempotency-Key' })
+  @ApiResponse({ status: 400, type: ErrorDto })
+  async create(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Res({ passthrough: true }) res: Response): Promise<RequestView> {
+    const { created, request } = await this.submit.execute(body, key);
+    res.status(created ? 201 : 200);
+    if (created) res.setHeader('Location', `/api/v1/requests/${request.id}`);
+    return this.queries.view(request);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List requests, newest first; filter by state and host; page with cursor' })
+  async list(@Query() q: ListRequestsQuery) {
+    return this.queries.list(q);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One request: state, certificate, validation, assignment, history' })
+  @ApiResponse({ status: 404, type: ErrorDto })
+  async get(@Param('id') id: string): Promise<RequestView> {
+    return this.queries.get(id);
+  }
+
+  @Post(':id/assign')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Assign an ASSIGNABLE request to its usages (the wizard\'s Assign)' })
+  @ApiBody({ type: AssignRequestDto, required: false })
+  @ApiResponse({ status: 202, description: 'RequestView; certificate.assigned follows' })
+  @ApiResponse({ status: 409, type: ErrorDto, description: 'NOT_ASSIGNABLE, with the validation result in details' })
+  async assignRequest(@Param('id') id: string, @Body() body: unknown): Promise<RequestView> {
+    const { request } = await this.assign.execute(id, body);
+    return this.queries.view(request);
+  }
+}

@@ -1,0 +1,45 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { MissingIssuer, RequestState, Usage, UsageRefusal } from '@certflow/contracts';
+
+/** One row per request: its current state. Transitions are kept in request_history. */
+@Entity('certificate_request')
+export class CertificateRequestRow {
+  @PrimaryColumn('uuid') id: string;
+  @Column('text') host: string;
+  @Column('text') state: RequestState;
+  @Column('jsonb') usages: Usage[];
+  @Column('boolean', { name: 'auto_assign' }) autoAssign: boolean;
+  @Column('text') issuer: string;
+  @Column('text', { name: 'friendly_name', nullable: true }) friendlyName: string | null;
+  @Column('text') csr: string;
+  @Column('text', { nullable: true }) thumbprint: string | null;
+  @Column('text', { nullable: true }) certificate: string | null;
+  @Column('jsonb', { nullable: true }) chain: string[] | null;
+  @Column('boolean', { name: 'was_incomplete', default: false }) wasIncomplete: boolean;
+  @Column('jsonb', { nullable: true }) validation: {
+    status: 'complete' | 'incomplete' | 'invalid';
+    path?: string[];
+    missing?: MissingIssuer[];
+    reasons?: string[];
+    validatedAt: string;
+  } | null;
+  @Column('jsonb', { nullable: true }) assignment: { usages: Usage[]; assignedAt: string; notBound?: UsageRefusal[] } | null;
+  @Column('timestamptz', { name: 'assignment_requested_at', nullable: true }) assignmentRequestedAt: Date | null;
+  @Column('jsonb', { nullable: true }) failure: { stage: 'issuance' | 'validation' | 'assignment'; code: string; message: string } | null;
+  @Column('text', { name: 'pending_detail', nullable: true }) pendingDetail: string | null;
+  @Index({ unique: true, where: 'idempotency_key IS NOT NULL' })
+  @Column('text', { name: 'idempotency_key', nullable: true }) idempotencyKey: string | null;
+  @Column('text', { name: 'body_hash', nullable: true }) bodyHash: string | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}
+
+/** Every state a request went through, with when and why. */
+@Entity('request_history')
+export class RequestHistoryRow {
+  @PrimaryColumn('bigint', { generated: 'increment' }) seq: string;
+  @Column('uuid', { name: 'request_id' }) requestId: string;
+  @Column('text') state: RequestState;
+  @Column('timestamptz') at: Date;
+  @Column('text', { nullable: true }) reason: string | null;
+}

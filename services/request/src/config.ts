@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { BaseConfigSchema } from '@certflow/runtime';
+
+/** The request service's settings, all from the environment (see README "Configuration"). */
+export const RequestConfigSchema = BaseConfigSchema.extend({
+  CERTFLOW_HTTP_PORT: z.coerce.number().int().min(1, 'must be a TCP port (1-65535)').max(65535, 'must be a TCP port (1-65535)').default(8080),
+  CERTFLOW_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Fixed admin token; when absent one is generated on first start into <state dir>/admin.token. */
+  CERTFLOW_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters (e.g. `openssl rand -hex 32`)').optional(),
+  CERTFLOW_STATE_DIR: z.string().min(1).default('.certflow'),
+  /** Issuer names requests may name; ca-gateway serves the same list. */
+  CERTFLOW_ISSUERS: z
+    .string()
+    .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, 'must be a comma-separated list of issuer names, e.g. internal,offline')
+    .default('internal,offline'),
+  /** Largest accepted request body, in bytes. */
+  CERTFLOW_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+});
+export type RequestConfig = z.infer<typeof RequestConfigSchema>;
+export const REQUEST_CONFIG = 'REQUEST_CONFIG';
+export const SERVICE = 'request';

@@ -1,0 +1,11 @@
+import { HttpException } from '@nestjs/common';
+
+/**
+ * An error the API answers on purpose: a stable `code` clients can switch on, and a message that
+ * says what to fix. Everything the public API refuses goes through this type.
+ */
+export class ApiError extends HttpException {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+    super({ error: { code, message, ...(details === undefined ? {} : { details }) } }, status);
+  }
+}

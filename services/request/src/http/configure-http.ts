@@ -1,0 +1,23 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { RequestConfig } from '../config';
+
+/** Body limits, the OpenAPI document (generated from the controllers) and Swagger UI. */
+export function configureHttp(app: INestApplication, config: RequestConfig): void {
+  const express = app as NestExpressApplication;
+  const limit = config.CERTFLOW_MAX_BODY_BYTES;
+  express.useBodyParser('json', { limit });
+  express.useBodyParser('text', { limit, type: ['text/plain', 'application/x-pem-file', 'application/pkix-cert', 'application/x-x509-ca-cert'] });
+  express.disable('x-powered-by');
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('certflow')
+      .setDescription('Certificate operations for server fleets: request, issue, validate the chain, assign. See CONTRACT.md and docs/events.md.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
+}

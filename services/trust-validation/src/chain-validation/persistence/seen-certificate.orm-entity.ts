@@ -1,0 +1,17 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** A certificate met in a validation (leaf or chain), kept so it can be looked up by thumbprint. */
+@Entity({ name: 'seen_certificate' })
+export class SeenCertificateRow {
+  @PrimaryColumn({ type: 'varchar', length: 40 })
+  thumbprint: string;
+
+  @Column({ name: 'thumbprint_sha256', type: 'varchar', length: 64, unique: true })
+  thumbprintSha256: string;
+
+  @Column({ type: 'text' })
+  pem: string;
+
+  @Column({ name: 'first_seen_at', type: 'timestamptz' })
+  firstSeenAt: Date;
+}

@@ -1,0 +1,74 @@
+import {
+  ChainCompleteV1,
+  ChainIncompleteV1,
+  createEvent,
+  RequestFailedV1,
+  type CloudEvent,
+  type MissingIssuer,
+} from '@certflow/contracts';
+import { thumbprintSha1, toPem, type ChainValidation } from '@certflow/pki';
+import { waitingOnKeys, type IssuerKey } from './waiting-on.keys';
+
+export const EVENT_SOURCE = 'certflow/trust-validation';
+
+/**
+ * What a validation concluded, in the terms the `validation` row and the outgoing event need.
+ * - `complete`: chains to a trusted root and is valid now. Final unless the stores change.
+ * - `incomplete`: a root or intermediate is missing; waits for an import (`waitingOn`).
+ * - `invalid`: final. `code` is a stable PascalCase reason (`CertificateExpired`, `CertificateUnparsable`…).
+ */
+export type ValidationOutcome =
+  | { status: 'complete'; path: string[]; pathPem: string[]; reasons: string[] }
+  | { status: 'incomplete'; missing: MissingIssuer[]; reasons: string[]; waitingOn: IssuerKey[] }
+  | { status: 'invalid'; code: string; message: string; reasons: string[] };
+
+/** Maps a chain validation result to an outcome. Pure. */
+export function toOutcome(result: ChainValidation): ValidationOutcome {
+  switch (result.status) {
+    case 'complete':
+      return { status: 'complete', path: result.path.map((c) => thumbprintSha1(c)), pathPem: result.path.map((c) => toPem(c)), reasons: [] };
+    case 'incomplete':
+      // The contract needs at least one gap to name; a chain that stops without one cannot be completed by an import.
+      if (result.missing.length === 0) return invalid('ChainUnbuildable', result.reasons);
+      return { status: 'incomplete', missing: result.missing, reasons: result.reasons, waitingOn: waitingOnKeys(result.missing) };
+    case 'invalid':
+      return invalid(result.code, result.reasons);
+    default: {
+      const never: never = result;
+      throw new Error(`unknown chain validation status ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** An invalid outcome; the message is the reasons in operator words, or the code when there are none. */
+export function invalid(code: string, reasons: string[]): ValidationOutcome {
+  return { status: 'invalid', code, message: reasons.length ? reasons.join(' ') : code, reasons };
+}
+
+/** True when two incomplete outcomes name the same gaps (nothing new to tell). */
+export function sameGaps(a: readonly string[] | null | undefined, b: readonly string[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  return a.every((k, i) => k === b[i]);
+}
+
+/** The event that tells the rest of the system what the validation concluded. */
+export function outcomeEvent(
+  requestId: string,
+  thumbprint: string,
+  outcome: ValidationOutcome,
+  options: { revalidated?: boolean; at?: Date } = {},
+): CloudEvent {
+  const meta = { source: EVENT_SOURCE, subject: requestId, time: options.at };
+  switch (outcome.status) {
+    case 'complete':
+      return createEvent(
+        ChainCompleteV1,
+        { requestId, thumbprint, path: outcome.path, pathPem: outcome.pathPem, ...(options.revalidated ? { revalidated: true } : {}) },
+        meta,
+      );
+    case 'incomplete':
+      return createEvent(ChainIncompleteV1, { requestId, thumbprint, missing: outcome.missing, reasons: outcome.reasons }, meta);
+    case 'invalid':
+      return createEvent(RequestFailedV1, { requestId, stage: 'validation', code: outcome.code, message: outcome.message }, meta);
+  }
+}

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { BaseConfigSchema } from '@certflow/runtime';
+
+/** The trust-validation service's settings, all from the environment. */
+export const TrustValidationConfigSchema = BaseConfigSchema.extend({
+  /**
+   * How long a cached copy of the trust stores may be used without re-reading it. Changes are pushed
+   * to every instance (certflow.trust.updated.v1); this is only the safety net for a missed message.
+   */
+  CERTFLOW_TRUST_CACHE_TTL_MS: z.coerce
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(0, 'must be 0 (no cache) or more milliseconds')
+    .max(3_600_000, 'must be at most 3600000 (one hour)')
+    .default(30_000),
+  /** How many waiting validations one re-validation batch reads at a time after an import. */
+  CERTFLOW_REVALIDATION_BATCH: z.coerce.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(100),
+});
+export type TrustValidationConfig = z.infer<typeof TrustValidationConfigSchema>;
+
+export const SERVICE = 'trust-validation';
+export const SCHEMA = 'trust_validation';
+/** Injection token of the loaded configuration. */
+export const TRUST_VALIDATION_CONFIG = 'TRUST_VALIDATION_CONFIG';

@@ -1,0 +1,68 @@
+import type { TrustStoreName } from '@certflow/contracts';
+import { basicConstraints, issuerOf, subjectOf, thumbprintSha1, type X509Certificate } from '@certflow/pki';
+
+/**
+ * Why a certificate does not belong in the store it was sent to. Stable codes; the message says what
+ * to import instead.
+ * - `NOT_A_CA`: a server or client certificate (no BasicConstraints cA=true) sent to either store.
+ * - `NOT_A_ROOT`: a CA certificate sent to roots that is not self-signed.
+ * - `NOT_AN_INTERMEDIATE`: a self-signed root sent to intermediates.
+ */
+export type TrustStoreRefusalCode = 'NOT_A_CA' | 'NOT_A_ROOT' | 'NOT_AN_INTERMEDIATE';
+
+export interface TrustStoreRefusal {
+  code: TrustStoreRefusalCode;
+  thumbprint: string;
+  subject: string;
+  message: string;
+}
+
+/**
+ * Self-signed in the RFC 5280 sense: it names itself as issuer AND its signature verifies with its own
+ * key. A self-issued certificate signed by another key (a CA key rollover) is not a root.
+ */
+export async function isSelfSigned(cert: X509Certificate): Promise<boolean> {
+  if (cert.subject !== cert.issuer) return false;
+  try {
+    return await cert.verify({ publicKey: cert.publicKey, signatureOnly: true });
+  } catch {
+    return false;
+  }
+}
+
+/** `null` when `cert` belongs in `store`, else why not and what to import instead. */
+export async function checkFitsStore(cert: X509Certificate, store: TrustStoreName): Promise<TrustStoreRefusal | null> {
+  const subject = subjectOf(cert);
+  const thumbprint = thumbprintSha1(cert);
+  const named = `"${subject}" (${thumbprint})`;
+  if (basicConstraints(cert)?.ca !== true) {
+    return {
+      code: 'NOT_A_CA',
+      thumbprint,
+      subject,
+      message:
+        `${named} is not a CA certificate (BasicConstraints cA is not set): it is a server or client certificate. ` +
+        `Import the ${store === 'roots' ? 'root CA certificate' : 'intermediate CA certificate'} that issued it ("${issuerOf(cert)}") instead.`,
+    };
+  }
+  const selfSigned = await isSelfSigned(cert);
+  if (store === 'roots' && !selfSigned) {
+    return {
+      code: 'NOT_A_ROOT',
+      thumbprint,
+      subject,
+      message:
+        `${named} is a CA certificate issued by "${issuerOf(cert)}", not a self-signed root. ` +
+        `Import it into the intermediates store, and import the root it chains to into roots.`,
+    };
+  }
+  if (store === 'intermediates' && selfSigned) {
+    return {
+      code: 'NOT_AN_INTERMEDIATE',
+      thumbprint,
+      subject,
+      message: `${named} is a self-signed root CA certificate, not an intermediate. Import it into the roots store instead.`,
+    };
+  }
+  return null;
+}
