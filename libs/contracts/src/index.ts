@@ -5,3 +5,4 @@ export * from './envelope';
 export * from './views';
 export * from './events';
 export * from './rpc';
+export * from './events.doc';

@@ -1,0 +1,172 @@
+import { EventEmitter } from 'node:events';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { consumerName } from './delivery.policy';
+import { ConsumerRunner, upsertConsumer, type ConsumerRunnerOptions } from './jetstream-consumer.runner';
+import type { JetStreamContext } from './jetstream.context';
+import { JetStreamPublisher } from './jetstream.publisher';
+import { defaultLogger, type MessagingLogger } from './messaging.logger';
+import { connectNats, ensureStream } from './nats.connection';
+
+/**
+ * Identifies this transport to Nest. A handler decorated `@EventPattern(subject, JETSTREAM_TRANSPORT)`
+ * is bound to it alone; one without a transport is bound to every transport of the app.
+ */
+export const JETSTREAM_TRANSPORT = Symbol.for('certflow.messaging.JetStream');
+
+/** How a service consumes events. Defaults suit every certflow service. */
+export interface JetStreamServerOptions {
+  /** NATS URL(s), comma-separated. */
+  servers: string;
+  /** The service's name: prefix of its durable consumers and `source` of its dead letters. */
+  service: string;
+  /** Attempts a handler gets at one message before it is dead-lettered. Default 10. */
+  maxDeliver?: number;
+  /** Redelivery delay after a failure, by delivery count; the last repeats. Default [50, 200, 1000, 3000, 10000]. */
+  backoffMs?: number[];
+  /** How long a handler may run before JetStream redelivers the message elsewhere. Default 30000. */
+  ackWaitMs?: number;
+  /** Messages handled at once, per consumer. Default 64. Handlers must not assume any order. */
+  concurrency?: number;
+  /** Where to log; default a pino logger named after the service. */
+  logger?: MessagingLogger;
+}
+
+type Status = 'connected' | 'disconnected' | 'reconnecting';
+
+/**
+ * Nest custom transport over NATS JetStream: every `@EventPattern<string>(subject)` handler gets a
+ * durable pull consumer `<service>--<subject with _>`, so events are delivered at least once, also
+ * those published while the service was down. A handler acks by returning (or by its observable
+ * completing); a throw means redelivery with backoff, and after `maxDeliver` attempts a
+ * `certflow.deadletter.v1` event. Handlers receive the parsed envelope and a `JetStreamContext`.
+ *
+ * Use: `app.connectMicroservice({ strategy: new JetStreamServer({ servers, service }) })`.
+ */
+export class JetStreamServer extends Server<Record<string, Function>, Status> implements CustomTransportStrategy {
+  /** Errors must reach this transport: they decide between ack, redelivery and dead letter. */
+  override readonly propagatesEventHandlerErrors = true;
+  override transportId = JETSTREAM_TRANSPORT;
+
+  private readonly settings: Omit<Required<JetStreamServerOptions>, 'servers' | 'logger'>;
+  private readonly log: MessagingLogger;
+  private readonly events = new EventEmitter();
+  private nc?: NatsConnection;
+  private runners: ConsumerRunner[] = [];
+
+  constructor(private readonly options: JetStreamServerOptions) {
+    super();
+    this.settings = {
+      service: options.service,
+      maxDeliver: options.maxDeliver ?? 10,
+      backoffMs: options.backoffMs ?? [50, 200, 1000, 3000, 10000],
+      ackWaitMs: options.ackWaitMs ?? 30_000,
+      concurrency: options.concurrency ?? 64,
+    };
+    if (!Number.isInteger(this.settings.maxDeliver) || this.settings.maxDeliver < 1) throw new Error('maxDeliver must be an integer ≥ 1');
+    if (!Number.isInteger(this.settings.concurrency) || this.settings.concurrency < 1) throw new Error('concurrency must be an integer ≥ 1');
+    if (this.settings.ackWaitMs < 1000) throw new Error('ackWaitMs must be at least 1000');
+    this.log = options.logger ?? defaultLogger(options.service);
+  }
+
+  /** Connects, makes sure the stream and every handler's consumer exist, and starts consuming. */
+  async listen(callback: (...optionalParams: unknown[]) => any): Promise<void> {
+    try {
+      await this.start();
+    } catch (err) {
+      // Without this the open connection keeps the process (and jest) alive after a failed start.
+      await this.close().catch(() => undefined);
+      callback(err);
+      return;
+    }
+    callback();
+  }
+
+  /** Stops pulling, lets running handlers finish and settle their messages, then drains the connection. */
+  async close(): Promise<void> {
+    const runners = this.runners;
+    this.runners = [];
+    await Promise.all(runners.map((r) => r.stop()));
+    const nc = this.nc;
+    this.nc = undefined;
+    if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+  }
+
+  /** Listens to connection status changes: 'connected', 'disconnected', 'reconnecting'. */
+  on(event: string, callback: Function): void {
+    this.events.on(event, callback as (...args: unknown[]) => void);
+  }
+
+  /** The NATS connection (after `listen`). */
+  unwrap<T>(): T {
+    if (!this.nc) throw new Error('JetStreamServer is not listening: call listen() first');
+    return this.nc as T;
+  }
+
+  private async start(): Promise<void> {
+    const { service } = this.settings;
+    const nc = await connectNats({ servers: this.options.servers, name: `certflow/${service}/consumers` });
+    this.nc = nc;
+    void this.watchStatus(nc);
+    await ensureStream(nc);
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    const publisher = new JetStreamPublisher(nc);
+
+    for (const [pattern, handler] of this.messageHandlers) {
+      if (!handler.isEventHandler) {
+        this.log.warn({ pattern }, 'JetStream carries events only; @MessagePattern handler ignored');
+        continue;
+      }
+      const subject = pattern;
+      const options: ConsumerRunnerOptions = {
+        ...this.settings,
+        name: consumerName(service, subject),
+        subject,
+        invoke: (payload, ctx) => this.invoke(subject, payload, ctx),
+        publisher,
+        logger: this.log,
+      };
+      await upsertConsumer(jsm, options);
+      const runner = new ConsumerRunner(options);
+      await runner.start(js);
+      this.runners.push(runner);
+      this.log.info({ consumer: options.name, subject }, 'consuming');
+    }
+    this._status$.next('connected');
+    this.events.emit('connected');
+  }
+
+  /** Runs the Nest handler inside Nest's processing hooks; settles when the handler (or its stream) does. */
+  private invoke(subject: string, payload: unknown, ctx: JetStreamContext): Promise<void> {
+    const handler = this.messageHandlers.get(subject);
+    if (!handler) return Promise.reject(new Error(`no handler for ${subject}`));
+    return new Promise<void>((resolve, reject) => {
+      this.onProcessingStartHook(this.transportId, ctx, async () => {
+        const runEndHook = this.createProcessingEndHookRunner(ctx);
+        try {
+          const result = await handler(payload, ctx);
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          resolve();
+        } catch (err) {
+          reject(err);
+        } finally {
+          runEndHook();
+        }
+      });
+    });
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      const status: Status | undefined =
+        s.type === 'disconnect' ? 'disconnected' : s.type === 'reconnecting' ? 'reconnecting' : s.type === 'reconnect' ? 'connected' : undefined;
+      if (!status) continue;
+      if (status !== 'connected') this.log.warn({ status: s.type }, 'NATS connection status');
+      this._status$.next(status);
+      this.events.emit(status);
+    }
+  }
+}
