@@ -6,3 +6,4 @@ export * from './views';
 export * from './events';
 export * from './rpc';
 export * from './events.doc';
+export * from './host-assignments';

@@ -7,7 +7,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { nanos } from './nats.types';
 import { createEvent, DeadLetterV1, STREAM_NAME } from '@certflow/contracts';
 import { deadLetterId, decideAfterFailure, isBeyondLastAttempt, serverMaxDeliver, type DeliveryPolicy } from './delivery.policy';
 import { JetStreamContext } from './jetstream.context';
@@ -136,7 +136,7 @@ export class ConsumerRunner {
       const fields = { consumer: this.o.name, subject: msg.subject, seq: msg.info.streamSequence, delivery, delayMs: decision.delayMs };
       if (decision.expected) this.o.logger.debug(fields, `not ready, retrying later: ${decision.error}`);
       else this.o.logger.warn({ ...fields, err: decision.error }, 'handler failed, will retry');
-      msg.nak(decision.delayMs);
+      msg.ack();
     }
   }
 

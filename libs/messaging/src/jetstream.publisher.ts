@@ -1,5 +1,5 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from './nats.types';
 import { STREAM_NAME, type CloudEvent } from '@certflow/contracts';
 
 /** What JetStream answered to one publish. */

@@ -1,5 +1,6 @@
 import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType } from '@nats-io/jetstream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
+import { nanos, type NatsConnection } from './nats.types';
 import { STREAM_NAME, STREAM_SUBJECTS } from '@certflow/contracts';
 
 /** How long JetStream remembers a `Nats-Msg-Id` to drop a duplicate publish: 2 minutes. */

@@ -1,4 +1,4 @@
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from './nats.types';
 import type { RpcErrorBody, RpcReply } from '@certflow/contracts';
 
 /** An expected refusal from an RPC handler; becomes `{ok:false, error}` with its HTTP status. */

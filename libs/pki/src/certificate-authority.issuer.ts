@@ -173,7 +173,7 @@ export async function issueFromCsr(opts: {
   notAfter: Date;
   serialNumber?: string;
 }): Promise<x509.X509Certificate> {
-  const csr = opts.csr instanceof x509.Pkcs10CertificateRequest ? opts.csr : opts.csr.csr;
+  const csr = 'spkiFingerprint' in opts.csr ? opts.csr.csr : opts.csr;
   const names = subjectNames(csr.subjectName, csr.getExtension('2.5.29.17'));
   const dnsNames = [...names.dnsNames];
   const ipAddresses = [...names.ipAddresses];

@@ -119,7 +119,7 @@ export function certificateDetails(cert: x509.X509Certificate): CertificateDetai
     notBefore: cert.notBefore.toISOString(),
     notAfter: cert.notAfter.toISOString(),
     subjectAltNames: formatGeneralNames(readGeneralNames(safe(() => cert.getExtension('2.5.29.17'), null))),
-    publicKey: describeSpki(cert.publicKey.rawData),
+    publicKey: safe(() => describeSpki(cert.publicKey.rawData), { algorithm: 'unknown' }),
     signatureAlgorithm: safe(() => signatureAlgorithmName(cert.signatureAlgorithm), 'unknown'),
     keyUsage: keyUsageNames(cert) ?? [],
     extendedKeyUsage: extendedKeyUsageNames(cert) ?? [],

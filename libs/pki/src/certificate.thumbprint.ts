@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { X509Certificate } from '@peculiar/x509';
 
-function der(cert: X509Certificate | ArrayBuffer): Buffer {
-  return cert instanceof ArrayBuffer ? Buffer.from(cert) : Buffer.from(cert.rawData);
+function der(cert: X509Certificate | ArrayBuffer | ArrayBufferView): Buffer {
+  // Duck-typed: `instanceof ArrayBuffer` fails across realms (jest, worker threads).
+  if (ArrayBuffer.isView(cert)) return Buffer.from(cert.buffer, cert.byteOffset, cert.byteLength);
+  const raw = (cert as X509Certificate).rawData;
+  return Buffer.from(raw !== undefined ? raw : (cert as ArrayBuffer));
 }
 
 /** SHA-1 of the certificate's DER, upper-case hex: the "Thumbprint" Windows shows (no spaces). */

@@ -85,6 +85,24 @@ export class CertificatePool {
   }
 }
 
+/** `true` when some trusted certificate can be reached from `leaf` by issuer names at all, ignoring depth (a breadth-first walk). */
+export function trustedReachable(pool: CertificatePool, leaf: X509Certificate, at: Date): boolean {
+  const start = pool.entry(leaf);
+  const seen = new Set<string>([start.key]);
+  const queue: PoolEntry[] = [start];
+  while (queue.length > 0) {
+    const current = queue.shift() as PoolEntry;
+    if (current.trusted) return true;
+    for (const next of pool.issuersOf(current, at)) {
+      if (!seen.has(next.key)) {
+        seen.add(next.key);
+        queue.push(next);
+      }
+    }
+  }
+  return false;
+}
+
 /** Mutable outcome of one search besides the paths it yields. */
 export interface SearchState {
   work: number;

@@ -1,7 +1,7 @@
 import type { MissingIssuer } from '@certflow/contracts';
 import type { X509Certificate } from '@peculiar/x509';
 import { basicConstraints, issuerOf, keyUsageNames, subjectOf } from './certificate.details';
-import { CertificatePool, searchPaths, type PartialPath, type PoolEntry, type SearchState } from './chain-path.builder';
+import { CertificatePool, searchPaths, trustedReachable, type PartialPath, type PoolEntry, type SearchState } from './chain-path.builder';
 import { isSignedBy } from './chain-signature.cache';
 
 /**
@@ -96,6 +96,8 @@ async function checkPath(path: PoolEntry[], at: Date): Promise<Failure | null> {
  *    top is already a CA certificate, a `root` (intermediates travel with the chain; what a store lacks
  *    is the anchor). A 3-tier PKI with a middle CA missing is reported as `root`; the reason says to
  *    import it as an intermediate if it is not self-signed.
+ * A dead end that is a loop (the top's issuers exist but are all already on the path) is reported the
+ * same way (kind `root`, the top's issuer), with a reason that says so.
  */
 function describeGap(partial: PartialPath): { missing: MissingIssuer; reason: string } {
   const top = partial.path[partial.path.length - 1];
@@ -109,8 +111,9 @@ function describeGap(partial: PartialPath): { missing: MissingIssuer; reason: st
   const subject = issuerOf(top.cert);
   const id = top.aki ?? undefined;
   const missing: MissingIssuer = { kind: partial.path.length === 1 ? 'intermediate' : 'root', subject, ...(id ? { authorityKeyIdentifier: id } : {}) };
-  const reason =
-    missing.kind === 'intermediate'
+  const reason = !partial.gap
+    ? `No path from the certificate reaches a trusted root: the CA certificates offered only lead back to each other (cross-signed) or go deeper than allowed, up to ${name(top.cert)} issued by '${subject}'${keyId(id)}; import the root CA that anchors them into the trusted roots.`
+    : missing.kind === 'intermediate'
       ? `The issuer of ${name(top.cert)}, '${subject}'${keyId(id)}, was not found; import that intermediate CA certificate (or the root, if it issued ${name(top.cert)} directly).`
       : `The issuer of ${name(top.cert)}, '${subject}'${keyId(id)}, was not found; import that root CA certificate into the trusted roots (if it is not self-signed, import it as an intermediate and then its root).`;
   return { missing, reason };
@@ -154,7 +157,7 @@ export async function validateChain(opts: {
   if (best) {
     return { status: 'invalid', code: best.failure.code, reasons: [best.failure.reason], path: best.path.map((e) => e.cert) };
   }
-  if (state.depthExceeded && !state.longestPartial?.gap) {
+  if (state.depthExceeded && trustedReachable(pool, leaf, at)) {
     return { status: 'invalid', code: 'PathTooLong', reasons: [`No path from ${name(leaf)} reaches a trusted root within ${opts.maxDepth ?? DEFAULT_MAX_DEPTH} certificates.`] };
   }
   const partial = state.longestPartial ?? { path: [pool.entry(leaf)], gap: true };

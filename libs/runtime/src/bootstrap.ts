@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication, INestMicroservice, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, INestMicroservice, Type } from '@nestjs/common';
 import { JetStreamServer } from '@certflow/messaging';
 import type { Logger } from 'pino';
 import { ConfigError } from './config';
@@ -9,7 +9,7 @@ import { PinoNestLogger } from './logger';
 export interface ServiceBootstrapOptions {
   /** The service's name: its durable consumer prefix, its schema, its log name. */
   service: string;
-  module: Type<unknown>;
+  module: Type<unknown> | DynamicModule;
   natsUrl: string;
   logger: Logger;
   /** Present for the one service that serves HTTP. */

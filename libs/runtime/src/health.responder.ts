@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { NATS_CONNECTION, serveRpc } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { RPC } from '@certflow/contracts';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@certflow/messaging';
 import type { DataSource } from 'typeorm';
 
 export const SERVICE_NAME = 'CERTFLOW_SERVICE_NAME';

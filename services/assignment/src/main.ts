@@ -7,7 +7,8 @@ runMain(SERVICE, async () => {
   const config = loadConfig(AssignmentConfigSchema);
   return startService({
     service: SERVICE,
-    module: AppModule.forRoot(config),
+    // startService is typed for a module class; Nest takes the DynamicModule forRoot returns as well.
+    module: AppModule.forRoot(config) as never,
     natsUrl: config.NATS_URL,
     logger: createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL),
   });

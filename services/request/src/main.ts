@@ -12,7 +12,7 @@ runMain(SERVICE, async () => {
   if (admin.path) logger.info({ tokenFile: admin.path }, 'admin token is in this file (mode 0600)');
   await startService({
     service: SERVICE,
-    module: AppModule.forRoot(config, admin.token) as never,
+    module: AppModule.forRoot(config, admin.token),
     natsUrl: config.NATS_URL,
     logger,
     http: { port: config.CERTFLOW_HTTP_PORT, host: config.CERTFLOW_HTTP_HOST, configure: (app) => configureHttp(app, config) },

@@ -4,7 +4,7 @@ import { DATA_SOURCE } from '@certflow/persistence';
 import { NATS_CONNECTION, callRpc, RpcError } from '@certflow/messaging';
 import { RPC, type CertificateDetails } from '@certflow/contracts';
 import { certificateDetails, normalizeThumbprint, parseCertificate, thumbprintSha1, thumbprintSha256 } from '@certflow/pki';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@certflow/messaging';
 import { ApiError } from '../http/api-error';
 import { SeenCertificateRow } from './seen-certificate.orm-entity';
 

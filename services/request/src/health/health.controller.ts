@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { NATS_CONNECTION, callRpc } from '@certflow/messaging';
 import { RPC } from '@certflow/contracts';

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@certflow/messaging';
 import { NATS_CONNECTION, callRpc } from '@certflow/messaging';
 import { RPC, type HostAssignmentsView } from '@certflow/contracts';
 

@@ -5,7 +5,12 @@ import { HttpException } from '@nestjs/common';
  * says what to fix. Everything the public API refuses goes through this type.
  */
 export class ApiError extends HttpException {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+  readonly code: string;
+  readonly details?: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
     super({ error: { code, message, ...(details === undefined ? {} : { details }) } }, status);
+    this.code = code;
+    this.details = details;
   }
 }

@@ -31,7 +31,7 @@ export class ErrorFilter implements ExceptionFilter {
   }
 
   private toBody(e: unknown): [number, object] {
-    if (e instanceof ApiError) return [e.status, e.getResponse() as object];
+    if (e instanceof ApiError) return [e.getStatus(), e.getResponse() as object];
     if (e instanceof PkiInputError) return [400, { error: { code: e.code, message: e.message } }];
     if (e instanceof RpcError) {
       return [e.status, { error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } }];

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@certflow/messaging';
 import { NATS_CONNECTION, callRpc } from '@certflow/messaging';
 import { RPC, type CertificateDetails, type TrustImportResult, type TrustStoreName } from '@certflow/contracts';
 import { ApiError } from '../http/api-error';

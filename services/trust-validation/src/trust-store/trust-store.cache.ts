@@ -3,7 +3,7 @@ import { TrustUpdatedV1 } from '@certflow/contracts';
 import { NATS_CONNECTION } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { parseCertificate, type X509Certificate } from '@certflow/pki';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@certflow/messaging';
 import type { DataSource } from 'typeorm';
 import { TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from '../config';
 import { TrustedCertificateRow } from './persistence/trusted-certificate.orm-entity';

@@ -4,7 +4,7 @@ import { IssuerCaPublishedV1, parseEvent } from '@certflow/contracts';
 import { handleOnce, RpcError } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import type { DataSource } from 'typeorm';
-import { TrustStoreService, type ImportOutcome } from '../trust-store.service';
+import { TrustStoreService } from '../trust-store.service';
 
 export const ON_ISSUER_CA_PUBLISHED = 'trust-validation.on-issuer-ca-published';
 
@@ -38,7 +38,6 @@ export class OnIssuerCaPublishedConsumer {
     }
     const actor = `issuer:${event.data.issuer}`;
     const out = await handleOnce(this.ds, ON_ISSUER_CA_PUBLISHED, event.id, (m) => this.trustStore.importChecked(m, 'roots', certs, actor));
-    const result = out.duplicate ? undefined : (out.result as ImportOutcome);
-    if (result) this.trustStore.afterChange(result.added.length > 0);
+    if (!out.duplicate) this.trustStore.afterChange(out.result.added.length > 0);
   }
 }

@@ -9,7 +9,7 @@ import {
   type TrustImportResult,
 } from '@certflow/contracts';
 import { NATS_CONNECTION, RpcError, serveRpc } from '@certflow/messaging';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@certflow/messaging';
 import type { z } from 'zod';
 import { CertificateLookupService } from '../../chain-validation/certificate-lookup.service';
 import { TrustStoreService } from '../trust-store.service';

@@ -1,0 +1,26 @@
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { ChainCompleteV1, parseEvent } from '@certflow/contracts';
+import { DATA_SOURCE } from '@certflow/persistence';
+import type { Clock } from '@certflow/pki';
+import type { DataSource } from 'typeorm';
+import { CLOCK } from '../../clock.provider';
+
+/** trust-validation declared a certificate chain-complete: remember it, it is the licence to bind. */
+@Controller()
+export class OnChainCompleteConsumer {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @EventPattern<string>(ChainCompleteV1.subject)
+  async onChainComplete(@Payload() raw: unknown): Promise<void> {
+    const event = parseEvent(ChainCompleteV1, raw);
+    // Idempotent by its key, so no inbox row is needed.
+    await this.ds.query(
+      `INSERT INTO chain_complete (request_id, thumbprint, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      [event.data.requestId, event.data.thumbprint, this.clock.now()],
+    );
+  }
+}

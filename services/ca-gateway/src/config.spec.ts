@@ -1,0 +1,87 @@
+import { ConfigError, loadConfig } from '@certflow/runtime';
+import { CaGatewayConfigSchema, parseCaKey } from './config';
+
+const HEX_KEY = 'ab'.repeat(32);
+
+function load(env: Record<string, string | undefined>) {
+  return loadConfig(CaGatewayConfigSchema, env as NodeJS.ProcessEnv);
+}
+
+function problems(env: Record<string, string | undefined>): string {
+  try {
+    load(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('CaGatewayConfigSchema', () => {
+  describe('when only CERTFLOW_CA_KEY is set', () => {
+    it('uses the defaults', () => {
+      const config = load({ CERTFLOW_CA_KEY: HEX_KEY });
+      expect(config.CERTFLOW_CA_KEY).toEqual(Buffer.from(HEX_KEY, 'hex'));
+      expect(config.CERTFLOW_ISSUERS).toEqual(['internal', 'offline']);
+      expect(config.CERTFLOW_INTERNAL_CA_NAME).toBe('certflow Internal');
+      expect(config.CERTFLOW_LEAF_DAYS).toBe(397);
+    });
+  });
+
+  describe('CERTFLOW_CA_KEY', () => {
+    it('is required, and the message says how to make one', () => {
+      expect(problems({})).toContain('CERTFLOW_CA_KEY: required');
+      expect(problems({})).toContain('openssl rand -hex 32');
+    });
+
+    it('refuses a short secret, saying how to make a good one', () => {
+      const message = problems({ CERTFLOW_CA_KEY: 'short' });
+      expect(message).toContain('CERTFLOW_CA_KEY: too short');
+      expect(message).toContain('openssl rand -hex 32');
+    });
+
+    it('takes base64 of 32 bytes as the key itself', () => {
+      const raw = Buffer.alloc(32, 7);
+      expect(parseCaKey(raw.toString('base64'))).toEqual(raw);
+    });
+
+    it('derives a 32-byte key from a passphrase of 16 characters or more', () => {
+      const key = parseCaKey('correct horse battery staple');
+      expect(key).toHaveLength(32);
+      expect(parseCaKey('correct horse battery staple')).toEqual(key);
+      expect(parseCaKey('another long passphrase!')).not.toEqual(key);
+    });
+  });
+
+  describe('CERTFLOW_ISSUERS', () => {
+    it('reads a comma list, ignoring spaces', () => {
+      expect(load({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: ' offline , internal ' }).CERTFLOW_ISSUERS).toEqual(['offline', 'internal']);
+    });
+
+    it('refuses an issuer of an unknown type', () => {
+      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: 'internal,acme' })).toContain(
+        'CERTFLOW_ISSUERS: unknown issuer type "acme"; known types: internal, offline',
+      );
+    });
+
+    it('refuses an empty list and a name given twice', () => {
+      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: ' , ' })).toContain('name at least one issuer');
+      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: 'internal,internal' })).toContain('named twice');
+    });
+  });
+
+  describe('CERTFLOW_LEAF_DAYS', () => {
+    it('reads a number of days and refuses anything else', () => {
+      expect(load({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_LEAF_DAYS: '90' }).CERTFLOW_LEAF_DAYS).toBe(90);
+      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_LEAF_DAYS: 'soon' })).toContain('CERTFLOW_LEAF_DAYS');
+      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_LEAF_DAYS: '0' })).toContain('at least 1 day');
+    });
+  });
+
+  it('reports every problem at once', () => {
+    const message = problems({ CERTFLOW_ISSUERS: 'acme', CERTFLOW_LEAF_DAYS: '-1' });
+    expect(message).toContain('CERTFLOW_CA_KEY');
+    expect(message).toContain('CERTFLOW_ISSUERS');
+    expect(message).toContain('CERTFLOW_LEAF_DAYS');
+  });
+});
