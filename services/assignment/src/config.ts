@@ -4,8 +4,9 @@ import { BaseConfigSchema } from '@certflow/runtime';
 /** The assignment service's settings, all from the environment. */
 export const AssignmentConfigSchema = BaseConfigSchema.extend({
   /**
-   * How long to wait before looking again when an assignment is asked for before this service has
-   * seen chain.complete for the certificate (the two events travel on separate consumers).
+   * First wait before looking again when an assignment is asked for before this service has seen
+   * chain.complete for the certificate (the two events travel on separate consumers); it doubles
+   * with each attempt, up to 30 s.
    */
   CERTFLOW_ASSIGNMENT_RETRY_MS: z.coerce
     .number()

@@ -8,7 +8,7 @@ runMain(SERVICE, async () => {
   return startService({
     service: SERVICE,
     // startService is typed for a module class; Nest takes the DynamicModule forRoot returns as well.
-    module: AppModule.forRoot(config) as never,
+    module: AppModule.forRoot(config),
     natsUrl: config.NATS_URL,
     logger: createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL),
   });

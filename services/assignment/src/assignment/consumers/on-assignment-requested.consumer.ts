@@ -1,13 +1,24 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { AssignmentRequestedV1, parseEvent } from '@certflow/contracts';
-import { handleOnce, OutboxRelay, RetryLaterError } from '@certflow/messaging';
+import { handleOnce, OutboxRelay, RetryLaterError, type JetStreamContext } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import type { DataSource } from 'typeorm';
 import { ASSIGNMENT_CONFIG, type AssignmentConfig } from '../../config';
 import { AssignCertificateService, type AssignmentOutcome } from '../assign-certificate.service';
 
 export const ON_ASSIGNMENT_REQUESTED = 'assignment.on-assignment-requested';
+
+/** Longest wait between two "not yet" attempts. */
+const MAX_RETRY_MS = 30_000;
+
+/**
+ * The wait before the next attempt: doubling from `baseMs` with each delivery, so a chain.complete
+ * that lags (trust-validation restarting) still gets about two minutes before the dead letter.
+ */
+export function notYetDelay(baseMs: number, deliveryCount: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, Math.min(deliveryCount - 1, 16)), MAX_RETRY_MS);
+}
 
 /** Thrown inside the inbox transaction so it rolls back: the event is not marked handled. */
 class NotChainCompleteYet extends Error {}
@@ -29,7 +40,7 @@ export class OnAssignmentRequestedConsumer {
   ) {}
 
   @EventPattern<string>(AssignmentRequestedV1.subject)
-  async onAssignmentRequested(@Payload() raw: unknown): Promise<void> {
+  async onAssignmentRequested(@Payload() raw: unknown, @Ctx() ctx?: JetStreamContext): Promise<void> {
     const event = parseEvent(AssignmentRequestedV1, raw);
     let outcome: AssignmentOutcome | undefined;
     try {
@@ -43,7 +54,7 @@ export class OnAssignmentRequestedConsumer {
       if (err instanceof NotChainCompleteYet) {
         throw new RetryLaterError(
           `request ${event.data.requestId}: no chain.complete seen for certificate ${event.data.thumbprint} yet; not assigning before it`,
-          this.config.CERTFLOW_ASSIGNMENT_RETRY_MS,
+          notYetDelay(this.config.CERTFLOW_ASSIGNMENT_RETRY_MS, ctx?.deliveryCount ?? 1),
         );
       }
       throw err;
