@@ -18,6 +18,9 @@ import { isNotFound } from './nats.connection';
 /** Longest original body copied into a dead letter; the stream keeps the original anyway. */
 const DEAD_LETTER_PAYLOAD_MAX = 256 * 1024;
 
+/** Wait before the reserved delivery when a dead letter could not be published. */
+const DEAD_LETTER_RETRY_MS = 1_000;
+
 /** Everything one consumer runner needs; built by `JetStreamServer`. */
 export interface ConsumerRunnerOptions extends DeliveryPolicy {
   /** The service that owns the consumer; dead letters come from `certflow/<service>`. */
@@ -136,7 +139,7 @@ export class ConsumerRunner {
       const fields = { consumer: this.o.name, subject: msg.subject, seq: msg.info.streamSequence, delivery, delayMs: decision.delayMs };
       if (decision.expected) this.o.logger.debug(fields, `not ready, retrying later: ${decision.error}`);
       else this.o.logger.warn({ ...fields, err: decision.error }, 'handler failed, will retry');
-      msg.ack();
+      msg.nak(decision.delayMs);
     }
   }
 
@@ -175,9 +178,7 @@ export class ConsumerRunner {
       this.o.logger.error({ ...fields, deadLetterId: event.id }, 'message dead-lettered');
     } catch (err) {
       this.o.logger.error({ ...fields, publishError: errorMessage(err) }, 'could not publish a dead letter; will try again');
-      msg.nak(backoffOnDeadLetterFailure);
+      msg.nak(DEAD_LETTER_RETRY_MS);
     }
   }
 }
-
-const backoffOnDeadLetterFailure = 1_000;

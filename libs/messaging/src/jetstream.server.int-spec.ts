@@ -1,4 +1,4 @@
-import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { Controller, Module, type INestMicroservice, type Type } from '@nestjs/common';
 import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -120,8 +120,8 @@ let publisher: JetStreamPublisher;
 let app: INestMicroservice;
 const deadLetters: Array<CloudEvent<string, { consumer: string; originalSubject: string; originalId?: string; deliveries: number; error: string; payload: string }>> = [];
 
-async function startApp(module: Function, svc: string, concurrency: number): Promise<INestMicroservice> {
-  const strategy = new JetStreamServer({ servers: NATS_URL, service: svc, maxDeliver: MAX_DELIVER, backoffMs: [20, 50], ackWaitMs: 5_000, concurrency, logger });
+async function startApp(module: Type<unknown>, svc: string, concurrency: number, maxDeliver = MAX_DELIVER): Promise<INestMicroservice> {
+  const strategy = new JetStreamServer({ servers: NATS_URL, service: svc, maxDeliver, backoffMs: [20, 50], ackWaitMs: 5_000, concurrency, logger });
   const instance = await NestFactory.createMicroservice(module, { strategy, logger: false });
   await instance.listen();
   return instance;
@@ -270,6 +270,18 @@ describe('JetStreamServer', () => {
       } finally {
         await second.close();
       }
+    });
+  });
+
+  describe('when a service restarts with other limits', () => {
+    it("updates its consumers' max_deliver (one reserved extra delivery) and ack_wait", async () => {
+      const svc = `${service}-limits`;
+      const name = `${svc}--${S.catchUp.replace(/\./g, '_')}`;
+      const jsm = await jetstreamManager(nc);
+      await (await startApp(CatchUpModule, svc, 1, 3)).close();
+      expect((await jsm.consumers.info(STREAM_NAME, name)).config).toMatchObject({ max_deliver: 4, ack_wait: 5_000_000_000 });
+      await (await startApp(CatchUpModule, svc, 1, 7)).close();
+      expect((await jsm.consumers.info(STREAM_NAME, name)).config).toMatchObject({ max_deliver: 8, filter_subject: S.catchUp });
     });
   });
 

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
+import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { ensureDatabase, ensureSchema, redactUrl } from './database.provisioner';
+import { ensureDatabase, ensureSchema } from './database.provisioner';
 import { assertSchemaName, type PersistenceLogger, type ServiceDatabaseOptions } from './service-database.options';
 
 /** Name of the table, in each service's schema, that records which migrations ran. */
@@ -27,6 +28,7 @@ const MIGRATION_LOCK_TIMEOUT = '300s';
  */
 export async function openServiceDataSource(opts: ServiceDatabaseOptions): Promise<DataSource> {
   assertSchemaName(opts.schema);
+  const logger = opts.logger ?? pino({ name: opts.schema, level: process.env.CERTFLOW_LOG_LEVEL ?? 'info' });
   await ensureDatabase(opts.url);
 
   const lockClient = new Client({ connectionString: opts.url });
@@ -49,11 +51,11 @@ export async function openServiceDataSource(opts: ServiceDatabaseOptions): Promi
       extra: { options: `-c search_path=${opts.schema}`, application_name: `certflow/${opts.schema}` },
     });
     await dataSource.initialize();
-    await migrateUnderLock(lockClient, dataSource, opts.schema, opts.logger);
+    await migrateUnderLock(lockClient, dataSource, opts.schema, logger);
     return dataSource;
   } catch (err) {
+    // The caller reports the error; leave no pool behind to keep the process alive.
     if (dataSource?.isInitialized) await dataSource.destroy().catch(() => undefined);
-    opts.logger?.error({ err, schema: opts.schema, url: redactUrl(opts.url) }, 'opening the service database failed');
     throw err;
   } finally {
     await lockClient.end().catch(() => undefined);
@@ -69,14 +71,14 @@ async function migrateUnderLock(
   lockClient: Client,
   dataSource: DataSource,
   schema: string,
-  logger: PersistenceLogger | undefined,
+  logger: PersistenceLogger,
 ): Promise<void> {
   await lockClient.query(`SET lock_timeout = '${MIGRATION_LOCK_TIMEOUT}'`);
   await lockClient.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK_NAMESPACE, schema]);
   try {
     const applied = await dataSource.runMigrations({ transaction: 'all' });
     if (applied.length > 0) {
-      logger?.info({ schema, migrations: applied.map((m) => m.name) }, `applied ${applied.length} migration(s)`);
+      logger.info({ schema, migrations: applied.map((m) => m.name) }, `applied ${applied.length} migration(s)`);
     }
   } finally {
     await lockClient.query('SELECT pg_advisory_unlock($1, hashtext($2))', [MIGRATION_LOCK_NAMESPACE, schema]);

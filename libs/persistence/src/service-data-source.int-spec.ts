@@ -47,18 +47,19 @@ async function adminQuery<T = Record<string, unknown>>(sql: string, params: unkn
 const databaseExists = async (name: string) =>
   (await adminQuery('SELECT 1 FROM pg_database WHERE datname = $1', [name])).length === 1;
 
-const options = () => ({ url, schema, entities: [Widget], migrations: [CreateWidgets1700000000001], poolSize: 2 });
+const silent = { info() {}, warn() {}, error() {} };
+const options = () => ({ url, schema, entities: [Widget], migrations: [CreateWidgets1700000000001], poolSize: 2, logger: silent });
 
 jest.setTimeout(30_000);
 
+const opened: DataSource[] = [];
+
+afterAll(async () => {
+  await Promise.all(opened.filter((d) => d.isInitialized).map((d) => d.destroy()));
+  await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdent(databaseNameOf(url))} WITH (FORCE)`);
+});
+
 describe('openServiceDataSource', () => {
-  const opened: DataSource[] = [];
-
-  afterAll(async () => {
-    await Promise.all(opened.filter((d) => d.isInitialized).map((d) => d.destroy()));
-    await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdent(databaseNameOf(url))} WITH (FORCE)`);
-  });
-
   describe('when the database and the schema are missing and two instances start together', () => {
     let first: DataSource;
     let second: DataSource;

@@ -27,7 +27,7 @@ export interface ServiceDatabaseOptions {
   migrations: Function[];
   /** Connections in the pool. Default 10. */
   poolSize?: number;
-  /** Where to report migrations applied and start-up problems. Default: silent apart from errors thrown. */
+  /** Where to report the migrations applied. Default: a pino logger named after the schema. */
   logger?: PersistenceLogger;
 }
 
