@@ -18,7 +18,7 @@ describe('certflow end to end (four services, real PostgreSQL and NATS)', () => 
     await pg.connect();
     try {
       const r = await pg.query('SELECT count(*)::int AS n FROM request.certificate_request');
-      const o = await pg.query('SELECT count(*)::int AS n FROM request.outbox');
+      const o = await pg.query('SELECT count(*)::int AS n FROM request.outbox WHERE subject = \'certflow.request.submitted.v1\'');
       return r.rows[0].n + o.rows[0].n;
     } finally {
       await pg.end();

@@ -149,7 +149,8 @@ export async function waitForRequest(cf: Certflow, id: string, until: (view: any
     if (until(last)) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`request ${id} did not reach the expected state; last: ${JSON.stringify(last, null, 1).slice(0, 2000)}`);
+  const dump = [...cf.logs].map(([s, l]) => `--- ${s}\n${l.join('').split('\n').filter((x) => !x.includes('"level":30')).join('\n').slice(-2500)}`).join('\n');
+  throw new Error(`request ${id} did not reach the expected state; last: ${JSON.stringify(last, null, 1).slice(0, 2000)}\n${dump}`);
 }
 
 /** A CSR made by `openssl req`, as an operator would on the host. Returns the PEM. */

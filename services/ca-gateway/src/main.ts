@@ -1,14 +1,21 @@
 import 'reflect-metadata';
-import { createLogger, loadConfig, runMain, startService } from '@certflow/runtime';
+import { ConfigError, createLogger, loadConfig, runMain, startService } from '@certflow/runtime';
 import { AppModule, SERVICE } from './app.module';
 import { CaGatewayConfigSchema } from './config';
+import { CaKeyMismatchError } from './issuance/adapters/internal/internal-ca.material';
 
 runMain(SERVICE, async () => {
   const config = loadConfig(CaGatewayConfigSchema);
-  return startService({
-    service: SERVICE,
-    module: AppModule.forRoot(config),
-    natsUrl: config.NATS_URL,
-    logger: createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL),
-  });
+  try {
+    return await startService({
+      service: SERVICE,
+      module: AppModule.forRoot(config),
+      natsUrl: config.NATS_URL,
+      logger: createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL),
+    });
+  } catch (err) {
+    // A wrong CERTFLOW_CA_KEY is a configuration mistake: say so in one line, not as a crash.
+    if (err instanceof CaKeyMismatchError) throw new ConfigError([err.message]);
+    throw err;
+  }
 });

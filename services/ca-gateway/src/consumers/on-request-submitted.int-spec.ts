@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { INestApplication, INestMicroservice } from '@nestjs/common';
+import { connect } from '@nats-io/transport-node';
+import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
 import {
@@ -16,9 +16,9 @@ import {
   RequestSubmittedV1,
   STREAM_NAME,
 } from '@certflow/contracts';
-import { consumerName, ensureStream, JetStreamPublisher, JetStreamServer } from '@certflow/messaging';
+import { consumerName, ensureStream, JetStreamServer, type NatsConnection } from '@certflow/messaging';
 import { parseCertificate, thumbprintSha1, validateChain } from '@certflow/pki';
-import { createLogger, loadConfig, startService } from '@certflow/runtime';
+import { createLogger, loadConfig, PinoNestLogger } from '@certflow/runtime';
 import { testCsr } from '@certflow/testing';
 import { AppModule } from '../app.module';
 import { CaGatewayConfigSchema } from '../config';
@@ -42,9 +42,25 @@ function configWith(caKey: string) {
   } as NodeJS.ProcessEnv);
 }
 
-function startGateway(): Promise<INestApplication | INestMicroservice> {
-  const config = configWith(CA_KEY);
-  return startService({ service: SERVICE, module: AppModule.forRoot(config, { service: SERVICE }) as never, natsUrl: NATS_URL, logger: createLogger(SERVICE, LOG_LEVEL) });
+/**
+ * Starts the gateway as startService does (same module, same JetStream transport), but closes what
+ * was opened when the start fails, so a failed start cannot keep jest alive.
+ */
+async function startGateway(caKey = CA_KEY, service = SERVICE): Promise<INestMicroservice> {
+  const logger = createLogger(service, LOG_LEVEL);
+  const strategy = new JetStreamServer({ servers: NATS_URL, service, logger });
+  const app = await NestFactory.createMicroservice(AppModule.forRoot(configWith(caKey), { service }), {
+    strategy,
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  try {
+    await app.listen();
+    return app;
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
@@ -63,26 +79,49 @@ describe('ca-gateway: request.submitted → certificate.issued (PostgreSQL + Jet
   let js: JetStreamClient;
   let jsm: JetStreamManager;
   let db: Client;
-  let app: INestApplication | INestMicroservice | undefined;
+  let app: INestMicroservice | undefined;
   const durable = consumerName(SERVICE, RequestSubmittedV1.subject);
 
-  /** Every event of `definition` in the stream since this run began (an ordered consumer, read to the end). */
-  async function eventsOf<S extends string, T>(definition: EventDefinition<S, T>): Promise<CloudEvent<S, T>[]> {
+  /** Stream sequences this run put in the shared stream, removed again in afterAll. */
+  const published = new Set<number>();
+  const requestIds = new Set<string>();
+  let rootPem: string | undefined;
+
+  /** Every event of `definition` stored since this run began, by stream sequence (an ordered consumer, read to the end). */
+  async function stored<S extends string, T>(definition: EventDefinition<S, T>): Promise<Map<number, CloudEvent<S, T>>> {
     const consumer = await js.consumers.get(STREAM_NAME, {
       filter_subjects: definition.subject,
       deliver_policy: DeliverPolicy.StartTime,
       opt_start_time: since,
     });
-    const out: CloudEvent<S, T>[] = [];
-    for (;;) {
-      const batch = await consumer.fetch({ max_messages: 256, expires: 1000 });
-      let count = 0;
-      for await (const msg of batch) {
-        count++;
-        out.push(parseEvent(definition, msg.json()));
+    // Keyed by sequence: an ordered consumer that resets may hand a message over twice.
+    const bySeq = new Map<number, CloudEvent<S, T>>();
+    try {
+      if ((await consumer.info(true)).num_pending === 0) return bySeq;
+      for (;;) {
+        const batch = await consumer.fetch({ max_messages: 256, expires: 1000 });
+        for await (const msg of batch) {
+          bySeq.set(msg.seq, parseEvent(definition, msg.json()));
+          if (msg.info.pending === 0) return bySeq;
+        }
       }
-      if (count === 0) return out;
+    } finally {
+      await consumer.delete().catch(() => undefined);
     }
+  }
+
+  async function eventsOf<S extends string, T>(definition: EventDefinition<S, T>): Promise<CloudEvent<S, T>[]> {
+    return [...(await stored(definition)).values()];
+  }
+
+  /** Deletes what this run stored in the shared stream: its requests and the gateway's answers to them. */
+  async function removeRunTraces(): Promise<void> {
+    const ours: number[] = [...published];
+    for (const definition of [CertificateIssuedV1, RequestPendingV1, RequestFailedV1] as EventDefinition<string, { requestId: string }>[]) {
+      for (const [seq, e] of await stored(definition)) if (requestIds.has(e.data.requestId)) ours.push(seq);
+    }
+    for (const [seq, e] of await stored(IssuerCaPublishedV1)) if (rootPem && e.data.roots[0] === rootPem) ours.push(seq);
+    for (const seq of ours) await jsm.streams.deleteMessage(STREAM_NAME, seq, false).catch(() => undefined);
   }
 
   async function eventFor<S extends string, T extends { requestId: string }>(definition: EventDefinition<S, T>, requestId: string) {
@@ -92,6 +131,7 @@ describe('ca-gateway: request.submitted → certificate.issued (PostgreSQL + Jet
   /** Publishes to the stream; `msgId` other than the event id makes JetStream store a redelivery-like copy. */
   async function publish(event: CloudEvent, msgId = event.id): Promise<number> {
     const ack = await js.publish(event.type, JSON.stringify(event), { msgID: msgId });
+    published.add(ack.seq);
     return ack.seq;
   }
 
@@ -107,6 +147,7 @@ describe('ca-gateway: request.submitted → certificate.issued (PostgreSQL + Jet
     const host = data.host ?? `srv-${randomUUID().slice(0, 8)}.corp.example.com`;
     const csr = data.csr ?? (await testCsr({ host })).pem;
     const requestId = data.requestId ?? randomUUID();
+    requestIds.add(requestId);
     return createEvent(
       RequestSubmittedV1,
       { requestId, host, csr, usages: ['Default'], autoAssign: true, issuer: data.issuer ?? 'internal' },
@@ -116,7 +157,8 @@ describe('ca-gateway: request.submitted → certificate.issued (PostgreSQL + Jet
 
   async function storedRootPem(): Promise<string> {
     const rows = await db.query(`SELECT root_pem FROM ca_gateway.ca_material WHERE issuer = 'internal'`);
-    return rows.rows[0].root_pem as string;
+    rootPem = rows.rows[0].root_pem as string;
+    return rootPem;
   }
 
   beforeAll(async () => {
@@ -129,8 +171,7 @@ describe('ca-gateway: request.submitted → certificate.issued (PostgreSQL + Jet
       durable_name: durable,
       filter_subject: RequestSubmittedV1.subject,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.StartTime,
-      opt_start_time: new Date().toISOString(),
+      deliver_policy: DeliverPolicy.New,
     });
     app = await startGateway();
     db = new Client({ connectionString: `${PG_URL}/${DATABASE}` });
@@ -139,7 +180,9 @@ describe('ca-gateway: request.submitted → certificate.issued (PostgreSQL + Jet
 
   afterAll(async () => {
     await app?.close();
+    if (db) await storedRootPem().catch(() => undefined);
     await db?.end().catch(() => undefined);
+    if (jsm) await removeRunTraces();
     await jsm?.consumers.delete(STREAM_NAME, durable).catch(() => undefined);
     await nc?.drain().catch(() => undefined);
     const admin = new Client({ connectionString: `${PG_URL}/postgres` });
@@ -179,7 +222,7 @@ describe('ca-gateway: request.submitted → certificate.issued (PostgreSQL + Jet
         roots: [parseCertificate(await storedRootPem())],
         at: new Date(),
       });
-      expect(result.status).toBe('complete');
+      expect(result).toMatchObject({ status: 'complete' });
     });
 
     it('records the issuance once, with its thumbprint', async () => {
@@ -243,7 +286,7 @@ describe('ca-gateway: request.submitted → certificate.issued (PostgreSQL + Jet
         roots: [parseCertificate(rootBefore)],
         at: new Date(),
       });
-      expect(result.status).toBe('complete');
+      expect(result).toMatchObject({ status: 'complete' });
       expect(await storedRootPem()).toBe(rootBefore);
       const materials = await db.query('SELECT count(*)::int AS n FROM ca_gateway.ca_material');
       expect(materials.rows[0].n).toBe(1);
@@ -252,15 +295,9 @@ describe('ca-gateway: request.submitted → certificate.issued (PostgreSQL + Jet
     });
 
     it('refuses to start with another CERTFLOW_CA_KEY, saying which key to use', async () => {
-      const config = configWith(randomBytes(32).toString('hex'));
-      const other = `${SERVICE}-wrongkey`;
-      const strategy = new JetStreamServer({ servers: NATS_URL, service: other, logger: createLogger(other, LOG_LEVEL) });
-      const wrong = await NestFactory.createMicroservice(AppModule.forRoot(config, { service: other }), { strategy, logger: false, abortOnError: false });
-      try {
-        await expect(wrong.listen()).rejects.toThrow('CERTFLOW_CA_KEY does not decrypt the stored CA key; use the key the CA was created with');
-      } finally {
-        await wrong.close().catch(() => undefined);
-      }
+      await expect(startGateway(randomBytes(32).toString('hex'), `${SERVICE}-wrong-key`)).rejects.toThrow(
+        'CERTFLOW_CA_KEY does not decrypt the stored CA key; use the key the CA was created with',
+      );
     });
   });
 });

@@ -27,6 +27,8 @@ export class TokenGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
+    // The app's JetStream handlers share its global enhancers; events carry no bearer token.
+    if (context.getType() !== 'http') return true;
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const req = context.switchToHttp().getRequest<Request & { caller?: Caller }>();
     const header = req.headers.authorization ?? '';

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
 import type { Response } from 'express';
+import { throwError } from 'rxjs';
 import type { Logger } from 'pino';
 import { RpcError, RpcUnavailableError } from '@certflow/messaging';
 import { PkiInputError } from '@certflow/pki';
@@ -24,6 +25,9 @@ export class ErrorFilter implements ExceptionFilter {
   constructor(@Inject(HTTP_LOGGER) private readonly logger: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost) {
+    // JetStream handlers share the app's global filters: give their errors back to the transport,
+    // which retries or dead-letters them.
+    if (host.getType() !== 'http') return throwError(() => exception);
     const res = host.switchToHttp().getResponse<Response>();
     const [status, body] = this.toBody(exception);
     if (status >= 500) this.logger.error({ err: exception }, 'request failed');
@@ -46,6 +50,11 @@ export class ErrorFilter implements ExceptionFilter {
     }
     if (e instanceof HttpException) {
       const status = e.getStatus();
+      // Nest re-throws body-parser's errors as HttpExceptions, keeping only the status and message.
+      if (status === 413) return [413, { error: { code: 'PAYLOAD_TOO_LARGE', message: BODY_ERRORS['entity.too.large'][2] } }];
+      if (status === 400 && /JSON|Unexpected (token|end)|position \d+/i.test(e.message)) {
+        return [400, { error: { code: 'INVALID_JSON', message: `the request body is not valid JSON (${e.message})` } }];
+      }
       const code = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL';
       const message = status === 404 ? 'no such route; see /api/docs for the API' : e.message;
       return [status, { error: { code, message } }];

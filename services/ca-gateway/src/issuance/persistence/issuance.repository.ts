@@ -23,7 +23,8 @@ export const issuanceRepository = {
         updatedAt: row.at,
       })
       .orIgnore()
-      .returning(['request_id'])
+      // The string form: TypeORM 1.1 reads an array as property names and silently drops unknown ones.
+      .returning('request_id')
       .execute();
     return Array.isArray(result.raw) && result.raw.length > 0;
   },
