@@ -27,7 +27,7 @@ export async function handleOnce<T>(
       .into(InboxMessage)
       .values({ consumer, eventId })
       .orIgnore()
-      .returning(['event_id'])
+      .returning('event_id')
       .execute();
     const rows = Array.isArray(inserted.raw) ? inserted.raw : [];
     if (rows.length === 0) return { duplicate: true };

@@ -26,16 +26,27 @@ export async function startService(opts: ServiceBootstrapOptions): Promise<INest
   if (opts.http) {
     const app = await NestFactory.create(opts.module, { logger, bodyParser: false });
     app.enableShutdownHooks();
-    await opts.http.configure?.(app);
-    app.connectMicroservice({ strategy }, { inheritAppConfig: true });
-    await app.startAllMicroservices();
-    await app.listen(opts.http.port, opts.http.host);
+    // A start that fails half-way must not leave the pool, NATS or the relay open.
+    try {
+      await opts.http.configure?.(app);
+      app.connectMicroservice({ strategy }, { inheritAppConfig: true });
+      await app.startAllMicroservices();
+      await app.listen(opts.http.port, opts.http.host);
+    } catch (e) {
+      await app.close().catch(() => undefined);
+      throw e;
+    }
     opts.logger.info({ url: `http://${opts.http.host}:${opts.http.port}` }, `${opts.service} listening`);
     return app;
   }
   const app = await NestFactory.createMicroservice(opts.module, { strategy, logger });
   app.enableShutdownHooks();
-  await app.listen();
+  try {
+    await app.listen();
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    throw e;
+  }
   opts.logger.info(`${opts.service} consuming events`);
   return app;
 }

@@ -1,3 +1,4 @@
+import { OnCertificateUploadedConsumer } from './consumers/on-certificate-uploaded.consumer';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '@certflow/pki';
@@ -59,7 +60,7 @@ export class AppModule {
         }),
         MessagingModule.forService({ service, natsUrl: config.NATS_URL }),
       ],
-      controllers: [OnRequestSubmittedConsumer],
+      controllers: [OnRequestSubmittedConsumer, OnCertificateUploadedConsumer],
       providers: [
         HealthResponder,
         { provide: SERVICE_NAME, useValue: service },

@@ -13,6 +13,7 @@ import { RequestTables1700000001000 } from './migrations/1700000001000-request-t
 import { RequestCommandService } from './certificate-request/commands/request-command.service';
 import { ISSUERS, SubmitRequestHandler } from './certificate-request/commands/submit-request/submit-request.handler';
 import { AssignRequestHandler } from './certificate-request/commands/assign-request/assign-request.handler';
+import { OFFLINE_ISSUERS, UploadCertificateHandler } from './certificate-request/commands/upload-certificate/upload-certificate.handler';
 import { RequestQueryService } from './certificate-request/http/request-query.service';
 import { RequestsController } from './certificate-request/http/requests.controller';
 import { RequestFactsConsumer } from './certificate-request/consumers/request-facts.consumer';
@@ -43,6 +44,8 @@ export class AppModule {
         { provide: SERVICE_NAME, useValue: SERVICE },
         { provide: ADMIN_TOKEN, useValue: adminToken },
         { provide: ISSUERS, useValue: config.CERTFLOW_ISSUERS.split(',') },
+        // Until issuers are configured by type (issue #5), an issuer is offline when its name says so.
+        { provide: OFFLINE_ISSUERS, useValue: config.CERTFLOW_ISSUERS.split(',').filter((n) => n === 'offline' || n.startsWith('offline-')) },
         { provide: HTTP_LOGGER, useValue: createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL) },
         { provide: APP_GUARD, useClass: TokenGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
@@ -51,6 +54,7 @@ export class AppModule {
         RequestCommandService,
         SubmitRequestHandler,
         AssignRequestHandler,
+        UploadCertificateHandler,
         RequestQueryService,
         CertificateCatalogService,
       ],

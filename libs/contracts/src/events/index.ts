@@ -10,6 +10,7 @@ export * from './request-failed.v1';
 export * from './trust-updated.v1';
 export * from './dead-letter.v1';
 export * from './issuer-ca-published.v1';
+export * from './certificate-uploaded.v1';
 
 import { RequestSubmittedV1 } from './request-submitted.v1';
 import { RequestPendingV1 } from './request-pending.v1';
@@ -22,11 +23,13 @@ import { RequestFailedV1 } from './request-failed.v1';
 import { TrustUpdatedV1 } from './trust-updated.v1';
 import { DeadLetterV1 } from './dead-letter.v1';
 import { IssuerCaPublishedV1 } from './issuer-ca-published.v1';
+import { CertificateUploadedV1 } from './certificate-uploaded.v1';
 
 /** Every event of the contract, in the order a request meets them. docs/events.md is generated from this. */
 export const ALL_EVENTS = [
   RequestSubmittedV1,
   RequestPendingV1,
+  CertificateUploadedV1,
   CertificateIssuedV1,
   ChainCompleteV1,
   ChainIncompleteV1,

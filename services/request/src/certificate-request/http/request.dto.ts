@@ -38,3 +38,11 @@ export class ErrorDto {
   @ApiProperty({ example: { code: 'CSR_SIGNATURE_INVALID', message: 'the CSR signature does not verify…' } })
   error: { code: string; message: string; details?: unknown };
 }
+
+export class UploadCertificateDto {
+  @ApiProperty({ description: 'PEM certificate the offline CA returned; it must carry the CSR public key.' })
+  certificate: string;
+
+  @ApiPropertyOptional({ description: 'PEM of the intermediates the CA returned with it (one or many), or an array of PEM.' })
+  chain?: string | string[];
+}

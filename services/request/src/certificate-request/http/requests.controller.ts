@@ -1,11 +1,13 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import type { Caller } from '../../auth/token.guard';
+import { UploadCertificateHandler } from '../commands/upload-certificate/upload-certificate.handler';
 import type { RequestView } from '@certflow/contracts';
 import { SubmitRequestHandler } from '../commands/submit-request/submit-request.handler';
 import { AssignRequestHandler } from '../commands/assign-request/assign-request.handler';
 import { RequestQueryService } from './request-query.service';
-import { AssignRequestDto, ErrorDto, ListRequestsQuery, SubmitRequestDto } from './request.dto';
+import { AssignRequestDto, ErrorDto, ListRequestsQuery, SubmitRequestDto, UploadCertificateDto } from './request.dto';
 
 @ApiTags('requests')
 @ApiBearerAuth()
@@ -15,6 +17,7 @@ export class RequestsController {
     private readonly submit: SubmitRequestHandler,
     private readonly assign: AssignRequestHandler,
     private readonly queries: RequestQueryService,
+    private readonly upload: UploadCertificateHandler,
   ) {}
 
   @Post()
@@ -52,6 +55,18 @@ export class RequestsController {
   @ApiResponse({ status: 409, type: ErrorDto, description: 'NOT_ASSIGNABLE, with the validation result in details' })
   async assignRequest(@Param('id') id: string, @Body() body: unknown): Promise<RequestView> {
     const { request } = await this.assign.execute(id, body);
+    return this.queries.view(request);
+  }
+
+  @Post(':id/certificate')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Upload the certificate an offline CA returned for a PENDING request' })
+  @ApiBody({ type: UploadCertificateDto })
+  @ApiResponse({ status: 202, description: 'RequestView; certificate.issued follows' })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'not a certificate, or not for the CSR\'s key (KEY_MISMATCH)' })
+  @ApiResponse({ status: 409, type: ErrorDto, description: 'NOT_OFFLINE or NOT_PENDING' })
+  async uploadCertificate(@Param('id') id: string, @Body() body: unknown, @Req() req: Request & { caller?: Caller }): Promise<RequestView> {
+    const request = await this.upload.execute(id, body, req.caller?.name ?? 'unknown');
     return this.queries.view(request);
   }
 }

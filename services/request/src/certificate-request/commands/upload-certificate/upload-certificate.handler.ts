@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { CertificateUploadedV1, createEvent } from '@certflow/contracts';
+import { DATA_SOURCE } from '@certflow/persistence';
+import { OutboxRelay, enqueue } from '@certflow/messaging';
+import { checkCsr, parseCertificate, parseCertificates, spkiFingerprint, toPem, type Clock } from '@certflow/pki';
+import { CLOCK } from '../../../clock.provider';
+import { ApiError } from '../../../http/api-error';
+import { CertificateRequestRepository } from '../../persistence/certificate-request.repository';
+import type { RequestSnapshot } from '../../domain/certificate-request.state';
+
+export const OFFLINE_ISSUERS = 'OFFLINE_ISSUERS';
+
+/**
+ * POST /api/v1/requests/{id}/certificate: the certificate an offline CA returned. It is checked
+ * here (a certificate, carrying the CSR's public key) and handed to ca-gateway, which brings it into
+ * the flow as `certificate.issued`, exactly as a CA's answer. A refused upload changes nothing.
+ */
+@Injectable()
+export class UploadCertificateHandler {
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly relay: OutboxRelay,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(OFFLINE_ISSUERS) private readonly offlineIssuers: string[],
+  ) {}
+
+  async execute(id: string, body: unknown, actor: string): Promise<RequestSnapshot> {
+    const { certificate, chain } = parseBody(body);
+    const leaf = parseCertificate(certificate);
+    const chainCerts = chain ? parseCertificates(chain, 10) : [];
+    const request = await this.ds.transaction(async (m) => {
+      const r = await CertificateRequestRepository.loadForUpdate(m, id);
+      if (!r) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
+      if (!this.offlineIssuers.includes(r.issuer)) {
+        throw new ApiError(409, 'NOT_OFFLINE', `request ${id} is for issuer "${r.issuer}", which delivers its certificates itself; only offline issuers take an upload`);
+      }
+      if (r.state !== 'PENDING') {
+        throw new ApiError(409, 'NOT_PENDING', `request ${id} is ${r.state}; a certificate can be uploaded only while it is PENDING`, { state: r.state });
+      }
+      const csr = await checkCsr(r.csr, r.host);
+      if (spkiFingerprint(leaf.publicKey.rawData) !== csr.spkiFingerprint) {
+        throw new ApiError(400, 'KEY_MISMATCH', "the certificate does not carry the CSR's public key; upload the certificate the CA issued for this request's CSR");
+      }
+      await enqueue(
+        m,
+        createEvent(
+          CertificateUploadedV1,
+          { requestId: id, certificate: toPem(leaf), chain: chainCerts.map(toPem), uploadedBy: actor },
+          { source: 'certflow/request', subject: id, time: this.clock.now() },
+        ),
+      );
+      return r;
+    });
+    this.relay.kick();
+    return request;
+  }
+}
+
+function parseBody(body: unknown): { certificate: string; chain: string | null } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError(400, 'INVALID_BODY', 'send {"certificate": "-----BEGIN CERTIFICATE-----...", "chain": "<PEM, optional>"}');
+  }
+  const b = body as { certificate?: unknown; chain?: unknown };
+  if (typeof b.certificate !== 'string' || !b.certificate.trim()) {
+    throw new ApiError(400, 'CERTIFICATE_MISSING', '`certificate` must be the PEM certificate the CA returned');
+  }
+  let chain: string | null = null;
+  if (typeof b.chain === 'string') chain = b.chain.trim() ? b.chain : null;
+  else if (Array.isArray(b.chain) && b.chain.every((c) => typeof c === 'string')) chain = b.chain.length ? b.chain.join('\n') : null;
+  else if (b.chain !== undefined && b.chain !== null) throw new ApiError(400, 'INVALID_BODY', '`chain` must be PEM text or an array of PEM certificates');
+  return { certificate: b.certificate, chain };
+}
