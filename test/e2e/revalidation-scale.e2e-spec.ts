@@ -2,6 +2,7 @@
  * Issue #3 at fleet scale: 1,000 requests wait in CHAIN_INCOMPLETE on one missing intermediate; one
  * import of that intermediate moves every one of them to ASSIGNABLE, quickly.
  */
+import { Client } from 'pg';
 import { thumbprintSha1 } from '@certflow/pki';
 import { testCsr } from '@certflow/testing';
 import { startCertflow, type Certflow } from './harness';
@@ -105,7 +106,16 @@ describe('re-validation at scale (issue #3)', () => {
     // None of them was assigned on its own: each waited for the import, so each waits for Assign.
     expect((await idsIn('ASSIGNED')).size).toBe(0);
 
-    const revalidationLog = cf.logs.get('trust-validation')!.join('').split('\n').filter((l) => l.includes('re-validated'));
+    // Where the time went (for the report, not asserted): trust-validation writing the chain.complete
+    // events, its relay publishing them, and the request service applying them.
+    const pg = new Client({ connectionString: cf.databaseUrl });
+    await pg.connect();
+    const ms = (d: Date | null) => (d ? `+${new Date(d).getTime() - t} ms` : '-');
+    const tv = (await pg.query(`SELECT min(created_at) AS first, max(created_at) AS last, max(published_at) AS published FROM trust_validation.outbox WHERE subject = 'certflow.chain.complete.v1'`)).rows[0];
+    const rq = (await pg.query(`SELECT min(received_at) AS first, max(received_at) AS last FROM request.inbox WHERE consumer = 'request.certflow.chain.complete.v1'`)).rows[0];
+    await pg.end();
+    const breakdown = `trust-validation wrote chain.complete ${ms(tv.first)} … ${ms(tv.last)}, published by ${ms(tv.published)}; request applied them ${ms(rq.first)} … ${ms(rq.last)}`;
+    const revalidationLog = [breakdown, ...cf.logs.get('trust-validation')!.join('').split('\n').filter((l) => l.includes('re-validated'))];
     console.log(
       `revalidation scale: ${COUNT} requests — submit ${submitMs} ms, all PENDING +${pendingMs} ms, ` +
         `issue leaves ${issueMs} ms, upload ${uploadMs} ms, all CHAIN_INCOMPLETE +${incompleteMs} ms; ` +

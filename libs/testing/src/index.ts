@@ -6,3 +6,17 @@ export { testCsr, garbageCsr, csrWithBadSignature, weakRsaCsr, type TestCsr, typ
 export { fixedClock, type FixedClock } from './fixed.clock';
 export { type Clock, systemClock } from '@certflow/pki';
 export { startCertflow, waitForRequest, opensslCsr, SERVICES, type Certflow, type ServiceName } from './certflow.harness';
+export {
+  TEST_NATS_URL,
+  runId,
+  testDatabaseUrl,
+  dropDatabase,
+  precreateConsumers,
+  deleteConsumers,
+  EventLog,
+  startTestService,
+  publishAgain,
+  waitUntilConsumed,
+  sleep,
+  type RunningService,
+} from './service-integration.harness';

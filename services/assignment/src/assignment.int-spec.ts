@@ -17,7 +17,7 @@ import { TestPki, type IssuedLeaf } from '@certflow/testing';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { AssignmentConfigSchema } from './config';
-import { publishAgain, runId, sleep, startTestService, testDatabaseUrl, TEST_NATS_URL, waitUntilConsumed, type RunningService } from './test-support/integration.harness';
+import { publishAgain, runId, sleep, startTestService, testDatabaseUrl, TEST_NATS_URL, waitUntilConsumed, type RunningService } from '@certflow/testing';
 
 jest.setTimeout(60_000);
 

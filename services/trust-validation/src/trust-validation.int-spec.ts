@@ -19,7 +19,7 @@ import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { CertificateLookupService } from './chain-validation/certificate-lookup.service';
 import { TrustValidationConfigSchema } from './config';
-import { publishAgain, runId, sleep, startTestService, testDatabaseUrl, TEST_NATS_URL, waitUntilConsumed, type RunningService } from './test-support/integration.harness';
+import { publishAgain, runId, sleep, startTestService, testDatabaseUrl, TEST_NATS_URL, waitUntilConsumed, type RunningService } from '@certflow/testing';
 import { TrustStoreService } from './trust-store/trust-store.service';
 
 jest.setTimeout(60_000);
