@@ -103,6 +103,27 @@ describe('the summary status flow (issue #3): offline certificates, missing issu
     expect(assignable.validation.missing ?? []).toEqual([]);
   });
 
+  it('names the root next once the missing intermediate is imported, and completes only after the root is imported too', async () => {
+    const { root, intermediate } = await hierarchy('two-gaps');
+    const req = await pendingOfflineRequest(cf, 'wiz09.seed.example.com', { autoAssign: false });
+    expect((await upload(cf, req.id, await leafFor(req, intermediate))).status).toBe(202);
+    const first = await waitForRequest(cf, req.id, settled);
+    expect(first.state).toBe('CHAIN_INCOMPLETE');
+    expect(first.validation.missing).toEqual([expect.objectContaining({ kind: 'intermediate', subject: subjectOf(intermediate.certificate) })]);
+
+    expect((await importTrust(cf, 'intermediates', intermediate.pem)).status).toBe(201);
+    const second = await waitForRequest(cf, req.id, (v) => v.validation?.missing?.[0]?.kind !== 'intermediate');
+    expect(second.state).toBe('CHAIN_INCOMPLETE');
+    expect(second.validation.missing).toEqual([
+      { kind: 'root', subject: subjectOf(root.certificate), authorityKeyIdentifier: subjectKeyIdentifier(root.certificate) },
+    ]);
+
+    expect((await importTrust(cf, 'roots', root.pem)).status).toBe(201);
+    const assignable = await waitForRequest(cf, req.id, (v) => v.state !== 'CHAIN_INCOMPLETE');
+    expect(assignable.state).toBe('ASSIGNABLE');
+    expect(assignable.validation.path).toEqual([assignable.thumbprint, thumbprintSha1(intermediate.certificate), thumbprintSha1(root.certificate)]);
+  });
+
   it('refuses an intermediate imported as a root and a leaf imported as an intermediate, and imports nothing', async () => {
     const { root, intermediate } = await hierarchy('wrong-store');
     const leaf = toPem(await issueLeaf({ issuer: intermediate, publicKey: (await generateKeyPair('ec-p256')).publicKey, subject: 'CN=leaf.seed.example.com', dnsNames: ['leaf.seed.example.com'] }));
