@@ -1,11 +1,12 @@
 // `npm test`: everything a fresh machine needs, then every test: unit, integration (real
 // PostgreSQL and NATS) and end-to-end (all four services as processes).
 import { spawnSync } from 'node:child_process';
-import { build, ensureDependencies, ensureNats, ensurePostgres, say, ROOT } from './lib/infra.mjs';
+import { build, ensureDependencies, ensureNats, ensurePebble, ensurePostgres, say, ROOT } from './lib/infra.mjs';
 
 ensureDependencies();
 await ensurePostgres();
 await ensureNats();
+ensurePebble();
 build();
 say('type-checking (tsc --noEmit)…');
 if (spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit', cwd: ROOT }).status !== 0) {

@@ -119,6 +119,13 @@ export async function ensureNats(storeDir = '/var/lib/nats-server') {
   say('NATS started');
 }
 
+/** Pebble (Let's Encrypt's ACME test CA, Debian package) for the ACME end-to-end tests. */
+export function ensurePebble() {
+  if (existsSync('/usr/bin/pebble') && existsSync('/usr/bin/pebble-challtestsrv')) return say('Pebble is installed');
+  if (!aptInstall('pebble')) fail('Pebble is not installed and could not be installed', 'run `apt-get install -y pebble` (the ACME end-to-end tests start it)');
+  say('Pebble installed');
+}
+
 export function gitSha() {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();

@@ -48,6 +48,8 @@ export interface RequestView {
   validation?: ValidationView;
   assignment?: { usages: Usage[]; assignedAt: string; notBound?: UsageRefusal[] };
   failure?: { stage: string; code: string; message: string };
+  /** While PENDING: where the CA is (e.g. "ACME order pending https://ca/order/1"), as ca-gateway last said. */
+  pending?: { detail: string };
   history: { state: RequestState; at: string; reason?: string }[];
 }
 

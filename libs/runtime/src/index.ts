@@ -2,3 +2,4 @@ export * from './config';
 export * from './logger';
 export * from './bootstrap';
 export * from './health.responder';
+export * from './issuers.config';

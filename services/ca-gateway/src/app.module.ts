@@ -1,5 +1,5 @@
 import { OnCertificateUploadedConsumer } from './consumers/on-certificate-uploaded.consumer';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '@certflow/pki';
 import { CreateMessagingTables1700000000000, MESSAGING_ENTITIES, MessagingModule, OutboxRelay } from '@certflow/messaging';
@@ -16,6 +16,14 @@ import { OfflineAdapter } from './issuance/adapters/offline/offline.adapter';
 import { IssuanceService } from './issuance/issuance.service';
 import { IssuanceOrmEntity } from './issuance/persistence/issuance.orm-entity';
 import { CreateIssuanceTables1712000000000 } from './migrations/1712000000000-create-issuance-tables';
+import { CreateAcmeTables1712100000000 } from './migrations/1712100000000-create-acme-tables';
+import { AcmeAdapter } from './issuance/adapters/acme/acme.adapter';
+import { installAcmeHttp } from './issuance/adapters/acme/acme-http.transport';
+import { PgAcmeAccountStore } from './issuance/adapters/acme/acme-account.store';
+import { PgHttpChallengeStore } from './issuance/adapters/acme/http-challenge.store';
+import { HttpChallengeResponder } from './issuance/adapters/acme/http-challenge.responder';
+import { dnsProviderFor } from './issuance/adapters/acme/dns-challenge.provider';
+import { PendingOrderPoller, POLLER_SETTINGS, type PollerSettings } from './issuance/pending-order.poller';
 
 /** The service's name: log name, NATS client name, durable consumer prefix, health ping subject. */
 export const SERVICE = 'ca-gateway';
@@ -28,18 +36,67 @@ export interface AppModuleOptions {
 }
 
 function registryFactory(config: CaGatewayConfig, ds: DataSource, relay: OutboxRelay, clock: Clock): CaAdapterRegistry {
-  return CaAdapterRegistry.fromConfig(config.CERTFLOW_ISSUERS, {
-    internal: (issuer) =>
-      new InternalCaAdapter({
-        issuer,
-        caName: config.CERTFLOW_INTERNAL_CA_NAME,
-        key: config.CERTFLOW_CA_KEY,
-        leafDays: config.CERTFLOW_LEAF_DAYS,
-        clock,
-        store: new PgInternalCaStore(ds, () => relay.kick()),
-      }),
-    offline: () => new OfflineAdapter(),
-  });
+  installAcmeHttp(config.CERTFLOW_ACME_TIMEOUT_MS);
+  const byName = new Map(config.issuers.map((i) => [i.name, i]));
+  const acmeConfig = (issuer: string) => {
+    const found = byName.get(issuer);
+    if (found?.type !== 'acme') throw new Error(`issuer "${issuer}" is not an acme issuer`);
+    return found;
+  };
+  return CaAdapterRegistry.fromConfig(
+    config.issuers.map((i) => i.name),
+    {
+      internal: (issuer) =>
+        new InternalCaAdapter({
+          issuer,
+          caName: config.CERTFLOW_INTERNAL_CA_NAME,
+          key: config.CERTFLOW_CA_KEY,
+          leafDays: config.CERTFLOW_LEAF_DAYS,
+          clock,
+          store: new PgInternalCaStore(ds, () => relay.kick()),
+        }),
+      offline: () => new OfflineAdapter(),
+      acme: (issuer) => {
+        const acme = acmeConfig(issuer);
+        return new AcmeAdapter({
+          config: acme,
+          accounts: new PgAcmeAccountStore(ds, config.CERTFLOW_CA_KEY),
+          httpChallenges: new PgHttpChallengeStore(ds),
+          dns: dnsProviderFor(acme.dnsProvider),
+          clock,
+        });
+      },
+    },
+    (issuer) => byName.get(issuer)!.type,
+  );
+}
+
+function pollerSettings(config: CaGatewayConfig): PollerSettings {
+  return {
+    tickMs: 250,
+    // Longer than one drive (a handful of CA calls, each bounded by the timeout).
+    leaseMs: config.CERTFLOW_ACME_TIMEOUT_MS * 6,
+    batch: 20,
+    backoff: {
+      baseMs: config.CERTFLOW_ACME_RETRY_BASE_MS,
+      maxMs: config.CERTFLOW_ACME_RETRY_MAX_SECONDS * 1000,
+      giveUpMs: config.CERTFLOW_ACME_GIVE_UP_MINUTES * 60_000,
+    },
+  };
+}
+
+/** The HTTP-01 responder, started only when an acme issuer uses http-01. */
+class ChallengeResponderLifecycle implements OnModuleInit, OnModuleDestroy {
+  private responder?: HttpChallengeResponder;
+  constructor(private readonly config: CaGatewayConfig, private readonly ds: DataSource) {}
+  async onModuleInit(): Promise<void> {
+    if (!this.config.issuers.some((i) => i.type === 'acme' && i.challenge === 'http-01')) return;
+    this.responder = new HttpChallengeResponder(new PgHttpChallengeStore(this.ds), this.config.CERTFLOW_ACME_HTTP_HOST, this.config.CERTFLOW_ACME_HTTP_PORT);
+    await this.responder.start();
+  }
+  async onModuleDestroy(): Promise<void> {
+    await this.responder?.stop();
+  }
 }
 
 /** The ca-gateway: consumes request.submitted, issues through the request's CA, publishes the answer. */
@@ -54,7 +111,7 @@ export class AppModule {
           url: config.DATABASE_URL,
           schema: SCHEMA,
           entities: [...MESSAGING_ENTITIES, CaMaterialOrmEntity, IssuanceOrmEntity],
-          migrations: [CreateMessagingTables1700000000000, CreateIssuanceTables1712000000000],
+          migrations: [CreateMessagingTables1700000000000, CreateIssuanceTables1712000000000, CreateAcmeTables1712100000000],
           poolSize: config.CERTFLOW_DB_POOL,
           logger: createLogger(service, config.CERTFLOW_LOG_LEVEL),
         }),
@@ -72,6 +129,9 @@ export class AppModule {
           useFactory: registryFactory,
         },
         IssuanceService,
+        { provide: POLLER_SETTINGS, inject: [CA_GATEWAY_CONFIG], useFactory: pollerSettings },
+        PendingOrderPoller,
+        { provide: ChallengeResponderLifecycle, inject: [CA_GATEWAY_CONFIG, DATA_SOURCE], useFactory: (c: CaGatewayConfig, ds: DataSource) => new ChallengeResponderLifecycle(c, ds) },
       ],
     };
   }

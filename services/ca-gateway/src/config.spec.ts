@@ -1,10 +1,10 @@
-import { ConfigError, loadConfig } from '@certflow/runtime';
-import { CaGatewayConfigSchema, parseCaKey } from './config';
+import { ConfigError } from '@certflow/runtime';
+import { loadCaGatewayConfig, parseCaKey } from './config';
 
 const HEX_KEY = 'ab'.repeat(32);
 
 function load(env: Record<string, string | undefined>) {
-  return loadConfig(CaGatewayConfigSchema, env as NodeJS.ProcessEnv);
+  return loadCaGatewayConfig(env as NodeJS.ProcessEnv);
 }
 
 function problems(env: Record<string, string | undefined>): string {
@@ -22,7 +22,8 @@ describe('CaGatewayConfigSchema', () => {
     it('uses the defaults', () => {
       const config = load({ CERTFLOW_CA_KEY: HEX_KEY });
       expect(config.CERTFLOW_CA_KEY).toEqual(Buffer.from(HEX_KEY, 'hex'));
-      expect(config.CERTFLOW_ISSUERS).toEqual(['internal', 'offline']);
+      expect(config.issuers.map((i) => i.name)).toEqual(['internal', 'offline']);
+      expect(config.CERTFLOW_ACME_HTTP_PORT).toBe(5002);
       expect(config.CERTFLOW_INTERNAL_CA_NAME).toBe('certflow Internal');
       expect(config.CERTFLOW_LEAF_DAYS).toBe(397);
     });
@@ -55,17 +56,21 @@ describe('CaGatewayConfigSchema', () => {
 
   describe('CERTFLOW_ISSUERS', () => {
     it('reads a comma list, ignoring spaces', () => {
-      expect(load({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: ' offline , internal ' }).CERTFLOW_ISSUERS).toEqual(['offline', 'internal']);
+      expect(load({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: ' offline , internal ' }).issuers.map((i) => i.name)).toEqual(['offline', 'internal']);
     });
 
-    it('refuses an issuer of an unknown type', () => {
-      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: 'internal,acme' })).toContain(
-        'CERTFLOW_ISSUERS: unknown issuer type "acme"; known types: internal, offline',
-      );
+    it('refuses an issuer of an unknown type, and acme without its settings', () => {
+      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: 'internal,vault' })).toContain('CERTFLOW_ISSUERS: unknown issuer type "vault"');
+      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: 'internal,acme' })).toContain('an acme issuer needs settings');
+    });
+
+    it('reads an acme issuer from a JSON list', () => {
+      const issuers = load({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: '[{"name":"le-staging","type":"acme","directoryUrl":"https://acme-staging-v02.api.letsencrypt.org/directory"}]' }).issuers;
+      expect(issuers).toEqual([expect.objectContaining({ name: 'le-staging', type: 'acme', challenge: 'http-01' })]);
     });
 
     it('refuses an empty list and a name given twice', () => {
-      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: ' , ' })).toContain('name at least one issuer');
+      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: '[]' })).toContain('name at least one issuer');
       expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_ISSUERS: 'internal,internal' })).toContain('named twice');
     });
   });

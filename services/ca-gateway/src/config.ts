@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { BaseConfigSchema } from '@certflow/runtime';
+import { BaseConfigSchema, loadConfigWithIssuers } from '@certflow/runtime';
 import { deriveKeyFromSecret } from '@certflow/pki';
-import { ISSUER_TYPES, isIssuerType } from './issuance/issuer-type';
 
 const MAKE_KEY = 'make one with `openssl rand -hex 32`';
 const MIN_PASSPHRASE = 16;
@@ -33,37 +32,32 @@ const CaKey = z
     return z.NEVER;
   });
 
-const ISSUER_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-
-const Issuers = z
-  .string()
-  .default('internal,offline')
-  .transform((value, ctx) => {
-    const names = value
-      .split(',')
-      .map((n) => n.trim())
-      .filter((n) => n.length > 0);
-    if (names.length === 0) {
-      ctx.addIssue({ code: 'custom', message: `name at least one issuer, e.g. "internal,offline"` });
-      return z.NEVER;
-    }
-    for (const name of names) {
-      if (!ISSUER_NAME.test(name)) {
-        ctx.addIssue({ code: 'custom', message: `"${name}" is not an issuer name (lower-case letters, digits and "-")` });
-      } else if (!isIssuerType(name)) {
-        // For now an issuer's type is its name; a later version lets several issuers share a type.
-        ctx.addIssue({ code: 'custom', message: `unknown issuer type "${name}"; known types: ${ISSUER_TYPES.join(', ')}` });
-      }
-    }
-    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', message: 'an issuer is named twice' });
-    return names;
-  });
-
 export const CaGatewayConfigSchema = BaseConfigSchema.extend({
   /** The key that encrypts the CA private keys at rest (see parseCaKey). Required. */
   CERTFLOW_CA_KEY: CaKey,
-  /** Issuer names this gateway serves; an event naming another issuer fails with `UnknownIssuer`. */
-  CERTFLOW_ISSUERS: Issuers,
+  /**
+   * The issuers this gateway serves (an event naming another fails with `UnknownIssuer`): read and
+   * checked by libs/runtime parseIssuers from CERTFLOW_ISSUERS or CERTFLOW_ISSUERS_FILE.
+   */
+  CERTFLOW_ISSUERS: z.string().optional(),
+  CERTFLOW_ISSUERS_FILE: z.string().optional(),
+  /** Port of the HTTP-01 challenge responder (ACME issuers with challenge http-01). */
+  CERTFLOW_ACME_HTTP_PORT: z.coerce
+    .number({ error: 'must be a TCP port (1-65535)' })
+    .int('must be a TCP port (1-65535)')
+    .min(1, 'must be a TCP port (1-65535)')
+    .max(65535, 'must be a TCP port (1-65535)')
+    .default(5002),
+  /** Address the HTTP-01 responder binds; loopback unless the CA must reach it from outside. */
+  CERTFLOW_ACME_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Timeout of one HTTP request to an ACME CA, in milliseconds. */
+  CERTFLOW_ACME_TIMEOUT_MS: z.coerce.number({ error: 'must be milliseconds, e.g. 15000' }).int().min(100).max(300_000).default(15_000),
+  /** First retry delay after a transient CA failure, in milliseconds; doubles up to the max. */
+  CERTFLOW_ACME_RETRY_BASE_MS: z.coerce.number({ error: 'must be milliseconds, e.g. 1000' }).int().min(10).max(600_000).default(1000),
+  /** Longest delay between two attempts, in seconds (a CA's Retry-After may ask for more). */
+  CERTFLOW_ACME_RETRY_MAX_SECONDS: z.coerce.number({ error: 'must be seconds, e.g. 300' }).int().min(1).max(86_400).default(300),
+  /** After this many minutes of a failing CA, a pending ACME request fails with `CaUnreachable`. */
+  CERTFLOW_ACME_GIVE_UP_MINUTES: z.coerce.number({ error: 'must be minutes, e.g. 30' }).min(0.1).max(10_080).default(30),
   /** Common-name stem of the internal CA: "<name> Root CA", "<name> Issuing CA 1". */
   CERTFLOW_INTERNAL_CA_NAME: z
     .string()
@@ -79,7 +73,11 @@ export const CaGatewayConfigSchema = BaseConfigSchema.extend({
     .max(3650, 'must be at most 3650 days')
     .default(397),
 });
-export type CaGatewayConfig = z.infer<typeof CaGatewayConfigSchema>;
+/** The settings plus the issuers (libs/runtime issuers.config), every problem reported at once. */
+export function loadCaGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
+  return loadConfigWithIssuers(CaGatewayConfigSchema, env);
+}
+export type CaGatewayConfig = ReturnType<typeof loadCaGatewayConfig>;
 
 /** Injection token of the validated CaGatewayConfig. */
 export const CA_GATEWAY_CONFIG = 'CA_GATEWAY_CONFIG';

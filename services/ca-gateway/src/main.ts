@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { ConfigError, createLogger, loadConfig, runMain, startService } from '@certflow/runtime';
+import { ConfigError, createLogger, runMain, startService } from '@certflow/runtime';
 import { AppModule, SERVICE } from './app.module';
-import { CaGatewayConfigSchema } from './config';
+import { loadCaGatewayConfig } from './config';
 import { CaKeyMismatchError } from './issuance/adapters/internal/internal-ca.material';
 
 runMain(SERVICE, async () => {
-  const config = loadConfig(CaGatewayConfigSchema);
+  const config = loadCaGatewayConfig();
   try {
     return await startService({
       service: SERVICE,

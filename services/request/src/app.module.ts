@@ -22,6 +22,7 @@ import { CertificatesController } from './catalog/certificates.controller';
 import { TrustController } from './trust/trust.controller';
 import { HostsController } from './hosts/hosts.controller';
 import { HealthController } from './health/health.controller';
+import { ISSUER_CONFIGS, IssuersController } from './issuers/issuers.controller';
 
 @Module({})
 export class AppModule {
@@ -38,14 +39,14 @@ export class AppModule {
         }),
         MessagingModule.forService({ service: SERVICE, natsUrl: config.NATS_URL }),
       ],
-      controllers: [RequestsController, CertificatesController, TrustController, HostsController, HealthController, RequestFactsConsumer],
+      controllers: [RequestsController, CertificatesController, TrustController, HostsController, IssuersController, HealthController, RequestFactsConsumer],
       providers: [
         { provide: REQUEST_CONFIG, useValue: config },
         { provide: SERVICE_NAME, useValue: SERVICE },
         { provide: ADMIN_TOKEN, useValue: adminToken },
-        { provide: ISSUERS, useValue: config.CERTFLOW_ISSUERS.split(',') },
-        // Until issuers are configured by type (issue #5), an issuer is offline when its name says so.
-        { provide: OFFLINE_ISSUERS, useValue: config.CERTFLOW_ISSUERS.split(',').filter((n) => n === 'offline' || n.startsWith('offline-')) },
+        { provide: ISSUER_CONFIGS, useValue: config.issuers },
+        { provide: ISSUERS, useValue: config.issuers.map((i) => i.name) },
+        { provide: OFFLINE_ISSUERS, useValue: config.issuers.filter((i) => i.type === 'offline').map((i) => i.name) },
         { provide: HTTP_LOGGER, useValue: createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL) },
         { provide: APP_GUARD, useClass: TokenGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaseConfigSchema } from '@certflow/runtime';
+import { BaseConfigSchema, loadConfigWithIssuers } from '@certflow/runtime';
 
 /** The request service's settings, all from the environment (see README "Configuration"). */
 export const RequestConfigSchema = BaseConfigSchema.extend({
@@ -8,14 +8,19 @@ export const RequestConfigSchema = BaseConfigSchema.extend({
   /** Fixed admin token; when absent one is generated on first start into <state dir>/admin.token. */
   CERTFLOW_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters (e.g. `openssl rand -hex 32`)').optional(),
   CERTFLOW_STATE_DIR: z.string().min(1).default('.certflow'),
-  /** Issuer names requests may name; ca-gateway serves the same list. */
-  CERTFLOW_ISSUERS: z
-    .string()
-    .regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, 'must be a comma-separated list of issuer names, e.g. internal,offline')
-    .default('internal,offline'),
+  /**
+   * The issuers (same setting as ca-gateway): read and checked by loadRequestConfig through
+   * libs/runtime parseIssuers, which also reads CERTFLOW_ISSUERS_FILE.
+   */
+  CERTFLOW_ISSUERS: z.string().optional(),
+  CERTFLOW_ISSUERS_FILE: z.string().optional(),
   /** Largest accepted request body, in bytes. */
   CERTFLOW_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
 });
-export type RequestConfig = z.infer<typeof RequestConfigSchema>;
+/** The settings plus the issuers; every problem is reported at once. */
+export function loadRequestConfig(env: NodeJS.ProcessEnv = process.env) {
+  return loadConfigWithIssuers(RequestConfigSchema, env);
+}
+export type RequestConfig = ReturnType<typeof loadRequestConfig>;
 export const REQUEST_CONFIG = 'REQUEST_CONFIG';
 export const SERVICE = 'request';

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import { createLogger, loadConfig, runMain, startService } from '@certflow/runtime';
-import { RequestConfigSchema, SERVICE } from './config';
+import { createLogger, runMain, startService } from '@certflow/runtime';
+import { loadRequestConfig, SERVICE } from './config';
 import { AppModule } from './app.module';
 import { resolveAdminToken } from './auth/admin-token';
 import { configureHttp } from './http/configure-http';
 
 runMain(SERVICE, async () => {
-  const config = loadConfig(RequestConfigSchema);
+  const config = loadRequestConfig();
   const logger = createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL);
   const admin = resolveAdminToken(config.CERTFLOW_ADMIN_TOKEN, config.CERTFLOW_STATE_DIR);
   if (admin.path) logger.info({ tokenFile: admin.path }, 'admin token is in this file (mode 0600)');

@@ -18,10 +18,10 @@ import {
 } from '@certflow/contracts';
 import { consumerName, ensureStream, JetStreamServer, type NatsConnection } from '@certflow/messaging';
 import { parseCertificate, thumbprintSha1, validateChain } from '@certflow/pki';
-import { createLogger, loadConfig, PinoNestLogger } from '@certflow/runtime';
+import { createLogger, PinoNestLogger } from '@certflow/runtime';
 import { testCsr } from '@certflow/testing';
 import { AppModule } from '../app.module';
-import { CaGatewayConfigSchema } from '../config';
+import { loadCaGatewayConfig } from '../config';
 
 jest.setTimeout(60_000);
 
@@ -34,7 +34,7 @@ const LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 const CA_KEY = randomBytes(32).toString('hex');
 
 function configWith(caKey: string) {
-  return loadConfig(CaGatewayConfigSchema, {
+  return loadCaGatewayConfig({
     NATS_URL,
     DATABASE_URL: `${PG_URL}/${DATABASE}`,
     CERTFLOW_CA_KEY: caKey,

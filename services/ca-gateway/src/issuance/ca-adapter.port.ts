@@ -47,3 +47,40 @@ export interface StartableCaAdapter extends CaAdapter {
 export function isStartable(adapter: CaAdapter): adapter is StartableCaAdapter {
   return typeof (adapter as Partial<StartableCaAdapter>).start === 'function';
 }
+
+/** A request an adapter left pending and drives on its own (an ACME order), as the gateway stored it. */
+export interface PendingIssuance {
+  readonly requestId: string;
+  readonly issuer: string;
+  readonly csrPem: string;
+  /** The CA's handle on it (the ACME order URL); null until created. Stored before it is finalized. */
+  readonly orderUrl: string | null;
+  /** Transient failures in a row since the last progress. */
+  readonly attempts: number;
+}
+
+/**
+ * One step of driving a pending request, as far as it can go now.
+ * - `issued` / `refused`: final, as in IssueOutcome.
+ * - `progress`: the CA moved or is working (`detail`: e.g. "ACME order processing <url>"); look again
+ *   after `afterMs`. `orderUrl` is what to store (null: the old order is gone, create a new one).
+ * - `retry`: a transient failure (`reason`); look again with backoff, no sooner than `afterMs`.
+ */
+export type DriveOutcome =
+  | { kind: 'issued'; certificate: string; chain: string[] }
+  | { kind: 'refused'; code: string; message: string }
+  | { kind: 'progress'; detail: string; orderUrl: string | null; afterMs: number }
+  | { kind: 'retry'; reason: string; afterMs?: number };
+
+/**
+ * Optional capability: an adapter whose `pending` answers the gateway follows up itself (step-ca's
+ * optional CAS interfaces). The order poller calls `drive` for each pending request of the adapter's
+ * issuers, one call at a time per request, across all gateway instances.
+ */
+export interface DrivableCaAdapter extends CaAdapter {
+  drive(pending: PendingIssuance): Promise<DriveOutcome>;
+}
+
+export function isDrivable(adapter: CaAdapter | undefined): adapter is DrivableCaAdapter {
+  return typeof (adapter as Partial<DrivableCaAdapter> | undefined)?.drive === 'function';
+}

@@ -12,7 +12,7 @@ import {
 import { checkCsr, type CheckedCsr, type Clock, isPkiInputError, parseCertificate, thumbprintSha1 } from '@certflow/pki';
 import { CLOCK } from '../clock.provider';
 import { CaAdapterRegistry } from './ca-adapter.registry';
-import type { IssueOutcome } from './ca-adapter.port';
+import { isDrivable, type IssueOutcome } from './ca-adapter.port';
 import { issuanceRepository } from './persistence/issuance.repository';
 import type { IssuanceOutcome } from './persistence/issuance.record';
 
@@ -60,6 +60,8 @@ export class IssuanceService {
       if (!thumbprint) outcome = { kind: 'failed', code: 'CertificateUnreadable', message: 'the CA returned something that is not exactly one X.509 certificate' };
     }
     await issuanceRepository.record(m, req.requestId, outcome, thumbprint, at);
+    // An adapter that follows up its own pending answers (ACME) gets the request via the order poller.
+    if (outcome.kind === 'pending' && isDrivable(this.registry.get(req.issuer))) await issuanceRepository.scheduleDrive(m, req.requestId, req.csr, at);
     return { kind: 'handled', outcome, events: [this.eventFor(req, outcome, thumbprint)] };
   }
 

@@ -20,6 +20,28 @@ export class IssuanceOrmEntity {
   @Column({ type: 'jsonb' })
   outcome: IssuanceOutcome;
 
+  /** The CSR, kept for adapters that drive the request later (ACME finalizes with it). */
+  @Column({ name: 'csr_pem', type: 'text', nullable: true })
+  csrPem: string | null;
+
+  /** The ACME order URL; stored before the order is finalized, so a restarted gateway resumes it. */
+  @Column({ name: 'order_url', type: 'text', nullable: true })
+  orderUrl: string | null;
+
+  /** When the order poller looks at this pending request again; null: nothing to drive. */
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt: Date | null;
+
+  /** Transient failures in a row (backoff). */
+  @Column({ type: 'integer', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'pending_since', type: 'timestamptz', nullable: true })
+  pendingSince: Date | null;
+
+  @Column({ name: 'last_error', type: 'text', nullable: true })
+  lastError: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

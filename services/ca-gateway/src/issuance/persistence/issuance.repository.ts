@@ -36,4 +36,9 @@ export const issuanceRepository = {
   async record(m: EntityManager, requestId: string, outcome: IssuanceOutcome, thumbprint: string | null, at: Date): Promise<void> {
     await m.getRepository(IssuanceOrmEntity).update({ requestId }, { state: stateOf(outcome), outcome, thumbprint, updatedAt: at });
   },
+
+  /** Hands a pending request to the order poller: it is due at once. */
+  async scheduleDrive(m: EntityManager, requestId: string, csrPem: string, at: Date): Promise<void> {
+    await m.getRepository(IssuanceOrmEntity).update({ requestId }, { csrPem, nextAttemptAt: at, pendingSince: at, attempts: 0 });
+  },
 };

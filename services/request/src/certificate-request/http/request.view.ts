@@ -20,6 +20,7 @@ export function toRequestView(s: RequestSnapshot, history: RequestHistoryRow[], 
     ...(s.validation ? { validation: { ...s.validation, validatedAt: s.validation.validatedAt.toISOString() } } : {}),
     ...(s.assignment ? { assignment: { ...s.assignment, assignedAt: s.assignment.assignedAt.toISOString() } } : {}),
     ...(s.failure ? { failure: s.failure } : {}),
+    ...(s.state === 'PENDING' && s.pendingDetail ? { pending: { detail: s.pendingDetail } } : {}),
     history: history.map((h) => ({ state: h.state, at: new Date(h.at).toISOString(), ...(h.reason ? { reason: h.reason } : {}) })),
   };
 }
