@@ -1,15 +1,18 @@
 import type { MissingIssuer } from '@certflow/contracts';
 import type { X509Certificate } from '@peculiar/x509';
-import { basicConstraints, issuerOf, keyUsageNames, subjectOf } from './certificate.details';
-import { CertificatePool, searchPaths, trustedReachable, type PartialPath, type PoolEntry, type SearchState } from './chain-path.builder';
-import { isSignedBy } from './chain-signature.cache';
+import { authorityKeyIdentifier, issuerOf, subjectKeyIdentifier, subjectOf } from './certificate.details';
+import { DerError } from './path/der.reader';
+import { certificateFacts } from './path/certificate.facts';
+import type { CertificateFacts } from './path/certificate.facts';
+import type { PartialPath } from './path/path.builder';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, verifyPath } from './path/path.verify';
 
 /**
  * The outcome of validating a certificate's chain at an instant.
  * - `complete`: a valid path from the leaf to a trusted root exists; `path` is leaf → root.
  * - `incomplete`: no path reaches a trusted root; `missing` says what to import (see {@link validateChain}).
- * - `invalid`: a path reaches a trusted root but breaks a rule, or the leaf itself is out of its
- *   validity period; `code` is a stable PascalCase reason (see {@link ChainFailureCode}).
+ * - `invalid`: a path reaches a trusted root but breaks a rule, or the leaf itself is unacceptable;
+ *   `code` is a stable PascalCase reason (see {@link ChainFailureCode}).
  */
 export type ChainValidation =
   | { status: 'complete'; path: X509Certificate[] }
@@ -17,25 +20,48 @@ export type ChainValidation =
   | { status: 'invalid'; code: string; reasons: string[]; path?: X509Certificate[] };
 
 /**
- * Reason codes of an `invalid` result:
+ * Reason codes of an `invalid` result, set by the path engine (`path/path.checks.ts`):
  * `CertificateExpired`, `CertificateNotYetValid` (any certificate of the path, leaf included, at `at`),
- * `BadSignature` (a certificate's signature does not verify with its issuer's key),
- * `IssuerNotCa` (an issuer lacks BasicConstraints cA=true), `IssuerKeyUsageMissing` (an issuer's
- * KeyUsage lacks keyCertSign), `PathTooLong` (a BasicConstraints pathLength is exceeded, or only paths
- * longer than `maxDepth` reach a root).
+ * `BadSignature` (a signature does not verify with its issuer's key), `IssuerNotCa` (an issuer lacks
+ * BasicConstraints cA=true), `IssuerKeyUsageMissing` (an issuer's KeyUsage lacks keyCertSign),
+ * `PathTooLong` (a pathLength is exceeded, or only paths longer than `maxDepth` reach a root),
+ * `NameConstraintViolation` (a name outside a CA's name constraints), `UnknownCriticalExtension`,
+ * `WeakKey` (RSA < 2048 bits, DSA, curves other than P-256/384/521), `WeakSignatureAlgorithm`
+ * (SHA-1, MD5 or an unknown algorithm), `LeafIsCa` (a CA certificate as the leaf),
+ * `ExtendedKeyUsageMissing` / `KeyUsageMissing` / `PeerNameMismatch` (only when asked for),
+ * `CommonNameNotInSan`, `MissingKeyIdentifier` (strict profile only) and `MalformedCertificate`
+ * (an encoding RFC 5280 forbids). All are final for the certificate as issued.
  */
-export type ChainFailureCode = 'CertificateExpired' | 'CertificateNotYetValid' | 'BadSignature' | 'IssuerNotCa' | 'IssuerKeyUsageMissing' | 'PathTooLong';
+export type ChainFailureCode =
+  | 'CertificateExpired'
+  | 'CertificateNotYetValid'
+  | 'BadSignature'
+  | 'IssuerNotCa'
+  | 'IssuerKeyUsageMissing'
+  | 'PathTooLong'
+  | 'NameConstraintViolation'
+  | 'UnknownCriticalExtension'
+  | 'WeakKey'
+  | 'WeakSignatureAlgorithm'
+  | 'LeafIsCa'
+  | 'ExtendedKeyUsageMissing'
+  | 'KeyUsageMissing'
+  | 'PeerNameMismatch'
+  | 'CommonNameNotInSan'
+  | 'MissingKeyIdentifier'
+  | 'MalformedCertificate';
 
-interface Failure {
-  code: ChainFailureCode;
-  reason: string;
-  /** Index in the path of the certificate at fault; a failure higher up means a better path. */
-  position: number;
+const ders = new WeakMap<X509Certificate, Uint8Array>();
+
+/** The DER of a certificate as one stable buffer per object, so the engine's decode cache hits by identity. */
+function derOf(cert: X509Certificate): Uint8Array {
+  let der = ders.get(cert);
+  if (!der) {
+    der = new Uint8Array(cert.rawData);
+    ders.set(cert, der);
+  }
+  return der;
 }
-
-const DEFAULT_MAX_DEPTH = 8;
-const MAX_WORK = 5_000;
-const MAX_PATHS_CHECKED = 32;
 
 function name(cert: X509Certificate): string {
   return `'${subjectOf(cert)}'`;
@@ -45,77 +71,35 @@ function keyId(id: string | null | undefined): string {
   return id ? ` (key id ${id})` : '';
 }
 
-function checkTime(cert: X509Certificate, at: Date, position: number): Failure | null {
-  if (at.getTime() < cert.notBefore.getTime()) {
-    return { code: 'CertificateNotYetValid', position, reason: `${name(cert)} is not valid before ${cert.notBefore.toISOString()} (checked at ${at.toISOString()}).` };
-  }
-  if (at.getTime() > cert.notAfter.getTime()) {
-    return { code: 'CertificateExpired', position, reason: `${name(cert)} expired on ${cert.notAfter.toISOString()} (checked at ${at.toISOString()}); renew it.` };
-  }
-  return null;
-}
-
-/** Checks a leaf → trusted path; returns the first rule it breaks, bottom up, or `null`. */
-async function checkPath(path: PoolEntry[], at: Date): Promise<Failure | null> {
-  for (let i = 0; i < path.length; i++) {
-    const child = path[i];
-    const timeFailure = checkTime(child.cert, at, i);
-    if (timeFailure) return timeFailure;
-    if (i + 1 === path.length) break;
-
-    const issuer = path[i + 1];
-    const bc = basicConstraints(issuer.cert);
-    if (!bc?.ca) {
-      return { code: 'IssuerNotCa', position: i + 1, reason: `${name(issuer.cert)} issued ${name(child.cert)} but is not a CA certificate (BasicConstraints cA is not set).` };
-    }
-    const ku = keyUsageNames(issuer.cert);
-    if (ku && !ku.includes('keyCertSign')) {
-      return { code: 'IssuerKeyUsageMissing', position: i + 1, reason: `${name(issuer.cert)} issued ${name(child.cert)} but its KeyUsage does not allow signing certificates (keyCertSign).` };
-    }
-    if (!(await isSignedBy(child.cert, issuer.cert))) {
-      const mismatch = child.aki && issuer.ski && child.aki !== issuer.ski ? ` It names issuer key id ${child.aki}; the issuer found has key id ${issuer.ski}: import the issuer with key id ${child.aki}.` : '';
-      return { code: 'BadSignature', position: i, reason: `The signature on ${name(child.cert)} does not verify with the key of ${name(issuer.cert)}${keyId(issuer.ski)}.${mismatch}` };
-    }
-    if (bc.pathLength !== undefined) {
-      const below = path.slice(1, i + 1).filter((e) => !e.selfIssued).length;
-      if (below > bc.pathLength) {
-        return { code: 'PathTooLong', position: i + 1, reason: `${name(issuer.cert)} allows at most ${bc.pathLength} intermediate CA(s) below it (pathLength); this path has ${below}.` };
-      }
-    }
-  }
-  return null;
-}
-
 /**
  * What is missing at the top of the longest partial path. The rule:
  * 1. The top is self-issued (subject = issuer) but not trusted → kind `root`: its own subject, and its
  *    AKI (or, if it has none, its SKI) as the key id.
- * 2. Otherwise the top's issuer is absent → the missing certificate is named by the top's issuer DN
- *    and AKI, and its kind guessed from the top: when the top is the leaf itself, an `intermediate`
- *    (CAs issue from intermediates; the usual gap is a chain the CA or server did not send); when the
- *    top is already a CA certificate, a `root` (intermediates travel with the chain; what a store lacks
- *    is the anchor). A 3-tier PKI with a middle CA missing is reported as `root`; the reason says to
- *    import it as an intermediate if it is not self-signed.
- * A dead end that is a loop (the top's issuers exist but are all already on the path) is reported the
- * same way (kind `root`, the top's issuer), with a reason that says so.
+ * 2. Otherwise the top's issuer is absent → named by the top's issuer DN and AKI, its kind guessed
+ *    from the top: the leaf itself → `intermediate` (the usual gap is a chain the CA or server did not
+ *    send); a CA certificate → `root` (what a store lacks is the anchor; the reason says to import it
+ *    as an intermediate if it is not self-signed).
+ * A dead end that is a loop (the top's issuers exist but are all on the path) is reported the same
+ * way (kind `root`, the top's issuer), with a reason that says so.
  */
-function describeGap(partial: PartialPath): { missing: MissingIssuer; reason: string } {
-  const top = partial.path[partial.path.length - 1];
-  if (top.selfIssued) {
-    const id = top.aki ?? top.ski ?? undefined;
+function describeGap(partial: PartialPath, certs: X509Certificate[]): { missing: MissingIssuer; reason: string } {
+  const top = certs[certs.length - 1];
+  const topFacts = partial.path[partial.path.length - 1];
+  if (topFacts.selfIssued) {
+    const id = authorityKeyIdentifier(top) ?? subjectKeyIdentifier(top) ?? undefined;
     return {
-      missing: { kind: 'root', subject: subjectOf(top.cert), ...(id ? { authorityKeyIdentifier: id } : {}) },
-      reason: `The root ${name(top.cert)}${keyId(id)} is not in the trusted root store; import it into the trusted roots.`,
+      missing: { kind: 'root', subject: subjectOf(top), ...(id ? { authorityKeyIdentifier: id } : {}) },
+      reason: `The root ${name(top)}${keyId(id)} is not in the trusted root store; import it into the trusted roots.`,
     };
   }
-  const subject = issuerOf(top.cert);
-  const id = top.aki ?? undefined;
-  const missing: MissingIssuer = { kind: partial.path.length === 1 ? 'intermediate' : 'root', subject, ...(id ? { authorityKeyIdentifier: id } : {}) };
+  const subject = issuerOf(top);
+  const id = authorityKeyIdentifier(top) ?? undefined;
+  const missing: MissingIssuer = { kind: certs.length === 1 ? 'intermediate' : 'root', subject, ...(id ? { authorityKeyIdentifier: id } : {}) };
   const reason = !partial.gap
-    ? `No path from the certificate reaches a trusted root: the CA certificates offered only lead back to each other (cross-signed) or go deeper than allowed, up to ${name(top.cert)} issued by '${subject}'${keyId(id)}; import the root CA that anchors them into the trusted roots.`
+    ? `No path from the certificate reaches a trusted root: the CA certificates offered only lead back to each other (cross-signed) or go deeper than allowed, up to ${name(top)} issued by '${subject}'${keyId(id)}; import the root CA that anchors them into the trusted roots.`
     : missing.kind === 'intermediate'
-      ? `The issuer of ${name(top.cert)}, '${subject}'${keyId(id)}, was not found; import that intermediate CA certificate (or the root, if it issued ${name(top.cert)} directly).`
-      : `The issuer of ${name(top.cert)}, '${subject}'${keyId(id)}, was not found; import that root CA certificate into the trusted roots (if it is not self-signed, import it as an intermediate and then its root).`;
+      ? `The issuer of ${name(top)}, '${subject}'${keyId(id)}, was not found; import that intermediate CA certificate (or the root, if it issued ${name(top)} directly).`
+      : `The issuer of ${name(top)}, '${subject}'${keyId(id)}, was not found; import that root CA certificate into the trusted roots (if it is not self-signed, import it as an intermediate and then its root).`;
   return { missing, reason };
 }
 
@@ -124,12 +108,12 @@ function describeGap(partial: PartialPath): { missing: MissingIssuer; reason: st
  * certificate), `intermediates` (the intermediate store) and `roots` (the trusted roots: a path ends
  * at a certificate whose DER is among them; a leaf issued directly by a root works).
  *
- * Every path from the leaf to a trusted root is tried (best candidates first, backtracking, bounded)
- * until one passes: every certificate valid at `at`, every signature verifies with the issuer's key,
- * every issuer a CA (cA=true; keyCertSign if KeyUsage is present), pathLength respected.
- * No passing path: `invalid` with the failure of the best path (the one failing highest up), or, when
- * no path reaches a trusted root, `incomplete` describing the gap atop the longest partial path
- * (see the kind rule on `describeGap`). A leaf outside its validity period is `invalid` regardless.
+ * Delegates to the path engine ({@link verifyPath}) with the relaxed profile (RFC 5280's
+ * key-identifier MUSTs not enforced; no peer name; EKU only when `ekus` is given — the assignment
+ * service checks usage fitness itself). Every path is tried, best candidates first, with
+ * backtracking and bounds, until one passes. No passing path: `invalid` with the failure of the best
+ * path (the one failing highest up) that leads to a trusted root, or of the leaf itself; else
+ * `incomplete` describing the gap atop the longest partial path (see `describeGap`).
  */
 export async function validateChain(opts: {
   leaf: X509Certificate;
@@ -138,31 +122,47 @@ export async function validateChain(opts: {
   roots: X509Certificate[];
   at: Date;
   maxDepth?: number;
+  ekus?: string[];
 }): Promise<ChainValidation> {
-  const { leaf, at } = opts;
-  const leafTime = checkTime(leaf, at, 0);
-  if (leafTime) return { status: 'invalid', code: leafTime.code, reasons: [leafTime.reason] };
-
-  const pool = new CertificatePool([...(opts.provided ?? []), ...(opts.intermediates ?? [])], opts.roots);
-  const state: SearchState = { work: 0, exhausted: false, depthExceeded: false };
-  let best: { failure: Failure; path: PoolEntry[] } | undefined;
-  let checked = 0;
-  for (const path of searchPaths(pool, leaf, { at, maxDepth: Math.max(1, opts.maxDepth ?? DEFAULT_MAX_DEPTH), maxWork: MAX_WORK }, state)) {
-    const failure = await checkPath(path, at);
-    if (!failure) return { status: 'complete', path: path.map((e) => e.cert) };
-    if (!best || failure.position > best.failure.position) best = { failure, path };
-    if (++checked >= MAX_PATHS_CHECKED) break;
+  const all = [opts.leaf, ...(opts.provided ?? []), ...(opts.intermediates ?? []), ...opts.roots];
+  const byKey = new Map<string, X509Certificate>();
+  const back = (facts: CertificateFacts[]): X509Certificate[] => facts.map((f) => byKey.get(f.key) as X509Certificate);
+  let verdict: ReturnType<typeof verifyPath>;
+  try {
+    verdict = verifyPath({
+      leaf: derOf(opts.leaf),
+      intermediates: [...(opts.provided ?? []), ...(opts.intermediates ?? [])].map(derOf),
+      roots: opts.roots.map(derOf),
+      at: opts.at,
+      maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH,
+      strict: false,
+      ...(opts.ekus ? { ekus: opts.ekus } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof DerError)) throw error;
+    return { status: 'invalid', code: 'MalformedCertificate', reasons: [`${name(opts.leaf)} is not a valid DER certificate (${error.message}).`] };
+  }
+  // Map the engine's facts back to the caller's objects (first object wins for duplicate DERs).
+  for (const cert of all) {
+    try {
+      const key = certificateFacts(derOf(cert)).key;
+      if (!byKey.has(key)) byKey.set(key, cert);
+    } catch {
+      // unreadable: the engine skipped it too
+    }
   }
 
-  if (best) {
-    return { status: 'invalid', code: best.failure.code, reasons: [best.failure.reason], path: best.path.map((e) => e.cert) };
+  if (verdict.valid) return { status: 'complete', path: back(verdict.path) };
+  const { failure, report } = verdict;
+  if (failure) {
+    return { status: 'invalid', code: failure.code, reasons: [failure.reason], ...(failure.path.length > 1 ? { path: back(failure.path) } : {}) };
   }
-  if (state.depthExceeded && trustedReachable(pool, leaf, at)) {
-    return { status: 'invalid', code: 'PathTooLong', reasons: [`No path from ${name(leaf)} reaches a trusted root within ${opts.maxDepth ?? DEFAULT_MAX_DEPTH} certificates.`] };
+  if (report.depthExceeded && verdict.pool.reachesTrust(verdict.leaf, opts.at.getTime())) {
+    return { status: 'invalid', code: 'PathTooLong', reasons: [`No path from ${name(opts.leaf)} reaches a trusted root within ${opts.maxDepth ?? DEFAULT_MAX_DEPTH} certificates.`] };
   }
-  const partial = state.longestPartial ?? { path: [pool.entry(leaf)], gap: true };
-  const gap = describeGap(partial);
+  const partialCerts = back(verdict.partial.path);
+  const gap = describeGap(verdict.partial, partialCerts);
   const reasons = [gap.reason];
-  if (state.exhausted) reasons.push(`The search for a path stopped after ${MAX_WORK} steps; the certificates offered form too many candidate paths.`);
-  return { status: 'incomplete', partialPath: partial.path.map((e) => e.cert), missing: [gap.missing], reasons };
+  if (report.exhausted) reasons.push(`The search for a path stopped after ${Math.min(report.steps, DEFAULT_MAX_STEPS)} steps; the certificates offered form too many candidate paths.`);
+  return { status: 'incomplete', partialPath: partialCerts, missing: [gap.missing], reasons };
 }

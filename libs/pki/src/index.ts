@@ -27,5 +27,9 @@ export { encryptPrivateKey, decryptPrivateKey, deriveKeyFromSecret } from './pri
 export { type KeyType, generateKeyPair, exportPkcs8, importPkcs8, signingAlgorithmFor } from './key-pair.factory';
 export { type CaMaterial, type LeafEku, createRootCa, createIntermediateCa, issueLeaf, issueFromCsr, randomSerialNumber } from './certificate-authority.issuer';
 export { type ChainValidation, type ChainFailureCode, validateChain } from './chain.validation';
-export { clearSignatureCache } from './chain-signature.cache';
+export { clearSignatureCache, signatureChecksPerformed } from './chain-signature.cache';
+export { verifyPath, type VerifyPathOptions, type PathVerdict, type CertificateInput } from './path/path.verify';
+export { certificateFacts, type CertificateFacts } from './path/certificate.facts';
+export { pemToDer } from './path/pem.decode';
+export { type PeerName } from './path/peer-name.match';
 export { X509Certificate, Pkcs10CertificateRequest } from '@peculiar/x509';

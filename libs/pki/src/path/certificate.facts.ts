@@ -117,7 +117,7 @@ function readExtensions(buf: Uint8Array, wrapper: Tlv, facts: CertificateFacts):
 }
 
 /** Decodes a certificate's DER. Throws {@link DerError} only when its outer structure is unreadable. */
-export function decodeCertificate(der: Uint8Array): CertificateFacts {
+export function decodeCertificate(der: Uint8Array, key = sha256(der)): CertificateFacts {
   const cert = readWhole(der);
   if (cert.tag !== TAG.SEQUENCE) throw new DerError('certificate is not a SEQUENCE');
   const [tbs, sigAlg, sigValue, extra] = children(der, cert);
@@ -145,7 +145,7 @@ export function decodeCertificate(der: Uint8Array): CertificateFacts {
   if (!nb || !na || extraT) throw new DerError('bad validity');
   const facts: CertificateFacts = {
     der,
-    key: sha256(der),
+    key,
     version,
     tbs: bytesOf(der, tbs),
     signatureAlgorithm: bytesOf(der, sigAlg),
@@ -179,23 +179,29 @@ export function decodeCertificate(der: Uint8Array): CertificateFacts {
 }
 
 const cache = new Map<string, CertificateFacts | DerError>();
+const byBuffer = new WeakMap<Uint8Array, CertificateFacts | DerError>();
 const MAX_CACHED = 20_000;
 
 /**
  * Facts of a certificate, decoded once per distinct DER (bounded cache, oldest dropped first). The
- * cache key is the DER itself in latin1, which is cheaper than hashing it again.
+ * same buffer object (a PEM decoded once, see pem.decode.ts) hits a WeakMap first; otherwise the
+ * SHA-256 of the DER, which is the facts' `key` anyway.
  */
 export function certificateFacts(der: Uint8Array): CertificateFacts {
-  const id = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
-  let hit = cache.get(id);
+  let hit = byBuffer.get(der);
   if (hit === undefined) {
-    try {
-      hit = decodeCertificate(Buffer.from(der));
-    } catch (error) {
-      hit = error instanceof DerError ? error : new DerError(String(error));
+    const id = sha256(der);
+    hit = cache.get(id);
+    if (hit === undefined) {
+      try {
+        hit = decodeCertificate(der, id);
+      } catch (error) {
+        hit = error instanceof DerError ? error : new DerError(String(error));
+      }
+      if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
+      cache.set(id, hit);
     }
-    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
-    cache.set(id, hit);
+    byBuffer.set(der, hit);
   }
   if (hit instanceof DerError) throw hit;
   return hit;

@@ -21,6 +21,19 @@ export const EXT = {
 /** Key usage bits, as `1 << bit number` of the KeyUsage BIT STRING. */
 export const KU = { digitalSignature: 1 << 0, keyCertSign: 1 << 5 } as const;
 
+const KU_BITS = ['digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly'];
+
+/** A mask of KeyUsage names ('digitalSignature', 'keyCertSign', …); unknown names throw. */
+export function keyUsageMask(names: string[]): number {
+  let mask = 0;
+  for (const name of names) {
+    const bit = KU_BITS.indexOf(name);
+    if (bit < 0) throw new Error(`unknown key usage '${name}'`);
+    mask |= 1 << bit;
+  }
+  return mask;
+}
+
 export const EKU_OID = { serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2', any: '2.5.29.37.0' } as const;
 
 export interface BasicConstraints {

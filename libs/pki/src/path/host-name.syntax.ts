@@ -76,3 +76,48 @@ export function splitMailbox(mailbox: string): { local: string; domain: string }
   if (!isDnsName(domain) || /[\s"@]/.test(local) || /[^\x21-\x7e]/.test(local)) return null;
   return { local, domain };
 }
+
+/** Canonical text of 4 or 16 address bytes: dotted decimal, or RFC 5952 (lower case, longest zero run as `::`). */
+export function formatIp(bytes: Uint8Array): string {
+  if (bytes.length === 4) return Array.from(bytes).join('.');
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1]);
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
+}
+
+/**
+ * IPv4 as `inet_aton` reads it (1–4 parts, each decimal, octal with a leading 0, or hex with 0x):
+ * the forms a look-alike name uses ("0x7f.1", "127.000.000.001"). `null` if it is not one.
+ */
+export function parseLegacyIpv4(text: string): Uint8Array | null {
+  const parts = text.split('.');
+  if (parts.length < 1 || parts.length > 4) return null;
+  const values: number[] = [];
+  for (const p of parts) {
+    let v: number;
+    if (/^0x[0-9a-f]+$/i.test(p)) v = parseInt(p.slice(2), 16);
+    else if (/^0[0-7]*$/.test(p)) v = parseInt(p, 8);
+    else if (/^[1-9][0-9]*$/.test(p)) v = parseInt(p, 10);
+    else return null;
+    values.push(v);
+  }
+  const last = values.pop() as number;
+  if (values.some((v) => v > 255) || last >= 256 ** (4 - values.length)) return null;
+  const out = new Uint8Array(4);
+  values.forEach((v, i) => (out[i] = v));
+  for (let i = 3, rest = last; i >= values.length; i--, rest = Math.floor(rest / 256)) out[i] = rest % 256;
+  return out;
+}

@@ -1,6 +1,6 @@
 import { DerError, TAG, children, readOid, readWhole } from './der.reader';
 import type { CertificateFacts } from './certificate.facts';
-import { publicKeyOf } from './signature.verifier';
+import { publicKeyOf, rsaModulusBits } from './signature.verifier';
 
 /**
  * Which public keys a fleet accepts anywhere on a path (CA/Browser Forum Baseline Requirements
@@ -40,13 +40,13 @@ function judge(facts: CertificateFacts): string | null {
       if (!params || params.tag !== TAG.OID) return 'an EC key with explicit curve parameters (only named curves are allowed)';
       const curve = readOid(facts.spki, params);
       if (WEAK_CURVES[curve]) return `an EC key on ${WEAK_CURVES[curve]} (too weak; P-256, P-384 or P-521 are required)`;
-      if (!CURVES[curve]) return `an EC key on the curve ${curve} (only P-256, P-384 and P-521 are allowed)`;
-      return publicKeyOf(facts) ? null : 'an EC key that is not a valid point on its curve';
+      // Whether the point is on the curve is found when the key verifies a signature: importing
+      // every leaf key only to check that would double the cost of a validation.
+      return CURVES[curve] ? null : `an EC key on the curve ${curve} (only P-256, P-384 and P-521 are allowed)`;
     }
     if (oid === RSA || oid === RSA_PSS) {
-      const key = publicKeyOf(facts);
-      const bits = key?.asymmetricKeyDetails?.modulusLength;
-      if (!bits) return 'an unreadable RSA key';
+      const bits = rsaModulusBits(facts.spki);
+      if (bits === null) return 'an unreadable RSA key';
       if (bits < MIN_RSA_BITS) return `a ${bits}-bit RSA key (at least ${MIN_RSA_BITS} bits are required)`;
       if (bits % 8 !== 0) return `a ${bits}-bit RSA key (the modulus size must be a multiple of 8)`;
       return null;
