@@ -61,6 +61,10 @@ export interface Pebble {
   /** The port Pebble validates HTTP-01 on: certflow's CERTFLOW_ACME_HTTP_PORT. */
   httpPort: number;
   logs: string[];
+  /** pebble-challtestsrv's management API: the `managementUrl` of a `challtestsrv` dnsProvider (DNS-01). */
+  dnsManagementUrl: string;
+  /** pebble-challtestsrv's DNS port (UDP/TCP on 127.0.0.1), the server Pebble resolves with. */
+  dnsPort: number;
   /** Makes Pebble's DNS answer `host` with `ip` (pebble-challtestsrv /add-a). */
   addA(host: string, ip: string): Promise<void>;
   start(): Promise<void>;
@@ -70,7 +74,17 @@ export interface Pebble {
   close(): Promise<void>;
 }
 
-export async function startPebble(env: Record<string, string> = {}, opts: { httpPort?: number } = {}): Promise<Pebble> {
+export interface PebbleOptions {
+  /** The port Pebble validates HTTP-01 on (several Pebbles may share certflow's one responder). */
+  httpPort?: number;
+  /**
+   * External account binding required, with these MAC keys (key id → base64url HMAC key, no padding),
+   * as in /usr/share/doc/pebble/examples/pebble-config-external-account-bindings.json.
+   */
+  eabKeys?: Record<string, string>;
+}
+
+export async function startPebble(env: Record<string, string> = {}, opts: PebbleOptions = {}): Promise<Pebble> {
   for (const bin of ['/usr/bin/pebble', '/usr/bin/pebble-challtestsrv']) {
     if (spawnSync('test', ['-x', bin]).status !== 0) throw new Error(`${bin} is missing: apt-get install -y pebble (npm test does this)`);
   }
@@ -90,7 +104,8 @@ export async function startPebble(env: Record<string, string> = {}, opts: { http
         httpPort,
         tlsPort,
         ocspResponderURL: '',
-        externalAccountBindingRequired: false,
+        externalAccountBindingRequired: !!opts.eabKeys,
+        ...(opts.eabKeys ? { externalAccountMACKeys: opts.eabKeys } : {}),
       },
     }),
   );
@@ -119,6 +134,8 @@ export async function startPebble(env: Record<string, string> = {}, opts: { http
     directoryUrl: `https://127.0.0.1:${acmePort}/dir`,
     tlsCaPem: tls.caPem,
     httpPort,
+    dnsManagementUrl: `http://127.0.0.1:${dnsMgmtPort}`,
+    dnsPort,
     logs,
     addA: async (host, ip) => {
       const res = await fetch(`http://127.0.0.1:${dnsMgmtPort}/add-a`, { method: 'POST', body: JSON.stringify({ host: `${host}.`, addresses: [ip] }) });

@@ -21,8 +21,10 @@ export type AcmeErrorVerdict =
  * - `AcmeOrderInvalid`: the CA declared the order invalid (a challenge failed). Set by the poller.
  * - `AcmeCsrRejected`: the CA refused the CSR at finalize (`badCSR`).
  * - `AcmeIdentifierRejected`: the CA will not issue for a name (`rejectedIdentifier`, `unsupportedIdentifier`, `caa`).
- * - `AcmeUnauthorized`: the account may not do this (`unauthorized`).
- * - `AcmeAccountRejected`: the CA refused the account (EAB required or wrong, contact refused, terms to accept).
+ * - `AcmeUnauthorized`: the account may not do this (`unauthorized`, once the account exists).
+ * - `AcmeAccountRejected`: the CA refused the account (EAB required or wrong, contact refused, terms to
+ *   accept); the adapter also turns any final refusal of newAccount into this code (a wrong EAB HMAC
+ *   key or key id comes back as `unauthorized`).
  * - `AcmeRequestRejected`: any other 4xx problem the CA sent.
  * - `AcmeChallengeUnavailable`: the CA offers none of the challenge type the issuer is configured for.
  * - `CaUnreachable`: the CA kept failing transiently for longer than the give-up time.

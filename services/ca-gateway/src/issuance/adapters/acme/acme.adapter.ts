@@ -2,7 +2,7 @@ import * as acme from 'acme-client';
 import type { AcmeIssuerConfig } from '@certflow/runtime';
 import type { Clock } from '@certflow/pki';
 import type { DriveOutcome, DrivableCaAdapter, IssueOutcome, IssueRequest, PendingIssuance } from '../../ca-adapter.port';
-import { classifyAcmeError } from './acme-error.classifier';
+import { classifyAcmeError, type AcmeErrorVerdict } from './acme-error.classifier';
 import { traced, trustCaFor } from './acme-http.transport';
 import type { PgAcmeAccountStore, StoredAcmeAccount } from './acme-account.store';
 import type { PgHttpChallengeStore } from './http-challenge.store';
@@ -41,12 +41,14 @@ export class AcmeAdapter implements DrivableCaAdapter {
   async drive(pending: PendingIssuance): Promise<DriveOutcome> {
     const result = await traced(() => this.step(pending));
     if (result.ok) return result.value;
-    const verdict = classifyAcmeError(result.error, result.trace, this.opts.clock.now(), pending.orderUrl);
+    let verdict = classifyAcmeError(result.error, result.trace, this.opts.clock.now(), pending.orderUrl);
+    if (verdict.kind === 'fail' && result.error instanceof AccountRegistrationError) verdict = this.accountRefused(verdict.message);
     switch (verdict.kind) {
       case 'retry':
         return { kind: 'retry', reason: verdict.reason, ...(verdict.afterMs !== undefined ? { afterMs: verdict.afterMs } : {}) };
       case 'fail':
         await this.cleanUp(pending.requestId);
+        if (pending.orderUrl) await this.removeDnsRecords(pending.orderUrl);
         return { kind: 'refused', code: verdict.code, message: verdict.message };
       case 'orderGone':
         return { kind: 'progress', detail: `ACME order gone at the CA (${verdict.reason}); creating a new order`, orderUrl: null, afterMs: 0 };
@@ -83,6 +85,7 @@ export class AcmeAdapter implements DrivableCaAdapter {
       case 'valid': {
         const [certificate, ...chain] = acme.crypto.splitPemChain(await client.getCertificate(order));
         await this.cleanUp(pending.requestId);
+        await this.removeDnsRecords(order.url, client, order);
         if (!certificate) return { kind: 'refused', code: 'AcmeRequestRejected', message: `the CA sent no certificate for order ${order.url}` };
         return { kind: 'issued', certificate, chain };
       }
@@ -90,6 +93,7 @@ export class AcmeAdapter implements DrivableCaAdapter {
       default: {
         const why = await this.whyInvalid(client, order).catch(() => 'no reason given');
         await this.cleanUp(pending.requestId);
+        await this.removeDnsRecords(order.url, client, order);
         return { kind: 'refused', code: 'AcmeOrderInvalid', message: `the ACME CA declared order ${order.url} ${order.status}: ${why}` };
       }
     }
@@ -110,7 +114,7 @@ export class AcmeAdapter implements DrivableCaAdapter {
       }
       const keyAuthorization = await client.getChallengeKeyAuthorization(challenge);
       if (type === 'http-01') await this.opts.httpChallenges.put(challenge.token, keyAuthorization, requestId);
-      else await this.opts.dns!.present(`_acme-challenge.${authz.identifier.value.replace(/^\*\./, '')}`, keyAuthorization);
+      else await this.opts.dns!.present(dnsRecordName(authz.identifier.value), keyAuthorization);
       // Only a challenge still `pending` is triggered; a `processing` one is being validated already.
       if (challenge.status === 'pending') await client.completeChallenge(challenge);
     }
@@ -131,6 +135,37 @@ export class AcmeAdapter implements DrivableCaAdapter {
     await this.opts.httpChallenges.removeFor(requestId).catch(() => undefined);
   }
 
+  /**
+   * Takes the order's DNS-01 TXT records out of DNS once the order has ended (valid, invalid or
+   * refused), each with the value it was published with. Best effort: a record left behind is stale
+   * but harmless, and must never turn an issued certificate into a failure.
+   */
+  private async removeDnsRecords(orderUrl: string, client?: acme.Client, order?: acme.Order): Promise<void> {
+    const { dns, config } = this.opts;
+    if (config.challenge !== 'dns-01' || !dns) return;
+    try {
+      const c = client ?? (await this.client());
+      const o = order ?? (await c.getOrder({ url: orderUrl } as acme.Order));
+      for (const authz of await c.getAuthorizations(o)) {
+        const challenge = authz.challenges.find((ch) => ch.type === 'dns-01');
+        if (challenge) await dns.cleanUp(dnsRecordName(authz.identifier.value), await c.getChallengeKeyAuthorization(challenge));
+      }
+    } catch {
+      // best effort (see above)
+    }
+  }
+
+  /**
+   * Any final refusal of newAccount is the account's (AcmeAccountRejected), whatever the problem type:
+   * a wrong EAB HMAC key or an unknown key id comes back as `unauthorized`, a missing one as
+   * `externalAccountRequired`; the message names the issuer and the EAB key id to check.
+   */
+  private accountRefused(said: string): Extract<AcmeErrorVerdict, { kind: 'fail' }> {
+    const { name, eab } = this.opts.config;
+    const binding = eab ? `external account binding kid "${eab.kid}"` : 'no external account binding';
+    return { kind: 'fail', code: 'AcmeAccountRejected', message: `the ACME CA refused the account of issuer "${name}" (${binding}): ${said.replace(/^the ACME CA refused: /, '')}` };
+  }
+
   /** The account client: the stored key (created at first use), registered with the CA if not yet. */
   private async client(): Promise<acme.Client> {
     const { config, accounts } = this.opts;
@@ -148,13 +183,30 @@ export class AcmeAdapter implements DrivableCaAdapter {
       ...(config.eab ? { externalAccountBinding: { kid: config.eab.kid, hmacKey: config.eab.hmacKey } } : {}),
     });
     if (!accountUrl) {
-      await client.createAccount({ termsOfServiceAgreed: config.termsOfServiceAgreed, ...(config.contact.length ? { contact: config.contact } : {}) });
+      try {
+        await client.createAccount({ termsOfServiceAgreed: config.termsOfServiceAgreed, ...(config.contact.length ? { contact: config.contact } : {}) });
+      } catch (error) {
+        throw new AccountRegistrationError(error);
+      }
       const url = client.getAccountUrl();
       await accounts.saveAccountUrl(config.name, config.directoryUrl, url);
       this.account = { ...account, accountUrl: url, directoryUrl: config.directoryUrl };
     }
     return client;
   }
+}
+
+/** newAccount failed: keeps acme-client's error (and message) for the classifier, marks where it came from. */
+class AccountRegistrationError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'AccountRegistrationError';
+  }
+}
+
+/** The DNS-01 record of a name: `_acme-challenge.<name>`, a wildcard's without its `*.` (RFC 8555 §8.4). */
+function dnsRecordName(identifier: string): string {
+  return `_acme-challenge.${identifier.replace(/^\*\./, '')}`;
 }
 
 function progress(order: acme.Order, afterMs: number): DriveOutcome {
