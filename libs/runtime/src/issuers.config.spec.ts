@@ -124,3 +124,13 @@ describe('publicView', () => {
     });
   });
 });
+
+describe('parseIssuers for a service that only lists issuers', () => {
+  const acme = JSON.stringify([{ name: 'corp', type: 'acme', directoryUrl: 'https://acme.example.com/dir', eab: { kid: 'k1', hmacKeyEnv: 'CORP_EAB_KEY' } }]);
+  it('does not need the EAB key to be set', () => {
+    expect(parseIssuers({ CERTFLOW_ISSUERS: acme }, { secrets: false }).problems).toEqual([]);
+  });
+  it('still needs it where the key is used', () => {
+    expect(parseIssuers({ CERTFLOW_ISSUERS: acme }).problems.join()).toMatch(/CORP_EAB_KEY is not set/);
+  });
+});

@@ -116,11 +116,14 @@ function fromCommaList(value: string, problems: string[]): unknown[] {
   });
 }
 
-function resolveAcme(raw: z.infer<typeof RawAcme>, env: Env, where: string, problems: string[]): AcmeIssuerConfig {
+function resolveAcme(raw: z.infer<typeof RawAcme>, env: Env, where: string, problems: string[], secrets: boolean): AcmeIssuerConfig {
   const at = `${where}: issuer "${raw.name}"`;
   const contact = (raw.contact === undefined ? [] : Array.isArray(raw.contact) ? raw.contact : [raw.contact]).map((c) => (c.includes(':') ? c : `mailto:${c}`));
   let eab: AcmeIssuerConfig['eab'];
-  if (raw.eab) {
+  if (raw.eab && !secrets) {
+    // A service that only lists issuers (request) needs the kid, never the key.
+    eab = { kid: raw.eab.kid, hmacKey: '' };
+  } else if (raw.eab) {
     const hmacKey = raw.eab.hmacKey ?? (raw.eab.hmacKeyEnv ? env[raw.eab.hmacKeyEnv] : undefined);
     if (!hmacKey) {
       problems.push(`${at}: eab needs "hmacKey" or "hmacKeyEnv" naming a set environment variable${raw.eab.hmacKeyEnv ? ` (${raw.eab.hmacKeyEnv} is not set)` : ''}`);
@@ -133,7 +136,7 @@ function resolveAcme(raw: z.infer<typeof RawAcme>, env: Env, where: string, prob
     if (text !== undefined && !PEM_CERTS.test(text)) problems.push(`${at}: caTrustFile ${raw.caTrustFile} holds no PEM certificate`);
     else if (text !== undefined) caTrustPem = [caTrustPem, text].filter(Boolean).join('\n');
   }
-  const accountKeyPem = raw.accountKeyFile ? readText(raw.accountKeyFile, `${at}: accountKeyFile`, problems) : undefined;
+  const accountKeyPem = raw.accountKeyFile && secrets ? readText(raw.accountKeyFile, `${at}: accountKeyFile`, problems) : undefined;
   return {
     name: raw.name,
     type: 'acme',
@@ -153,7 +156,13 @@ function resolveAcme(raw: z.infer<typeof RawAcme>, env: Env, where: string, prob
  * or `CERTFLOW_ISSUERS` (a JSON list, or the short comma list `internal,offline` where each name is
  * its type). Default: `internal,offline`. Returns every problem at once, each naming its variable.
  */
-export function parseIssuers(env: Env): { issuers: IssuerConfig[]; problems: string[] } {
+export interface IssuerParseOptions {
+  /** false for a service that only lists issuers: EAB keys are not resolved, key files not read. */
+  secrets?: boolean;
+}
+
+export function parseIssuers(env: Env, opts: IssuerParseOptions = {}): { issuers: IssuerConfig[]; problems: string[] } {
+  const secrets = opts.secrets ?? true;
   const problems: string[] = [];
   const file = env.CERTFLOW_ISSUERS_FILE?.trim();
   const inline = env.CERTFLOW_ISSUERS?.trim();
@@ -184,7 +193,7 @@ export function parseIssuers(env: Env): { issuers: IssuerConfig[]; problems: str
   if (!parsed.success) {
     return { issuers: [], problems: [...problems, ...parsed.error.issues.map((i) => `${where}${i.path.length ? `[${i.path.join('.')}]` : ''}: ${i.message}`)] };
   }
-  const issuers = parsed.data.map((i) => (i.type === 'acme' ? resolveAcme(i, env, where, problems) : { name: i.name, type: i.type }));
+  const issuers = parsed.data.map((i) => (i.type === 'acme' ? resolveAcme(i, env, where, problems, secrets) : { name: i.name, type: i.type }));
   const seen = new Set<string>();
   for (const i of issuers) {
     if (seen.has(i.name)) problems.push(`${where}: issuer "${i.name}" is named twice`);
@@ -201,8 +210,12 @@ export function loadIssuers(env: Env = process.env): IssuerConfig[] {
 }
 
 /** loadConfig plus the issuers, every problem of both reported at once. */
-export function loadConfigWithIssuers<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> & { issuers: IssuerConfig[] } {
-  const { issuers, problems } = parseIssuers(env);
+export function loadConfigWithIssuers<T extends z.ZodObject>(
+  schema: T,
+  env: NodeJS.ProcessEnv = process.env,
+  opts: IssuerParseOptions = {},
+): z.infer<T> & { issuers: IssuerConfig[] } {
+  const { issuers, problems } = parseIssuers(env, opts);
   let config: z.infer<T> | undefined;
   try {
     config = loadConfig(schema, env);

@@ -19,7 +19,7 @@ export const RequestConfigSchema = BaseConfigSchema.extend({
 });
 /** The settings plus the issuers; every problem is reported at once. */
 export function loadRequestConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfigWithIssuers(RequestConfigSchema, env);
+  return loadConfigWithIssuers(RequestConfigSchema, env, { secrets: false });
 }
 export type RequestConfig = ReturnType<typeof loadRequestConfig>;
 export const REQUEST_CONFIG = 'REQUEST_CONFIG';
