@@ -126,6 +126,18 @@ export function ensurePebble() {
   say('Pebble installed');
 }
 
+/**
+ * Debian's chromium, driven by playwright-core in the console's browser tests (test/e2e/console-*).
+ * Never a browser downloaded by Playwright.
+ */
+export function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return say('chromium is installed (/usr/bin/chromium)');
+  if (!aptInstall('chromium') || !existsSync('/usr/bin/chromium')) {
+    fail('chromium is not installed and could not be installed', 'run `apt-get install -y chromium` (the console tests drive it with playwright-core)');
+  }
+  say('chromium installed');
+}
+
 export function gitSha() {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();

@@ -23,6 +23,9 @@ import { TrustController } from './trust/trust.controller';
 import { HostsController } from './hosts/hosts.controller';
 import { HealthController } from './health/health.controller';
 import { ISSUER_CONFIGS, IssuersController } from './issuers/issuers.controller';
+import { ConsoleController } from './console/console.controller';
+import { ConsoleEventsController } from './console/console-events.controller';
+import { ConsoleEventsService } from './console/console-events.service';
 
 @Module({})
 export class AppModule {
@@ -39,7 +42,7 @@ export class AppModule {
         }),
         MessagingModule.forService({ service: SERVICE, natsUrl: config.NATS_URL }),
       ],
-      controllers: [RequestsController, CertificatesController, TrustController, HostsController, IssuersController, HealthController, RequestFactsConsumer],
+      controllers: [RequestsController, CertificatesController, TrustController, HostsController, IssuersController, HealthController, RequestFactsConsumer, ConsoleController, ConsoleEventsController],
       providers: [
         { provide: REQUEST_CONFIG, useValue: config },
         { provide: SERVICE_NAME, useValue: SERVICE },
@@ -58,6 +61,7 @@ export class AppModule {
         UploadCertificateHandler,
         RequestQueryService,
         CertificateCatalogService,
+        ConsoleEventsService,
       ],
     };
   }

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { RequestConfig } from '../config';
+import { CONSOLE_ASSETS, setConsoleHeaders } from '../console/console.assets';
 
 /** Body limits, the OpenAPI document (generated from the controllers) and Swagger UI. */
 export function configureHttp(app: INestApplication, config: RequestConfig): void {
@@ -10,6 +11,8 @@ export function configureHttp(app: INestApplication, config: RequestConfig): voi
   express.useBodyParser('json', { limit });
   express.useBodyParser('text', { limit, type: ['text/plain', 'application/x-pem-file', 'application/pkix-cert', 'application/x-x509-ca-cert'] });
   express.disable('x-powered-by');
+  // The console's scripts and stylesheet (the page itself is ConsoleController at `/`).
+  express.useStaticAssets(CONSOLE_ASSETS, { prefix: '/console/', index: false, redirect: false, setHeaders: setConsoleHeaders });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { In, type DataSource } from 'typeorm';
 import { DATA_SOURCE } from '@certflow/persistence';
-import { isRequestState, REQUEST_STATES, type RequestView } from '@certflow/contracts';
+import { isRequestState, REQUEST_STATES, type RequestState, type RequestView } from '@certflow/contracts';
 import { ApiError } from '../../http/api-error';
 import { CertificateCatalogService } from '../../catalog/certificate-catalog.service';
 import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
@@ -28,7 +28,18 @@ export class RequestQueryService {
     return toRequestView(s, history, this.catalog);
   }
 
-  async list(q: { state?: string; host?: string; limit?: string; cursor?: string }): Promise<{ items: RequestView[]; nextCursor: string | null }> {
+  /** How many requests are in each state (every state listed, zero included); host and issuer filters apply. */
+  async counts(q: { host?: string; issuer?: string }): Promise<{ counts: Record<RequestState, number>; total: number }> {
+    const qb = this.ds.getRepository(CertificateRequestRow).createQueryBuilder('r').select('r.state', 'state').addSelect('count(*)::int', 'n');
+    if (q.host) qb.andWhere('lower(r.host) = :host', { host: q.host.toLowerCase() });
+    if (q.issuer) qb.andWhere('r.issuer = :issuer', { issuer: q.issuer });
+    const rows = await qb.groupBy('r.state').getRawMany<{ state: RequestState; n: number }>();
+    const counts = Object.fromEntries(REQUEST_STATES.map((s) => [s, 0])) as Record<RequestState, number>;
+    for (const r of rows) counts[r.state] = Number(r.n);
+    return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
+  }
+
+  async list(q: { state?: string; host?: string; issuer?: string; limit?: string; cursor?: string }): Promise<{ items: RequestView[]; nextCursor: string | null }> {
     if (q.state !== undefined && !isRequestState(q.state)) {
       throw new ApiError(400, 'INVALID_STATE', `state must be one of ${REQUEST_STATES.join(', ')}`);
     }
@@ -37,6 +48,7 @@ export class RequestQueryService {
     const qb = this.ds.getRepository(CertificateRequestRow).createQueryBuilder('r');
     if (q.state) qb.andWhere('r.state = :state', { state: q.state });
     if (q.host) qb.andWhere('lower(r.host) = :host', { host: q.host.toLowerCase() });
+    if (q.issuer) qb.andWhere('r.issuer = :issuer', { issuer: q.issuer });
     if (q.cursor) {
       const c = decodeCursor(q.cursor);
       qb.andWhere('(r.created_at, r.id) < (:at, :id)', { at: c.at, id: c.id });

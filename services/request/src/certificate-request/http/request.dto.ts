@@ -30,6 +30,7 @@ export class AssignRequestDto {
 export class ListRequestsQuery {
   @ApiPropertyOptional({ enum: REQUEST_STATES }) state?: string;
   @ApiPropertyOptional() host?: string;
+  @ApiPropertyOptional({ description: 'issuer name, e.g. internal or offline' }) issuer?: string;
   @ApiPropertyOptional({ default: 50, maximum: 500 }) limit?: string;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) cursor?: string;
 }
@@ -45,4 +46,9 @@ export class UploadCertificateDto {
 
   @ApiPropertyOptional({ description: 'PEM of the intermediates the CA returned with it (one or many), or an array of PEM.' })
   chain?: string | string[];
+}
+
+export class CountRequestsQuery {
+  @ApiPropertyOptional() host?: string;
+  @ApiPropertyOptional({ description: 'issuer name, e.g. internal or offline' }) issuer?: string;
 }

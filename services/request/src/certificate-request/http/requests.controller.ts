@@ -7,7 +7,7 @@ import type { RequestView } from '@certflow/contracts';
 import { SubmitRequestHandler } from '../commands/submit-request/submit-request.handler';
 import { AssignRequestHandler } from '../commands/assign-request/assign-request.handler';
 import { RequestQueryService } from './request-query.service';
-import { AssignRequestDto, ErrorDto, ListRequestsQuery, SubmitRequestDto, UploadCertificateDto } from './request.dto';
+import { AssignRequestDto, CountRequestsQuery, ErrorDto, ListRequestsQuery, SubmitRequestDto, UploadCertificateDto } from './request.dto';
 
 @ApiTags('requests')
 @ApiBearerAuth()
@@ -35,9 +35,17 @@ export class RequestsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List requests, newest first; filter by state and host; page with cursor' })
+  @ApiOperation({ summary: 'List requests, newest first; filter by state, host and issuer; page with cursor' })
   async list(@Query() q: ListRequestsQuery) {
     return this.queries.list(q);
+  }
+
+  // Declared before ':id' so that /api/v1/requests/counts is not read as a request id.
+  @Get('counts')
+  @ApiOperation({ summary: 'How many requests are in each state (all states, zeros included); filter by host and issuer' })
+  @ApiResponse({ status: 200, description: '{counts: {SUBMITTED: n, PENDING: n, …}, total: n}' })
+  async counts(@Query() q: CountRequestsQuery) {
+    return this.queries.counts(q);
   }
 
   @Get(':id')

@@ -1,0 +1,141 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { DATA_SOURCE } from '@certflow/persistence';
+import { NATS_CONNECTION, type NatsConnection, type Subscription } from '@certflow/messaging';
+import { CertificateRequestRow } from '../certificate-request/persistence/certificate-request.orm-entity';
+import { HTTP_LOGGER } from '../http/error.filter';
+
+/** One message on the console's event stream (`GET /api/v1/events/stream`). */
+export interface ConsoleEvent {
+  /** `certflow` (a NATS event, forwarded) or `request.updated` (a request's committed state changed). */
+  event: 'certflow' | 'request.updated';
+  data: Record<string, unknown>;
+}
+
+type Listener = (e: ConsoleEvent) => void;
+
+/** Fields of event data that carry PEM (certificates, CSRs, chains): never forwarded to browsers. */
+const BIG_FIELDS = new Set(['csr', 'certificate', 'chain', 'pem']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * After an event about a request, its row is read again at these delays: the event may arrive
+ * before this service's own consumer has committed the state change it causes.
+ */
+const RECHECK_MS = [50, 400, 1_500, 4_000];
+const REMEMBER = 10_000;
+
+/**
+ * Feeds the console's live updates. A plain (non-durable) NATS subscription to `certflow.>` — every
+ * instance of the request service sees every event — forwarded without the PEM fields; and for
+ * events about a request, `request.updated {id, host, issuer, state, updatedAt}` once this
+ * service's own row for it shows a new state, so a browser that re-reads gets the new state.
+ */
+@Injectable()
+export class ConsoleEventsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private sub?: Subscription;
+  private readonly listeners = new Map<Listener, () => void>();
+  private readonly seen = new Set<string>();
+  private readonly lastState = new Map<string, string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    @Inject(HTTP_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.sub = this.nc.subscribe('certflow.>', {
+      callback: (err, msg) => {
+        if (err) return this.logger.warn({ err: err.message }, 'console event subscription error');
+        this.onMessage(msg.subject, msg.string());
+      },
+    });
+  }
+
+  /** Ends every open stream (so the HTTP server can close) and stops listening. */
+  beforeApplicationShutdown(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const end of this.listeners.values()) end();
+    this.listeners.clear();
+    this.sub?.unsubscribe();
+  }
+
+  /** Registers a listener; `end` is called at shutdown. Returns the function that detaches it. */
+  attach(listener: Listener, end: () => void): () => void {
+    if (this.closed) {
+      end();
+      return () => undefined;
+    }
+    this.listeners.set(listener, end);
+    return () => this.listeners.delete(listener);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  private onMessage(subject: string, body: string): void {
+    let envelope: { id?: string; type?: string; subject?: string; time?: string; data?: Record<string, unknown> };
+    try {
+      envelope = JSON.parse(body);
+    } catch {
+      return;
+    }
+    if (envelope.id) {
+      // At-least-once publishing may repeat a message; forward each event id once.
+      if (this.seen.has(envelope.id)) return;
+      remember(this.seen, envelope.id);
+    }
+    const data = Object.fromEntries(Object.entries(envelope.data ?? {}).filter(([k]) => !BIG_FIELDS.has(k)));
+    this.emit({ event: 'certflow', data: { id: envelope.id, type: envelope.type ?? subject, subject: envelope.subject, time: envelope.time, data } });
+    const requestId = typeof data.requestId === 'string' ? data.requestId : envelope.subject;
+    if (requestId && UUID.test(requestId)) this.recheck(requestId);
+  }
+
+  private recheck(id: string): void {
+    for (const delay of RECHECK_MS) {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        void this.readState(id);
+      }, delay);
+      this.timers.add(t);
+    }
+  }
+
+  private async readState(id: string): Promise<void> {
+    if (this.closed || this.listeners.size === 0 || !this.ds.isInitialized) return;
+    try {
+      const row = await this.ds.getRepository(CertificateRequestRow).findOne({ where: { id }, select: { id: true, host: true, issuer: true, state: true, updatedAt: true } });
+      if (!row) return;
+      const updatedAt = new Date(row.updatedAt).toISOString();
+      const key = `${row.state}@${updatedAt}`;
+      if (this.lastState.get(id) === key) return;
+      this.lastState.delete(id);
+      this.lastState.set(id, key);
+      if (this.lastState.size > REMEMBER) this.lastState.delete(this.lastState.keys().next().value!);
+      this.emit({ event: 'request.updated', data: { id, host: row.host, issuer: row.issuer, state: row.state, updatedAt } });
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, requestId: id }, 'console could not read a request after an event');
+    }
+  }
+
+  private emit(e: ConsoleEvent): void {
+    for (const listener of this.listeners.keys()) {
+      try {
+        listener(e);
+      } catch {
+        /* a broken stream is detached by its own close handler */
+      }
+    }
+  }
+}
+
+function remember(set: Set<string>, value: string): void {
+  set.add(value);
+  if (set.size > REMEMBER) set.delete(set.values().next().value!);
+}
