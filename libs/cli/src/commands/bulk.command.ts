@@ -1,0 +1,305 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import type { RequestView } from '@certflow/contracts';
+import type { ApiClient } from '../api-client';
+import { writeFileAtomic } from '../atomic-file';
+import { InventoryError, parseInventory, type InventoryEntry } from '../bulk/inventory';
+import { globToRegExp, runPool } from '../bulk/pool';
+import { StateFile, defaultStatePath } from '../bulk/state-file';
+import { CliError, EXIT, worstExitCode, type ExitCode } from '../exit-codes';
+import { CSR_FILE, KEY_FILE, KEY_TYPES, createKey, loadKey, makeCsr, type CliKeyType } from '../key-store';
+import { apiFor, collectUsages, parseDuration, parsePositiveInt } from '../options';
+import { chainOf, isSettled, missingLines, waitUntilSettled, WaitTimeout, writeCertificateFiles } from '../request-flow';
+import { ProgressBar, info, table } from '../ui';
+
+/** One line of the machine-readable report. */
+export interface BulkItem {
+  host: string;
+  requestId?: string;
+  state: string;
+  thumbprint?: string;
+  /** Done by an earlier run; nothing was sent this time. */
+  skipped?: boolean;
+  detail?: string;
+  error?: { code: string; message: string };
+}
+
+export interface BulkReport {
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  interrupted: boolean;
+  total: number;
+  counts: Record<string, number>;
+  items: BulkItem[];
+}
+
+const OK_STATES = new Set(['ASSIGNED', 'ASSIGNABLE']);
+
+function exitFor(item: BulkItem): ExitCode {
+  if (item.error) return item.error.code === 'TIMEOUT' ? EXIT.TIMEOUT : EXIT.ERROR;
+  if (item.state === 'CHAIN_INCOMPLETE') return EXIT.CHAIN_INCOMPLETE;
+  if (item.state === 'FAILED') return EXIT.FAILED;
+  return EXIT.OK;
+}
+
+function summarize(command: string, startedAt: Date, total: number, items: BulkItem[], interrupted: boolean): BulkReport {
+  const counts: Record<string, number> = {};
+  for (const i of items) {
+    const key = i.error ? 'ERROR' : i.state;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  const notRun = total - items.length;
+  if (notRun > 0) counts.NOT_RUN = notRun;
+  return { command, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), interrupted, total, counts, items };
+}
+
+function printSummary(report: BulkReport, reportPath?: string): void {
+  const skipped = report.items.filter((i) => i.skipped).length;
+  const rows = Object.entries(report.counts).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => [s, String(n)]);
+  rows.push(['total', String(report.total)]);
+  let text = `\n${table(['STATE', 'HOSTS'], rows)}\n`;
+  if (skipped) text += `(${skipped} done by an earlier run, skipped)\n`;
+  const problems = report.items.filter((i) => i.error || !OK_STATES.has(i.state));
+  if (problems.length) {
+    text += `\n${table(['HOST', 'REQUEST', 'STATE', 'WHAT TO DO'], problems.slice(0, 50).map((i) => [i.host, i.requestId ?? '-', i.error ? 'ERROR' : i.state, i.error ? `${i.error.message} (${i.error.code})` : (i.detail ?? '')]))}\n`;
+    if (problems.length > 50) text += `… and ${problems.length - 50} more (see the report)\n`;
+  }
+  if (reportPath) text += `report: ${reportPath}\n`;
+  process.stdout.write(text);
+}
+
+/** Ctrl-C: stop starting work, let what runs settle its state file entry, exit 130. Twice: now. */
+function interruptible(): { signal: AbortSignal; stopped: () => boolean; dispose: () => void } {
+  const ac = new AbortController();
+  const onSignal = () => {
+    if (ac.signal.aborted) process.exit(EXIT.INTERRUPTED);
+    info('certflow: interrupted — finishing what is in flight and saving the state (Ctrl-C again to quit now)');
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: ac.signal,
+    stopped: () => ac.signal.aborted,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+interface BulkRequestOptions {
+  inventory: string;
+  out: string;
+  concurrency: number;
+  issuer?: string;
+  keyType: CliKeyType;
+  assign: boolean;
+  usages?: string[];
+  timeout: number;
+  stateFile?: string;
+  report?: string;
+}
+
+async function bulkRequest(api: ApiClient, o: BulkRequestOptions): Promise<void> {
+  const startedAt = new Date();
+  const inventoryPath = resolve(o.inventory);
+  let entries: InventoryEntry[];
+  try {
+    entries = parseInventory(readFileSync(inventoryPath, 'utf8'));
+  } catch (e) {
+    if (e instanceof InventoryError) throw new CliError(`${o.inventory} ${e.message}`, EXIT.USAGE, 'INVENTORY_INVALID', 'each line: host,names (;-separated),usages (;-separated)');
+    throw new CliError(`cannot read ${o.inventory}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, EXIT.USAGE, 'INVENTORY_UNREADABLE');
+  }
+  const statePath = resolve(o.stateFile ?? defaultStatePath(inventoryPath));
+  let state: StateFile;
+  try {
+    state = StateFile.open(statePath, { inventory: inventoryPath, url: api.url });
+  } catch (e) {
+    throw new CliError((e as Error).message, EXIT.USAGE, 'STATE_FILE_INVALID');
+  }
+  const out = resolve(o.out);
+  const resumed = entries.filter((e) => state.get(e.host)?.requestId).length;
+  info(`${entries.length} hosts from ${o.inventory}; state ${statePath}${resumed ? ` (resuming: ${resumed} submitted before)` : ''}; files under ${out}/<host>/`);
+
+  const bar = new ProgressBar(entries.length);
+  const items: BulkItem[] = [];
+  const intr = interruptible();
+
+  const finish = (item: BulkItem) => {
+    items.push(item);
+    bar.tick(item.error ? 'ERROR' : item.skipped ? `${item.state} (skipped)` : item.state, item.host);
+  };
+
+  const processHost = async (entry: InventoryEntry) => {
+    const host = entry.host;
+    const dir = join(out, host);
+    let st = state.get(host);
+    try {
+      let view: RequestView | undefined;
+      if (st?.requestId) {
+        view = await api.request(st.requestId);
+        if (OK_STATES.has(view.state) && isSettled(view) && st.filesWritten) {
+          return finish({ host, requestId: view.id, state: view.state, thumbprint: view.thumbprint, skipped: true });
+        }
+      } else {
+        // A key and CSR left by an interrupted run are reused with the same Idempotency-Key, so a
+        // submission that reached the server before the state file was written is not repeated.
+        let csr: string;
+        if (existsSync(join(dir, KEY_FILE)) && existsSync(join(dir, CSR_FILE)) && st?.idempotencyKey) {
+          csr = readFileSync(join(dir, CSR_FILE), 'utf8');
+          await loadKey(join(dir, KEY_FILE)); // fails loudly if the key is damaged
+        } else {
+          const { keys } = await createKey(dir, o.keyType, { replace: true });
+          csr = await makeCsr(keys, host, entry.names);
+          writeFileAtomic(join(dir, CSR_FILE), csr);
+        }
+        const idempotencyKey = st?.idempotencyKey ?? `certflow-bulk-${createHash('sha256').update(`${host}\n${csr}`).digest('hex').slice(0, 40)}`;
+        await state.update(host, { idempotencyKey, state: 'NEW' });
+        const usages = entry.usages.length ? entry.usages : o.usages;
+        view = await api.submit({ host, csr, ...(usages?.length ? { usages } : {}), autoAssign: o.assign, ...(o.issuer ? { issuer: o.issuer } : {}) }, idempotencyKey);
+        await state.update(host, { requestId: view.id, state: view.state });
+      }
+      st = state.get(host)!;
+      if (!isSettled(view)) view = await waitUntilSettled(api, view.id, { timeoutMs: o.timeout, signal: intr.signal });
+      let filesWritten = false;
+      if (OK_STATES.has(view.state)) {
+        writeCertificateFiles(dir, view.certificate!.pem, await chainOf(api, view));
+        filesWritten = true;
+      }
+      await state.update(host, { state: view.state, thumbprint: view.thumbprint, filesWritten, error: undefined });
+      const detail = view.state === 'CHAIN_INCOMPLETE' ? missingLines(view).join('; ') : view.state === 'FAILED' ? `${view.failure?.message} (${view.failure?.code})` : view.state === 'ASSIGNABLE' ? `certflow assign ${view.id}` : undefined;
+      finish({ host, requestId: view.id, state: view.state, thumbprint: view.thumbprint, ...(detail ? { detail } : {}) });
+    } catch (e) {
+      if (e instanceof WaitTimeout) {
+        if (intr.stopped()) return; // interrupted: the next run picks it up
+        await state.update(host, { state: e.last.state });
+        return finish({ host, requestId: e.last.id, state: e.last.state, error: { code: 'TIMEOUT', message: `still ${e.last.state} after ${o.timeout / 1000}s; run again to go on waiting` } });
+      }
+      const err = e instanceof CliError ? { code: e.code ?? 'ERROR', message: e.message } : { code: 'ERROR', message: (e as Error).message };
+      if (e instanceof CliError && (e.exitCode === EXIT.AUTH || e.exitCode === EXIT.UNREACHABLE)) {
+        if (!intr.stopped()) bar.note(e.line());
+      }
+      await state.update(host, { error: err }).catch(() => undefined);
+      finish({ host, requestId: state.get(host)?.requestId, state: state.get(host)?.state ?? 'NEW', error: err });
+    }
+  };
+
+  try {
+    await runPool(entries, o.concurrency, processHost, intr.stopped);
+  } finally {
+    intr.dispose();
+    bar.finish();
+  }
+  await state.flush();
+  const report = summarize(`bulk request --inventory ${o.inventory}`, startedAt, entries.length, items, intr.stopped());
+  if (o.report) writeFileAtomic(resolve(o.report), JSON.stringify(report, null, 2) + '\n');
+  printSummary(report, o.report);
+  if (intr.stopped()) {
+    info(`certflow: interrupted after ${items.length} of ${entries.length} hosts — run the same command again to resume`);
+    process.exitCode = EXIT.INTERRUPTED;
+    return;
+  }
+  process.exitCode = worstExitCode(items.map(exitFor));
+}
+
+interface BulkAssignOptions {
+  state: string;
+  hostGlob?: string;
+  concurrency: number;
+  usages?: string[];
+  timeout: number;
+  report?: string;
+  dryRun?: boolean;
+}
+
+async function bulkAssign(api: ApiClient, o: BulkAssignOptions): Promise<void> {
+  const startedAt = new Date();
+  const glob = o.hostGlob ? globToRegExp(o.hostGlob) : undefined;
+  const all = await api.listAll({ state: o.state });
+  const todo = all.filter((v) => !glob || glob.test(v.host));
+  info(`${todo.length} ${o.state} request(s)${o.hostGlob ? ` for hosts matching ${o.hostGlob}` : ''}`);
+  if (o.dryRun) {
+    process.stdout.write(table(['ID', 'HOST', 'THUMBPRINT'], todo.map((v) => [v.id, v.host, v.thumbprint ?? '-'])) + '\n');
+    return;
+  }
+  const bar = new ProgressBar(todo.length);
+  const items: BulkItem[] = [];
+  const intr = interruptible();
+  const finish = (item: BulkItem) => {
+    items.push(item);
+    bar.tick(item.error ? 'ERROR' : item.state, item.host);
+  };
+  try {
+    await runPool(
+      todo,
+      o.concurrency,
+      async (v) => {
+        try {
+          await api.assign(v.id, o.usages);
+          const done = await waitUntilSettled(api, v.id, { timeoutMs: o.timeout, signal: intr.signal, until: (x) => x.state === 'ASSIGNED' || x.state === 'FAILED' });
+          finish({ host: v.host, requestId: v.id, state: done.state, thumbprint: done.thumbprint, ...(done.failure ? { detail: done.failure.message } : {}) });
+        } catch (e) {
+          if (e instanceof WaitTimeout) {
+            if (intr.stopped()) return finish({ host: v.host, requestId: v.id, state: e.last.state });
+            return finish({ host: v.host, requestId: v.id, state: e.last.state, error: { code: 'TIMEOUT', message: `still ${e.last.state}` } });
+          }
+          const err = e instanceof CliError ? { code: e.code ?? 'ERROR', message: e.message } : { code: 'ERROR', message: (e as Error).message };
+          finish({ host: v.host, requestId: v.id, state: v.state, error: err });
+        }
+      },
+      intr.stopped,
+    );
+  } finally {
+    intr.dispose();
+    bar.finish();
+  }
+  const report = summarize(`bulk assign --state ${o.state}${o.hostGlob ? ` --host-glob ${o.hostGlob}` : ''}`, startedAt, todo.length, items, intr.stopped());
+  if (o.report) writeFileAtomic(resolve(o.report), JSON.stringify(report, null, 2) + '\n');
+  printSummary(report, o.report);
+  process.exitCode = intr.stopped() ? EXIT.INTERRUPTED : worstExitCode(items.map(exitFor));
+}
+
+export function registerBulk(program: Command): void {
+  const bulk = program.command('bulk').description('request or assign for many hosts at once (resumable)');
+
+  bulk
+    .command('request')
+    .description('request a certificate for every host of an inventory CSV')
+    .requiredOption('--inventory <file>', 'CSV: host,names,usages (names and usages separated by ;), optional header line')
+    .option('--out <dir>', 'keys and certificates go to <dir>/<host>/', 'certflow-hosts')
+    .option('--concurrency <n>', 'hosts in flight at once', parsePositiveInt, 8)
+    .option('--issuer <name>', 'issuer for every request (server default: internal)')
+    .addOption(new Option('--key-type <type>', 'key pair to make').choices(KEY_TYPES).default('ec-p256'))
+    .option('--no-assign', 'leave the requests in ASSIGNABLE (assign later with `certflow bulk assign`)')
+    .option('--usages <usage>', 'usages for hosts whose line names none (default: all three)', collectUsages)
+    .option('--timeout <duration>', 'per host: stop waiting after this long', parseDuration, 300_000)
+    .option('--state-file <file>', 'resumable state (default: <inventory>.certflow-state.json)')
+    .option('--report <file>', 'write a JSON report: counts per state and one item per host')
+    .addHelpText('after', `
+Resumable: the state file records each host's request id (and the Idempotency-Key used), so running
+the same command again skips hosts that are done, goes on waiting for those in flight, and never
+submits a host twice. Ctrl-C stops starting new hosts and saves the state (exit 130).
+Inventory example:
+  host,names,usages
+  web01.corp.example.com,web.corp.example.com;www.corp.example.com,Default;WebServicesExternal
+  "pool01.corp.example.com","pool01a.corp.example.com",
+Exit: 0 all done; otherwise the worst outcome: 5 timeout, 3 CHAIN_INCOMPLETE, 4 FAILED, 1 error.`)
+    .action(async (o: BulkRequestOptions, cmd: Command) => bulkRequest(apiFor(cmd), o));
+
+  bulk
+    .command('assign')
+    .description('assign every request in a state (ASSIGNABLE), optionally only hosts matching a glob')
+    .requiredOption('--state <state>', 'requests in this state (ASSIGNABLE)', (v) => v.toUpperCase())
+    .option('--host-glob <glob>', 'only hosts matching, e.g. "web*.corp.example.com"')
+    .option('--concurrency <n>', 'assignments in flight at once', parsePositiveInt, 8)
+    .option('--usages <usage>', 'only these usages (default: those each request asked for)', collectUsages)
+    .option('--timeout <duration>', 'per request: stop waiting for ASSIGNED after this long', parseDuration, 60_000)
+    .option('--report <file>', 'write a JSON report')
+    .option('--dry-run', 'list what would be assigned, change nothing')
+    .addHelpText('after', '\nResumable by nature: a second run lists the requests still in the state, so what is assigned is skipped.')
+    .action(async (o: BulkAssignOptions, cmd: Command) => bulkAssign(apiFor(cmd), o));
+}
