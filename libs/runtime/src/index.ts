@@ -3,3 +3,4 @@ export * from './logger';
 export * from './bootstrap';
 export * from './health.responder';
 export * from './issuers.config';
+export * from './service-platform.module';

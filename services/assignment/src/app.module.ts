@@ -1,7 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { CreateMessagingTables1700000000000, MESSAGING_ENTITIES, MessagingModule } from '@certflow/messaging';
-import { PersistenceModule } from '@certflow/persistence';
-import { HealthResponder, SERVICE_NAME } from '@certflow/runtime';
+import { ServicePlatformModule } from '@certflow/runtime';
 import { AssignCertificateService } from './assignment/assign-certificate.service';
 import { OnAssignmentRequestedConsumer } from './assignment/consumers/on-assignment-requested.consumer';
 import { OnChainCompleteConsumer } from './assignment/consumers/on-chain-complete.consumer';
@@ -26,19 +24,17 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PersistenceModule.forService({
-          url: config.DATABASE_URL,
+        ServicePlatformModule.forService({
+          name: SERVICE,
+          consumerPrefix: service,
           schema: SCHEMA,
-          entities: [...MESSAGING_ENTITIES, ...ASSIGNMENT_ENTITIES],
-          migrations: [CreateMessagingTables1700000000000, ...ASSIGNMENT_MIGRATIONS],
-          poolSize: config.CERTFLOW_DB_POOL,
+          config,
+          entities: ASSIGNMENT_ENTITIES,
+          migrations: ASSIGNMENT_MIGRATIONS,
         }),
-        MessagingModule.forService({ service, natsUrl: config.NATS_URL }),
       ],
       controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer],
       providers: [
-        HealthResponder,
-        { provide: SERVICE_NAME, useValue: SERVICE },
         { provide: ASSIGNMENT_CONFIG, useValue: config },
         clockProvider,
         AssignCertificateService,

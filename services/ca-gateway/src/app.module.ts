@@ -2,9 +2,9 @@ import { OnCertificateUploadedConsumer } from './consumers/on-certificate-upload
 import { Module, type DynamicModule, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '@certflow/pki';
-import { CreateMessagingTables1700000000000, MESSAGING_ENTITIES, MessagingModule, OutboxRelay } from '@certflow/messaging';
-import { DATA_SOURCE, PersistenceModule } from '@certflow/persistence';
-import { createLogger, HealthResponder, SERVICE_NAME } from '@certflow/runtime';
+import { OutboxRelay } from '@certflow/messaging';
+import { DATA_SOURCE } from '@certflow/persistence';
+import { ServicePlatformModule } from '@certflow/runtime';
 import { CA_GATEWAY_CONFIG, type CaGatewayConfig } from './config';
 import { CLOCK, clockProvider } from './clock.provider';
 import { OnRequestSubmittedConsumer } from './consumers/on-request-submitted.consumer';
@@ -107,20 +107,17 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PersistenceModule.forService({
-          url: config.DATABASE_URL,
+        ServicePlatformModule.forService({
+          name: SERVICE,
+          consumerPrefix: service,
           schema: SCHEMA,
-          entities: [...MESSAGING_ENTITIES, CaMaterialOrmEntity, IssuanceOrmEntity],
-          migrations: [CreateMessagingTables1700000000000, CreateIssuanceTables1712000000000, CreateAcmeTables1712100000000],
-          poolSize: config.CERTFLOW_DB_POOL,
-          logger: createLogger(service, config.CERTFLOW_LOG_LEVEL),
+          config,
+          entities: [CaMaterialOrmEntity, IssuanceOrmEntity],
+          migrations: [CreateIssuanceTables1712000000000, CreateAcmeTables1712100000000],
         }),
-        MessagingModule.forService({ service, natsUrl: config.NATS_URL }),
       ],
       controllers: [OnRequestSubmittedConsumer, OnCertificateUploadedConsumer],
       providers: [
-        HealthResponder,
-        { provide: SERVICE_NAME, useValue: service },
         { provide: CA_GATEWAY_CONFIG, useValue: config },
         clockProvider,
         {

@@ -1,8 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { CreateMessagingTables1700000000000, MESSAGING_ENTITIES, MessagingModule } from '@certflow/messaging';
-import { PersistenceModule } from '@certflow/persistence';
-import { HealthResponder, SERVICE_NAME, createLogger } from '@certflow/runtime';
+import { ServicePlatformModule, createLogger } from '@certflow/runtime';
 import { SERVICE, REQUEST_CONFIG, type RequestConfig } from './config';
 import { clockProvider } from './clock.provider';
 import { ErrorFilter, HTTP_LOGGER } from './http/error.filter';
@@ -33,19 +31,17 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PersistenceModule.forService({
-          url: config.DATABASE_URL,
+        ServicePlatformModule.forService({
+          name: SERVICE,
           schema: 'request',
-          poolSize: config.CERTFLOW_DB_POOL,
-          entities: [...MESSAGING_ENTITIES, CertificateRequestRow, RequestHistoryRow, SeenCertificateRow],
-          migrations: [CreateMessagingTables1700000000000, RequestTables1700000001000],
+          config,
+          entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow],
+          migrations: [RequestTables1700000001000],
         }),
-        MessagingModule.forService({ service: SERVICE, natsUrl: config.NATS_URL }),
       ],
       controllers: [RequestsController, CertificatesController, TrustController, HostsController, IssuersController, HealthController, RequestFactsConsumer, ConsoleController, ConsoleEventsController],
       providers: [
         { provide: REQUEST_CONFIG, useValue: config },
-        { provide: SERVICE_NAME, useValue: SERVICE },
         { provide: ADMIN_TOKEN, useValue: adminToken },
         { provide: ISSUER_CONFIGS, useValue: config.issuers },
         { provide: ISSUERS, useValue: config.issuers.map((i) => i.name) },
@@ -54,7 +50,6 @@ export class AppModule {
         { provide: APP_GUARD, useClass: TokenGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         clockProvider,
-        HealthResponder,
         RequestCommandService,
         SubmitRequestHandler,
         AssignRequestHandler,

@@ -1,7 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { CreateMessagingTables1700000000000, MESSAGING_ENTITIES, MessagingModule } from '@certflow/messaging';
-import { PersistenceModule } from '@certflow/persistence';
-import { HealthResponder, SERVICE_NAME } from '@certflow/runtime';
+import { ServicePlatformModule } from '@certflow/runtime';
 import { CertificateLookupService } from './chain-validation/certificate-lookup.service';
 import { ChainValidationService } from './chain-validation/chain-validation.service';
 import { OnCertificateIssuedConsumer } from './chain-validation/consumers/on-certificate-issued.consumer';
@@ -31,19 +29,17 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PersistenceModule.forService({
-          url: config.DATABASE_URL,
+        ServicePlatformModule.forService({
+          name: SERVICE,
+          consumerPrefix: service,
           schema: SCHEMA,
-          entities: [...MESSAGING_ENTITIES, ...TRUST_VALIDATION_ENTITIES],
-          migrations: [CreateMessagingTables1700000000000, ...TRUST_VALIDATION_MIGRATIONS],
-          poolSize: config.CERTFLOW_DB_POOL,
+          config,
+          entities: TRUST_VALIDATION_ENTITIES,
+          migrations: TRUST_VALIDATION_MIGRATIONS,
         }),
-        MessagingModule.forService({ service, natsUrl: config.NATS_URL }),
       ],
       controllers: [OnCertificateIssuedConsumer, OnIssuerCaPublishedConsumer, OnTrustUpdatedConsumer],
       providers: [
-        HealthResponder,
-        { provide: SERVICE_NAME, useValue: SERVICE },
         { provide: TRUST_VALIDATION_CONFIG, useValue: config },
         clockProvider,
         TrustStoreCache,

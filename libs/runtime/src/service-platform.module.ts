@@ -1,0 +1,48 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CreateMessagingTables1700000000000, MESSAGING_ENTITIES, MessagingModule } from '@certflow/messaging';
+import { PersistenceModule } from '@certflow/persistence';
+import type { BaseConfig } from './config';
+import { HealthResponder, SERVICE_NAME } from './health.responder';
+import { createLogger } from './logger';
+
+export interface ServicePlatformOptions {
+  /** The service's name: what /readyz pings (`rpc.certflow.<name>.ping`). */
+  name: string;
+  /** Prefix of the service's durable consumers; the name, unless a test needs its own. */
+  consumerPrefix?: string;
+  /** The PostgreSQL schema the service owns. */
+  schema: string;
+  config: BaseConfig;
+  /** The service's own entities and migrations; the outbox and inbox ones are added here. */
+  entities: Function[];
+  migrations: Function[];
+}
+
+/**
+ * What every certflow service stands on: its own schema (migrated at start), NATS with the outbox
+ * relay, and the readiness ping. Global, so a service's providers inject DATA_SOURCE,
+ * NATS_CONNECTION, OutboxRelay and JetStreamPublisher without importing anything else.
+ */
+@Module({})
+export class ServicePlatformModule {
+  static forService(o: ServicePlatformOptions): DynamicModule {
+    const consumerPrefix = o.consumerPrefix ?? o.name;
+    return {
+      module: ServicePlatformModule,
+      global: true,
+      imports: [
+        PersistenceModule.forService({
+          url: o.config.DATABASE_URL,
+          schema: o.schema,
+          entities: [...MESSAGING_ENTITIES, ...o.entities],
+          migrations: [CreateMessagingTables1700000000000, ...o.migrations],
+          poolSize: o.config.CERTFLOW_DB_POOL,
+          logger: createLogger(consumerPrefix, o.config.CERTFLOW_LOG_LEVEL),
+        }),
+        MessagingModule.forService({ service: consumerPrefix, natsUrl: o.config.NATS_URL }),
+      ],
+      providers: [HealthResponder, { provide: SERVICE_NAME, useValue: o.name }],
+      exports: [SERVICE_NAME],
+    };
+  }
+}
