@@ -90,7 +90,8 @@ export function newRequestPage() {
     h('details', {}, h('summary', {}, 'RSA key instead (2048 bits)'), h('div', { class: 'cmd-box' }, rsaCmd)),
     h('p', {}, 'For a pool, add every name to ', h('code', {}, 'subjectAltName'), ', e.g. ', h('code', {}, 'DNS:pool.example.com,DNS:web01.example.com'), '.'),
     h('p', {}, 'Windows: ', h('code', {}, 'certreq -new request.inf host.csr'), ' with the same subject and names.'),
-    h('p', {}, 'With the certflow CLI (issue #7) on the host, ', h('code', {}, 'certflow --help'), ' shows the command that makes the key and CSR there and submits it in one step.'),
+    h('p', {}, 'Or, with the certflow CLI on the host, make the key, the CSR and the request in one step (the key never leaves the host; the certificate and chain are written when assigned):'),
+    h('div', { class: 'cmd-box' }, h('pre', { class: 'cmd' }, 'CERTFLOW_URL=' + location.origin + ' CERTFLOW_TOKEN=<token> \\\n  certflow request --host <host> --out /etc/certflow/<host>')),
   );
   // The copy button copies the command for the host as typed.
   host.addEventListener('input', () => help.querySelector('.cmd-box')?.replaceChildren(cmd, copyButton(cmd.textContent, 'Copy the openssl command')));
