@@ -4,6 +4,7 @@ import { PersistenceModule } from '@certflow/persistence';
 import type { BaseConfig } from './config';
 import { HealthResponder, SERVICE_NAME } from './health.responder';
 import { createLogger } from './logger';
+import { CLOCK, clockProvider } from './clock.provider';
 
 export interface ServicePlatformOptions {
   /** The service's name: what /readyz pings (`rpc.certflow.<name>.ping`). */
@@ -20,7 +21,7 @@ export interface ServicePlatformOptions {
 
 /**
  * What every certflow service stands on: its own schema (migrated at start), NATS with the outbox
- * relay, and the readiness ping. Global, so a service's providers inject DATA_SOURCE,
+ * relay, the readiness ping and the clock. Global, so a service's providers inject DATA_SOURCE,
  * NATS_CONNECTION, OutboxRelay and JetStreamPublisher without importing anything else.
  */
 @Module({})
@@ -41,8 +42,8 @@ export class ServicePlatformModule {
         }),
         MessagingModule.forService({ service: consumerPrefix, natsUrl: o.config.NATS_URL }),
       ],
-      providers: [HealthResponder, { provide: SERVICE_NAME, useValue: o.name }],
-      exports: [SERVICE_NAME],
+      providers: [HealthResponder, { provide: SERVICE_NAME, useValue: o.name }, clockProvider],
+      exports: [SERVICE_NAME, CLOCK],
     };
   }
 }

@@ -9,7 +9,6 @@ import { BindingHistoryRow } from './assignment/persistence/binding-history.orm-
 import { BindingRow } from './assignment/persistence/binding.orm-entity';
 import { ChainCompleteRow } from './assignment/persistence/chain-complete.orm-entity';
 import { HostAssignmentsRpcResponder } from './assignment/rpc/host-assignments.rpc-responder';
-import { clockProvider } from './clock.provider';
 import { ASSIGNMENT_CONFIG, SCHEMA, SERVICE, type AssignmentConfig } from './config';
 import { AssignmentTables1700000003000 } from './migrations/1700000003000-assignment-tables';
 
@@ -36,7 +35,6 @@ export class AppModule {
       controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer],
       providers: [
         { provide: ASSIGNMENT_CONFIG, useValue: config },
-        clockProvider,
         AssignCertificateService,
         HostAssignmentsService,
         HostAssignmentsRpcResponder,

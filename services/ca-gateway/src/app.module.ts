@@ -4,9 +4,8 @@ import type { DataSource } from 'typeorm';
 import type { Clock } from '@certflow/pki';
 import { OutboxRelay } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
-import { ServicePlatformModule } from '@certflow/runtime';
+import { CLOCK, ServicePlatformModule } from '@certflow/runtime';
 import { CA_GATEWAY_CONFIG, type CaGatewayConfig } from './config';
-import { CLOCK, clockProvider } from './clock.provider';
 import { OnRequestSubmittedConsumer } from './consumers/on-request-submitted.consumer';
 import { CaAdapterRegistry } from './issuance/ca-adapter.registry';
 import { InternalCaAdapter } from './issuance/adapters/internal/internal-ca.adapter';
@@ -119,7 +118,6 @@ export class AppModule {
       controllers: [OnRequestSubmittedConsumer, OnCertificateUploadedConsumer],
       providers: [
         { provide: CA_GATEWAY_CONFIG, useValue: config },
-        clockProvider,
         {
           provide: CaAdapterRegistry,
           inject: [CA_GATEWAY_CONFIG, DATA_SOURCE, OutboxRelay, CLOCK],

@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ServicePlatformModule, createLogger } from '@certflow/runtime';
 import { SERVICE, REQUEST_CONFIG, type RequestConfig } from './config';
-import { clockProvider } from './clock.provider';
 import { ErrorFilter, HTTP_LOGGER } from './http/error.filter';
 import { ADMIN_TOKEN, TokenGuard } from './auth/token.guard';
 import { CertificateRequestRow, RequestHistoryRow } from './certificate-request/persistence/certificate-request.orm-entity';
@@ -49,7 +48,6 @@ export class AppModule {
         { provide: HTTP_LOGGER, useValue: createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL) },
         { provide: APP_GUARD, useClass: TokenGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
-        clockProvider,
         RequestCommandService,
         SubmitRequestHandler,
         AssignRequestHandler,

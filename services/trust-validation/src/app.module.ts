@@ -7,7 +7,6 @@ import { OnTrustUpdatedConsumer } from './chain-validation/consumers/on-trust-up
 import { SeenCertificateRow } from './chain-validation/persistence/seen-certificate.orm-entity';
 import { ValidationRow } from './chain-validation/persistence/validation.orm-entity';
 import { RevalidationService } from './chain-validation/revalidation.service';
-import { clockProvider } from './clock.provider';
 import { SCHEMA, SERVICE, TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from './config';
 import { TrustStoreTables1700000002000 } from './migrations/1700000002000-trust-store-tables';
 import { ValidationTables1700000002100 } from './migrations/1700000002100-validation-tables';
@@ -41,7 +40,6 @@ export class AppModule {
       controllers: [OnCertificateIssuedConsumer, OnIssuerCaPublishedConsumer, OnTrustUpdatedConsumer],
       providers: [
         { provide: TRUST_VALIDATION_CONFIG, useValue: config },
-        clockProvider,
         TrustStoreCache,
         TrustStoreService,
         ChainValidationService,

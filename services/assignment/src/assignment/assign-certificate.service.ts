@@ -11,7 +11,7 @@ import {
 import { enqueue } from '@certflow/messaging';
 import { certificateNames, extendedKeyUsageNames, isPkiInputError, parseCertificate, type Clock } from '@certflow/pki';
 import type { EntityManager } from 'typeorm';
-import { CLOCK } from '../clock.provider';
+import { CLOCK } from '@certflow/runtime';
 import { normalizeHost } from '../usage-fitness/host-name.match';
 import { assessUsageFitness, noUsageFitsMessage, type FitnessResult } from '../usage-fitness/usage-fitness';
 

@@ -5,7 +5,7 @@ import { CertificateIssuedV1, CertificateUploadedV1, createEvent, parseEvent } f
 import { DATA_SOURCE } from '@certflow/persistence';
 import { enqueue, handleOnce, OutboxRelay, RetryLaterError } from '@certflow/messaging';
 import { parseCertificate, thumbprintSha1, toPem, type Clock } from '@certflow/pki';
-import { CLOCK } from '../clock.provider';
+import { CLOCK } from '@certflow/runtime';
 import { CaAdapterRegistry } from '../issuance/ca-adapter.registry';
 import { IssuanceOrmEntity } from '../issuance/persistence/issuance.orm-entity';
 import { issuanceRepository } from '../issuance/persistence/issuance.repository';

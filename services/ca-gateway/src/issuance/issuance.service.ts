@@ -10,7 +10,7 @@ import {
   type RequestSubmittedV1,
 } from '@certflow/contracts';
 import { checkCsr, type CheckedCsr, type Clock, isPkiInputError, parseCertificate, thumbprintSha1 } from '@certflow/pki';
-import { CLOCK } from '../clock.provider';
+import { CLOCK } from '@certflow/runtime';
 import { CaAdapterRegistry } from './ca-adapter.registry';
 import { isDrivable, type IssueOutcome } from './ca-adapter.port';
 import { issuanceRepository } from './persistence/issuance.repository';

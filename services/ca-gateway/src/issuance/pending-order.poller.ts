@@ -4,7 +4,7 @@ import { CertificateIssuedV1, createEvent, RequestFailedV1, RequestPendingV1, ty
 import { DATA_SOURCE } from '@certflow/persistence';
 import { enqueue, OutboxRelay } from '@certflow/messaging';
 import { isPkiInputError, parseCertificate, thumbprintSha1, type Clock } from '@certflow/pki';
-import { CLOCK } from '../clock.provider';
+import { CLOCK } from '@certflow/runtime';
 import { CaAdapterRegistry } from './ca-adapter.registry';
 import { isDrivable, type DriveOutcome, type PendingIssuance } from './ca-adapter.port';
 import { type BackoffPolicy, nextDelayMs, shouldGiveUp } from './drive.backoff';

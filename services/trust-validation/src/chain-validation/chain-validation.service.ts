@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isPkiInputError, parseCertificate, thumbprintSha1, thumbprintSha256, toPem, validateChain, type Clock, type X509Certificate } from '@certflow/pki';
 import type { EntityManager } from 'typeorm';
-import { CLOCK } from '../clock.provider';
+import { CLOCK } from '@certflow/runtime';
 import type { TrustSnapshot } from '../trust-store/trust-store.cache';
 import { invalid, toOutcome, type ValidationOutcome } from './validation-outcome';
 

@@ -3,7 +3,7 @@ import { enqueue, OutboxRelay } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { subjectKeyIdentifier, subjectOf, type Clock, type X509Certificate } from '@certflow/pki';
 import type { DataSource } from 'typeorm';
-import { CLOCK } from '../clock.provider';
+import { CLOCK } from '@certflow/runtime';
 import { TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from '../config';
 import { TrustStoreCache } from '../trust-store/trust-store.cache';
 import { ChainValidationService } from './chain-validation.service';

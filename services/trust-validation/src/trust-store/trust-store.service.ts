@@ -23,7 +23,7 @@ import {
   type X509Certificate,
 } from '@certflow/pki';
 import type { DataSource, EntityManager } from 'typeorm';
-import { CLOCK } from '../clock.provider';
+import { CLOCK } from '@certflow/runtime';
 import { EVENT_SOURCE } from '../chain-validation/validation-outcome';
 import { TrustAuditRow } from './persistence/trust-audit.orm-entity';
 import { TrustedCertificateRow } from './persistence/trusted-certificate.orm-entity';

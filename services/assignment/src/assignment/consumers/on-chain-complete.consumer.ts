@@ -4,7 +4,7 @@ import { ChainCompleteV1, parseEvent } from '@certflow/contracts';
 import { DATA_SOURCE } from '@certflow/persistence';
 import type { Clock } from '@certflow/pki';
 import type { DataSource } from 'typeorm';
-import { CLOCK } from '../../clock.provider';
+import { CLOCK } from '@certflow/runtime';
 
 /** trust-validation declared a certificate chain-complete: remember it, it is the licence to bind. */
 @Controller()

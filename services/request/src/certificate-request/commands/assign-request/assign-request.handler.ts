@@ -4,7 +4,7 @@ import { DATA_SOURCE } from '@certflow/persistence';
 import { OutboxRelay } from '@certflow/messaging';
 import { isUsage, USAGES, type Usage } from '@certflow/contracts';
 import type { Clock } from '@certflow/pki';
-import { CLOCK } from '../../../clock.provider';
+import { CLOCK } from '@certflow/runtime';
 import { ApiError } from '../../../http/api-error';
 import type { RequestSnapshot } from '../../domain/certificate-request.state';
 import { RequestCommandService } from '../request-command.service';

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { DATA_SOURCE, isUniqueViolation } from '@certflow/persistence';
 import { OutboxRelay } from '@certflow/messaging';
 import { checkCsr, type Clock } from '@certflow/pki';
-import { CLOCK } from '../../../clock.provider';
+import { CLOCK } from '@certflow/runtime';
 import { ApiError } from '../../../http/api-error';
 import type { RequestSnapshot } from '../../domain/certificate-request.state';
 import { CertificateRequestRow } from '../../persistence/certificate-request.orm-entity';

@@ -4,7 +4,7 @@ import { CertificateUploadedV1, createEvent } from '@certflow/contracts';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { OutboxRelay, enqueue } from '@certflow/messaging';
 import { checkCsr, parseCertificate, parseCertificates, spkiFingerprint, toPem, type Clock } from '@certflow/pki';
-import { CLOCK } from '../../../clock.provider';
+import { CLOCK } from '@certflow/runtime';
 import { ApiError } from '../../../http/api-error';
 import { CertificateRequestRepository } from '../../persistence/certificate-request.repository';
 import type { RequestSnapshot } from '../../domain/certificate-request.state';
