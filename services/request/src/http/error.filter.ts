@@ -8,12 +8,15 @@ import { ApiError } from './api-error';
 
 export const HTTP_LOGGER = 'HTTP_LOGGER';
 
-/** body-parser's error types, and the stable codes we answer them with. */
-const BODY_ERRORS: Record<string, [number, string, string]> = {
-  'entity.too.large': [413, 'PAYLOAD_TOO_LARGE', 'the request body is too large; send at most the configured limit (CERTFLOW_MAX_BODY_BYTES)'],
-  'entity.parse.failed': [400, 'INVALID_JSON', 'the request body is not valid JSON'],
-  'encoding.unsupported': [415, 'UNSUPPORTED_ENCODING', 'send the body as UTF-8'],
-  'charset.unsupported': [415, 'UNSUPPORTED_ENCODING', 'send the body as UTF-8'],
+/**
+ * Codes for the HttpExceptions Nest raises itself (routing, and body-parser's errors, which Nest
+ * re-throws keeping only status and message).
+ */
+const STATUS_CODES: Record<number, [string, string | null]> = {
+  404: ['NOT_FOUND', 'no such route; see /api/docs for the API'],
+  405: ['METHOD_NOT_ALLOWED', null],
+  413: ['PAYLOAD_TOO_LARGE', 'the request body is too large; send at most the configured limit (CERTFLOW_MAX_BODY_BYTES)'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', 'send JSON (application/json), or PEM text where the API takes it'],
 };
 
 /**
@@ -43,21 +46,13 @@ export class ErrorFilter implements ExceptionFilter {
     if (e instanceof RpcUnavailableError) {
       return [503, { error: { code: 'SERVICE_UNAVAILABLE', message: 'a certflow service did not answer; check that all four services run, then retry' } }];
     }
-    const type = (e as { type?: string })?.type;
-    if (type && BODY_ERRORS[type]) {
-      const [status, code, message] = BODY_ERRORS[type];
-      return [status, { error: { code, message } }];
-    }
     if (e instanceof HttpException) {
       const status = e.getStatus();
-      // Nest re-throws body-parser's errors as HttpExceptions, keeping only the status and message.
-      if (status === 413) return [413, { error: { code: 'PAYLOAD_TOO_LARGE', message: BODY_ERRORS['entity.too.large'][2] } }];
       if (status === 400 && /JSON|Unexpected (token|end)|position \d+/i.test(e.message)) {
         return [400, { error: { code: 'INVALID_JSON', message: `the request body is not valid JSON (${e.message})` } }];
       }
-      const code = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL';
-      const message = status === 404 ? 'no such route; see /api/docs for the API' : e.message;
-      return [status, { error: { code, message } }];
+      const [code, message] = STATUS_CODES[status] ?? [status < 500 ? 'BAD_REQUEST' : 'INTERNAL', null];
+      return [status, { error: { code, message: message ?? e.message } }];
     }
     return [500, { error: { code: 'INTERNAL', message: 'certflow failed to handle this request; see the service log' } }];
   }
