@@ -16,7 +16,8 @@ const ROOT = join(__dirname, '..', '..', '..');
 export const SERVICES = ['trust-validation', 'assignment', 'ca-gateway', 'request'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-async function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now, for a server a test starts. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, '127.0.0.1', () => {
