@@ -289,8 +289,14 @@ describe('the console (issue #6): the seed flow in a browser', () => {
     await page.locator('#f-state').selectOption('CHAIN_INCOMPLETE');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL(/state=CHAIN_INCOMPLETE/);
-    await page.locator('table.requests tbody tr').first().waitFor();
+    // The hash change swaps in a new page that loads its table later; the old page's rows (one of them
+    // ASSIGNED) can still be in the DOM, so wait until every row shown needs a person, then count.
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('table.requests tbody tr');
+      return rows.length > 0 && document.querySelectorAll('table.requests tbody tr:not(.needs-person)').length === 0;
+    });
     expect(await page.locator('table.requests tbody tr').count()).toBe(1);
+    expect(await page.locator('table.requests tbody tr', { hasText: host }).count()).toBe(1);
   });
 
   it('shows an API error as the API wrote it (a garbage CSR)', async () => {
