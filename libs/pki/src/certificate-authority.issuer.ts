@@ -5,6 +5,8 @@ import { parseName } from './distinguished-name.format';
 import { generateKeyPair, signingAlgorithmFor, type KeyType } from './key-pair.factory';
 import { subjectNames } from './subject-alt-name.reader';
 import type { CheckedCsr } from './csr.check';
+import { derToPem, toPem } from './certificate.parser';
+import { csrSubjectAndKey, signLeafDer } from './issuance/leaf.builder';
 
 /** A CA certificate with the private key that signs under it. */
 export interface CaMaterial {
@@ -36,10 +38,17 @@ function isRsa(key: CryptoKey | x509.PublicKey): boolean {
   return key.algorithm.name.toUpperCase().startsWith('RSA');
 }
 
-async function authorityKeyId(issuer: x509.X509Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
-  const ski = issuer.getExtension(x509.SubjectKeyIdentifierExtension);
-  if (ski?.keyId) return new x509.AuthorityKeyIdentifierExtension(ski.keyId);
-  return x509.AuthorityKeyIdentifierExtension.create(issuer.publicKey);
+/** An issuing CA signs thousands of leaves; its AKI extension is worked out once. */
+const akiByIssuer = new WeakMap<x509.X509Certificate, Promise<x509.AuthorityKeyIdentifierExtension>>();
+
+function authorityKeyId(issuer: x509.X509Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
+  let aki = akiByIssuer.get(issuer);
+  if (!aki) {
+    const ski = issuer.getExtension(x509.SubjectKeyIdentifierExtension);
+    aki = ski?.keyId ? Promise.resolve(new x509.AuthorityKeyIdentifierExtension(ski.keyId)) : x509.AuthorityKeyIdentifierExtension.create(issuer.publicKey);
+    akiByIssuer.set(issuer, aki);
+  }
+  return aki;
 }
 
 function caExtensions(pathLength?: number): x509.Extension[] {
@@ -161,35 +170,64 @@ export async function issueLeaf(opts: {
   });
 }
 
-/**
- * Issues the certificate a CSR asks for: its subject as encoded in the CSR, its DNS and IP SANs (plus
- * the CN when it is a host name or IP not already among them, as public CAs do), its public key; EKU serverAuth + clientAuth; a random 16-byte positive serial unless one is given.
- * Does not check the CSR: pass one from {@link checkCsr} unless it is trusted.
- */
-export async function issueFromCsr(opts: {
+/** The SAN a leaf gets: the CSR's DNS and IP names, plus its CN when that names a host not among them, as public CAs do (clients ignore the CN). */
+function namesToIssue(found: { commonName?: string; dnsNames: string[]; ipAddresses: string[] }): { dnsNames: string[]; ipAddresses: string[] } {
+  const dnsNames = [...found.dnsNames];
+  const ipAddresses = [...found.ipAddresses];
+  const cn = found.commonName?.trim();
+  if (cn && isIP(cn) !== 0 && !ipAddresses.includes(cn)) ipAddresses.push(cn);
+  else if (cn && isIP(cn) === 0 && HOSTNAME.test(cn) && !dnsNames.some((d) => d.toLowerCase() === cn.toLowerCase())) dnsNames.unshift(cn);
+  return { dnsNames, ipAddresses };
+}
+
+interface FromCsrOptions {
   csr: CheckedCsr | x509.Pkcs10CertificateRequest;
   issuer: CaMaterial;
   notBefore: Date;
   notAfter: Date;
   serialNumber?: string;
-}): Promise<x509.X509Certificate> {
+}
+
+/** DER of the leaf, encoded directly (ECDSA CAs), or null for a CA that takes the general path. */
+async function leafDerFromCsr(opts: FromCsrOptions): Promise<Buffer | null> {
+  // A checked CSR carries its DER and names: the ASN.1 library need not read it at all.
+  const checked = 'spkiFingerprint' in opts.csr ? opts.csr : null;
+  const csr = checked ? null : (opts.csr as x509.Pkcs10CertificateRequest);
+  const found = checked ?? subjectNames(csr!.subjectName, csr!.getExtension('2.5.29.17'));
+  const { subjectDer, spkiDer } = csrSubjectAndKey(checked ? checked.der : new Uint8Array(csr!.rawData));
+  return signLeafDer({
+    subject: { subjectDer, spkiDer, ...namesToIssue(found), rsaKey: checked ? checked.publicKey.algorithm === 'RSA' : isRsa(csr!.publicKey) },
+    issuer: opts.issuer,
+    notBefore: opts.notBefore,
+    notAfter: opts.notAfter,
+    serialNumber: opts.serialNumber,
+  });
+}
+
+/**
+ * Issues the certificate a CSR asks for: its subject as encoded in the CSR, its DNS and IP SANs (plus
+ * the CN when it is a host name or IP not already among them, as public CAs do), its public key; EKU serverAuth + clientAuth; a random 16-byte positive serial unless one is given.
+ * Does not check the CSR: pass one from {@link checkCsr} unless it is trusted.
+ */
+export async function issueFromCsr(opts: FromCsrOptions): Promise<x509.X509Certificate> {
+  const der = await leafDerFromCsr(opts);
+  if (der) return new x509.X509Certificate(new Uint8Array(der));
   const csr = 'spkiFingerprint' in opts.csr ? opts.csr.csr : opts.csr;
-  const names = subjectNames(csr.subjectName, csr.getExtension('2.5.29.17'));
-  const dnsNames = [...names.dnsNames];
-  const ipAddresses = [...names.ipAddresses];
-  // As public CAs do, a CN that names a host is also put in the SAN (clients ignore the CN).
-  const cn = names.commonName?.trim();
-  if (cn && isIP(cn) !== 0 && !ipAddresses.includes(cn)) ipAddresses.push(cn);
-  else if (cn && isIP(cn) === 0 && HOSTNAME.test(cn) && !dnsNames.some((d) => d.toLowerCase() === cn.toLowerCase())) dnsNames.unshift(cn);
   return signLeaf({
     issuer: opts.issuer,
     publicKey: csr.publicKey,
     subject: csr.subjectName,
-    dnsNames,
-    ipAddresses,
+    ...namesToIssue(subjectNames(csr.subjectName, csr.getExtension('2.5.29.17'))),
     notBefore: opts.notBefore,
     notAfter: opts.notAfter,
     eku: ['serverAuth', 'clientAuth'],
     serialNumber: opts.serialNumber,
   });
+}
+
+/** As {@link issueFromCsr}, as PEM: a CA that only hands the certificate on need not decode what it just encoded. */
+export async function issuePemFromCsr(opts: FromCsrOptions): Promise<string> {
+  const der = await leafDerFromCsr(opts);
+  if (!der) return toPem(await issueFromCsr(opts));
+  return derToPem(der);
 }

@@ -88,3 +88,19 @@ describe('parseCertificates', () => {
     });
   });
 });
+
+describe('parseCertificate', () => {
+  it('reads the same PEM text once and hands back that certificate again', async () => {
+    const pem = toPem((await createRootCa({ subject: 'CN=Memo Root' })).certificate);
+    const first = parseCertificate(pem);
+    expect(parseCertificate(pem)).toBe(first);
+    expect(parseCertificate(`${pem}\n`)).not.toBe(first);
+    expect(thumbprintSha1(parseCertificate(`${pem}\n`))).toBe(thumbprintSha1(first));
+  });
+
+  it('does not remember a failure', () => {
+    expect(codeOf(() => parseCertificate('not a certificate'))).toBe('CERTIFICATE_NOT_PEM');
+    expect(codeOf(() => parseCertificate('not a certificate'))).toBe('CERTIFICATE_NOT_PEM');
+  });
+});
+

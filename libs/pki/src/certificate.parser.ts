@@ -1,5 +1,6 @@
 import { x509 } from './x509.setup';
 import { PkiInputError } from './pki-input.error';
+import { decodeCertificate } from './path/certificate.facts';
 
 /** Default cap on how many certificates one text may carry. */
 export const DEFAULT_CERTIFICATE_LIMIT = 50;
@@ -25,6 +26,10 @@ function toArrayBuffer(buf: Buffer): ArrayBuffer {
 
 function readCertificate(der: Buffer, position: number): x509.X509Certificate {
   try {
+    // What is accepted here must be readable by the path engine: @peculiar/x509 alone takes bytes
+    // after the certificate (kept in rawData, so in the thumbprint and the stored PEM) and times
+    // that are not digits, leaving a stored certificate no path can use.
+    decodeCertificate(der);
     const cert = new x509.X509Certificate(toArrayBuffer(der));
     // Touch the lazily decoded parts so a broken certificate fails here, not later.
     void cert.subjectName.toJSON();
@@ -120,10 +125,41 @@ function parseBareBase64(text: string, limit: number): x509.X509Certificate[] {
  * @throws PkiInputError as {@link parseCertificates}; `TOO_MANY_CERTIFICATES` when there are several.
  */
 export function parseCertificate(pem: string): x509.X509Certificate {
-  return parseCertificates(pem, 1)[0];
+  let cert = parsed.get(pem);
+  if (cert === undefined) {
+    cert = parseCertificates(pem, 1)[0];
+    if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(pem, cert);
+  }
+  return cert;
 }
+
+/**
+ * Certificates read, by PEM text. Every request's chain repeats the same CA certificates, and each
+ * service reads them again for every request: decoding is the most expensive step of most handlers.
+ * X509Certificate is immutable, so sharing one instance is safe. Failures are not kept.
+ */
+const parsed = new Map<string, x509.X509Certificate>();
+const MAX_PARSED = 500;
 
 /** PEM text of a certificate, "\n" line ends, ending with a newline. */
 export function toPem(cert: x509.X509Certificate): string {
   return `${cert.toString('pem').replace(/\r\n/g, '\n').trimEnd()}\n`;
+}
+
+/** PEM text of DER bytes, in {@link toPem}'s layout (64-character lines, "\n", final newline). */
+export function derToPem(der: Uint8Array, label = 'CERTIFICATE'): string {
+  const body = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n');
+  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
+}
+
+const SINGLE_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]*)-----END CERTIFICATE-----\s*$/;
+
+/**
+ * The DER of PEM text that is exactly one CERTIFICATE block, without reading it; `null` for anything
+ * else (then {@link parseCertificates} says what is wrong). For fast paths that check the DER themselves.
+ */
+export function singleCertificateDer(pem: string): Buffer | null {
+  const match = typeof pem === 'string' ? SINGLE_CERTIFICATE.exec(pem) : null;
+  return match ? Buffer.from(match[1].replace(/\s+/g, ''), 'base64') : null;
 }

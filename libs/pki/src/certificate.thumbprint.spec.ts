@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { createRootCa } from './certificate-authority.issuer';
 import { toPem } from './certificate.parser';
-import { normalizeThumbprint, thumbprintSha1, thumbprintSha256 } from './certificate.thumbprint';
+import { normalizeThumbprint, pemThumbprints, thumbprintSha1, thumbprintSha256 } from './certificate.thumbprint';
+import { PkiInputError } from './pki-input.error';
 
 describe('thumbprints', () => {
   let cert: Awaited<ReturnType<typeof createRootCa>>['certificate'];
@@ -46,6 +47,23 @@ describe('thumbprints', () => {
 
     it.each(['', 'xyz', 'a'.repeat(39), 'a'.repeat(41), 'g'.repeat(40), 'a'.repeat(1000)])('refuses %j', (input) => {
       expect(normalizeThumbprint(input)).toBeNull();
+    });
+  });
+
+  describe('when computed from PEM text without reading the certificate', () => {
+    it('gives the same thumbprints as the parsed certificate', () => {
+      expect(pemThumbprints(`issued by the CA:\r\n${toPem(cert).replace(/\n/g, '\r\n')}`)).toEqual({ sha1: thumbprintSha1(cert), sha256: thumbprintSha256(cert) });
+    });
+
+    it.each([
+      ['no PEM block', 'hello'],
+      ['two certificates', '__PEM____PEM__'],
+      ['a damaged body', '-----BEGIN CERTIFICATE-----\nMIIBAAAA\n-----END CERTIFICATE-----\n'],
+      ['a request instead of a certificate', '-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n'],
+    ])('refuses %s as CERTIFICATE_UNPARSABLE', (_what, text) => {
+      const input = text.replace(/__PEM__/g, toPem(cert));
+      expect(() => pemThumbprints(input)).toThrow(PkiInputError);
+      expect(() => pemThumbprints(input)).toThrow(/certificate/i);
     });
   });
 });

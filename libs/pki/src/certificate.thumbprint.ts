@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { X509Certificate } from '@peculiar/x509';
+import { decodeCertificate } from './path/certificate.facts';
+import { parseCertificate, singleCertificateDer } from './certificate.parser';
+import { PkiInputError } from './pki-input.error';
 
 function der(cert: X509Certificate | ArrayBuffer | ArrayBufferView): Buffer {
   // Duck-typed: `instanceof ArrayBuffer` fails across realms (jest, worker threads).
@@ -9,12 +12,12 @@ function der(cert: X509Certificate | ArrayBuffer | ArrayBufferView): Buffer {
 }
 
 /** SHA-1 of the certificate's DER, upper-case hex: the "Thumbprint" Windows shows (no spaces). */
-export function thumbprintSha1(cert: X509Certificate | ArrayBuffer): string {
+export function thumbprintSha1(cert: X509Certificate | ArrayBuffer | ArrayBufferView): string {
   return createHash('sha1').update(der(cert)).digest('hex').toUpperCase();
 }
 
 /** SHA-256 of the certificate's DER, upper-case hex. */
-export function thumbprintSha256(cert: X509Certificate | ArrayBuffer): string {
+export function thumbprintSha256(cert: X509Certificate | ArrayBuffer | ArrayBufferView): string {
   return createHash('sha256').update(der(cert)).digest('hex').toUpperCase();
 }
 
@@ -30,4 +33,26 @@ export function normalizeThumbprint(input: string): { kind: 'sha1' | 'sha256'; v
   if (value.length === 40) return { kind: 'sha1', value };
   if (value.length === 64) return { kind: 'sha256', value };
   return null;
+}
+
+/**
+ * SHA-1 and SHA-256 thumbprints of the one certificate in `pem`, without building an X509Certificate
+ * when the text is exactly one PEM block: the DER is checked by the path engine's decoder (a fraction
+ * of the cost), which is enough to know it is a certificate before naming it. Anything else (text
+ * around the block, several blocks) goes through {@link parseCertificate}, which says what is wrong.
+ *
+ * @throws PkiInputError when the text is not exactly one readable certificate.
+ */
+export function pemThumbprints(pem: string): { sha1: string; sha256: string } {
+  const der = singleCertificateDer(pem);
+  if (!der) {
+    const cert = parseCertificate(pem);
+    return { sha1: thumbprintSha1(cert), sha256: thumbprintSha256(cert) };
+  }
+  try {
+    decodeCertificate(der);
+  } catch {
+    throw new PkiInputError('CERTIFICATE_UNPARSABLE', 'The text is not a readable X.509 certificate.');
+  }
+  return { sha1: thumbprintSha1(der), sha256: thumbprintSha256(der) };
 }

@@ -4,7 +4,8 @@ import { subjectKeyIdentifier, authorityKeyIdentifier } from './certificate.deta
 import { thumbprintSha1 } from './certificate.thumbprint';
 import { generateKeyPair } from './key-pair.factory';
 import { clearSignatureCache, signatureChecksPerformed } from './chain-signature.cache';
-import { validateChain, type ChainValidation } from './chain.validation';
+import { completePath, validateChain, type ChainValidation } from './chain.validation';
+import { derToPem, toPem } from './certificate.parser';
 
 const NOW = new Date('2030-06-01T00:00:00Z');
 const FROM = new Date('2030-01-01T00:00:00Z');
@@ -189,4 +190,26 @@ describe('validateChain', () => {
       expect(signatureChecksPerformed()).toBe(2);
     });
   });
+
+  describe('through the DER fast path', () => {
+    const der = (c: x509.X509Certificate) => new Uint8Array(c.rawData);
+
+    it('finds the path validateChain finds, and gives PEM as toPem does', async () => {
+      const leaf = await leafOf(intermediate);
+      const slow = await validateChain({ leaf, provided: [intermediate.certificate], roots: [root.certificate], at: NOW });
+      expectStatus(slow, 'complete');
+      const fast = completePath({ leaf: der(leaf), provided: [der(intermediate.certificate)], roots: [root.certificate], at: NOW });
+      expect(fast?.map((d) => thumbprintSha1(d))).toEqual(tps(slow.path));
+      expect(fast?.map((der) => derToPem(der))).toEqual(slow.path.map(toPem));
+    });
+
+    it('gives null where validateChain has something to say: a missing intermediate, an expired leaf, garbage', async () => {
+      const leaf = await leafOf(intermediate);
+      expect(completePath({ leaf: der(leaf), roots: [root.certificate], at: NOW })).toBeNull();
+      const expired = await leafOf(intermediate, { notAfter: new Date('2030-02-01T00:00:00Z') });
+      expect(completePath({ leaf: der(expired), provided: [der(intermediate.certificate)], roots: [root.certificate], at: NOW })).toBeNull();
+      expect(completePath({ leaf: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]), roots: [root.certificate], at: NOW })).toBeNull();
+    });
+  });
 });
+

@@ -166,3 +166,25 @@ export async function validateChain(opts: {
   if (report.exhausted) reasons.push(`The search for a path stopped after ${Math.min(report.steps, DEFAULT_MAX_STEPS)} steps; the certificates offered form too many candidate paths.`);
   return { status: 'incomplete', partialPath: partialCerts, missing: [gap.missing], reasons };
 }
+
+/**
+ * The fast path of {@link validateChain}, for certificates at hand as DER: the path (leaf → root, DER)
+ * when one passes, `null` when none does or the input is unreadable — then call `validateChain`,
+ * which says why. Same engine and options, without building X509Certificate objects for the leaf
+ * and the chain that came with it: most certificates validate, and for them that was most of the work.
+ */
+export function completePath(opts: { leaf: Uint8Array; provided?: Uint8Array[]; intermediates?: X509Certificate[]; roots: X509Certificate[]; at: Date }): Uint8Array[] | null {
+  try {
+    const verdict = verifyPath({
+      leaf: opts.leaf,
+      intermediates: [...(opts.provided ?? []), ...(opts.intermediates ?? []).map(derOf)],
+      roots: opts.roots.map(derOf),
+      at: opts.at,
+      maxDepth: DEFAULT_MAX_DEPTH,
+      strict: false,
+    });
+    return verdict.valid ? verdict.path.map((f) => f.der) : null;
+  } catch {
+    return null;
+  }
+}

@@ -8,6 +8,8 @@ import { generateKeyPair, signingAlgorithmFor, type KeyType } from './key-pair.f
 import { parseName } from './distinguished-name.format';
 import { spkiFingerprint } from './public-key.describe';
 import { PkiInputError } from './pki-input.error';
+import { formatName } from './distinguished-name.format';
+import { subjectNames } from './subject-alt-name.reader';
 
 const toPem = (der: ArrayBuffer | Buffer) =>
   `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(der as ArrayBuffer).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE REQUEST-----\n`;
@@ -161,4 +163,28 @@ describe('checkCsr', () => {
       expect(codes.has('CSR_SIGNATURE_INVALID')).toBe(true);
     });
   });
+
+  describe('read with the DER reader, against the ASN.1 library', () => {
+    it.each([
+      ['EC with DNS, IPv4 and IPv6 names', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/CN=host.example.com/O=Acme/OU=Web', 'DNS:host.example.com,DNS:alt.example.com,IP:10.0.0.7,IP:2001:db8::7,IP:::1'],
+      ['RSA with a multi-valued RDN and UTF-8', ['-newkey', 'rsa:2048', '-utf8'], '/O=Zürich AG/CN=host.example.com+serialNumber=42', 'DNS:host.example.com,email:ops@example.com,URI:https://example.com/'],
+      ['two CNs and a CN-only host', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384'], '/CN=first.example.com/CN=host.example.com', 'DNS:other.example.com'],
+    ])('finds what the library finds in a CSR with %s', async (_what, newkey, subject, san) => {
+      const pem = opensslCsr(newkey, subject, san);
+      const checked = await checkCsr(pem, 'host.example.com');
+      const csr = new x509.Pkcs10CertificateRequest(pem);
+      const found = subjectNames(csr.subjectName, csr.getExtension('2.5.29.17'));
+      expect({ dnsNames: checked.dnsNames, ipAddresses: checked.ipAddresses, commonName: checked.commonName }).toEqual({ ...found, commonName: found.commonName });
+      expect(checked.subject).toBe(formatName(csr.subjectName));
+      expect(checked.pem).toBe(`${csr.toString('pem').replace(/\r\n/g, '\n').trimEnd()}\n`);
+      expect(Buffer.from(checked.der)).toEqual(Buffer.from(csr.rawData));
+      expect(checked.spkiFingerprint).toBe(spkiFingerprint(csr.publicKey.rawData));
+    });
+
+    it('refuses trailing bytes after the request, as the library did', async () => {
+      const der = Buffer.from(new x509.Pkcs10CertificateRequest(opensslCsr(['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'])).rawData);
+      expect(await codeOf(toPem(Buffer.concat([der, Buffer.from([0, 0])])))).toBe('CSR_UNPARSABLE');
+    });
+  });
 });
+

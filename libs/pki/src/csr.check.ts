@@ -1,9 +1,12 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import { x509 } from './x509.setup';
 import { PkiInputError, isPkiInputError } from './pki-input.error';
 import { formatName } from './distinguished-name.format';
-import { describeSpki, spkiFingerprint } from './public-key.describe';
-import { subjectNames } from './subject-alt-name.reader';
+import { describeKey, spkiFingerprint, type PublicKeyInfo } from './public-key.describe';
+import { readCsr, type CsrStructure } from './csr.reader';
+import { derToPem } from './certificate.parser';
+import { signatureScheme, verifyWithScheme } from './path/signature.verifier';
 
 /** A CSR that passed {@link checkCsr}: readable, its own key signed it, the key is strong, the host is named. */
 export interface CheckedCsr {
@@ -19,6 +22,9 @@ export interface CheckedCsr {
   publicKey: { algorithm: 'RSA' | 'EC'; size?: number; curve?: string };
   /** {@link spkiFingerprint} of the request's public key. */
   spkiFingerprint: string;
+  /** The request's DER. */
+  der: Uint8Array;
+  /** The request as the ASN.1 library reads it; parsed on first use (`pem` and `subject` too). */
   csr: x509.Pkcs10CertificateRequest;
 }
 
@@ -63,8 +69,15 @@ function parseCsr(der: ArrayBuffer): x509.Pkcs10CertificateRequest {
   }
 }
 
-function checkKey(spki: ArrayBuffer): CheckedCsr['publicKey'] {
-  const info = describeSpki(spki);
+function loadKey(spki: Uint8Array): KeyObject | null {
+  try {
+    return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  } catch {
+    return null;
+  }
+}
+
+function checkKey(info: PublicKeyInfo): CheckedCsr['publicKey'] {
   if (info.algorithm === 'RSA') {
     const size = info.size ?? 0;
     if (size < MIN_RSA_BITS) throw new PkiInputError('CSR_KEY_TOO_WEAK', `The CSR's RSA key is ${size} bits; use at least ${MIN_RSA_BITS}.`);
@@ -81,10 +94,16 @@ function checkKey(spki: ArrayBuffer): CheckedCsr['publicKey'] {
   throw new PkiInputError('CSR_KEY_UNSUPPORTED', `The CSR's key is ${info.algorithm}; use RSA (2048 bits or more) or EC (P-256, P-384, P-521).`);
 }
 
-async function checkSignature(csr: x509.Pkcs10CertificateRequest): Promise<void> {
-  let ok = false;
+/**
+ * Verifies with Node's crypto and the key already loaded for the strength check: WebCrypto's
+ * `csr.verify()` imports the key again and costs about 8× as much. Algorithms the path engine does
+ * not take (SHA-1, unusual parameters) still go to the library, so what is accepted is unchanged.
+ */
+async function checkSignature(csr: CsrStructure, key: KeyObject | null, library: () => x509.Pkcs10CertificateRequest): Promise<void> {
+  let ok: boolean | undefined;
   try {
-    ok = await csr.verify();
+    const scheme = signatureScheme(csr.signatureAlgorithm);
+    ok = key && typeof scheme !== 'string' ? verifyWithScheme(scheme, key, csr.signed, csr.signature) : await library().verify();
   } catch {
     ok = false;
   }
@@ -118,31 +137,47 @@ function canonicalIpv6(ip: string): string {
  */
 export async function checkCsr(pem: string, host: string): Promise<CheckedCsr> {
   try {
-    const csr = parseCsr(decodePem(pem));
-    const spki = csr.publicKey.rawData;
-    const publicKey = checkKey(spki);
-    await checkSignature(csr);
+    const der = new Uint8Array(decodePem(pem));
+    const structure = readStructure(der);
+    const key = loadKey(structure.spki);
+    const publicKey = checkKey(key ? describeKey(key) : { algorithm: 'unknown' });
+    // Parsed by the ASN.1 library only when something needs it: an algorithm Node's crypto does not
+    // take (then it verifies), or a caller that wants the object.
+    let parsed: x509.Pkcs10CertificateRequest | undefined;
+    const library = () => (parsed ??= parseCsr(der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer));
+    await checkSignature(structure, key, library);
 
-    const found = subjectNames(csr.subjectName, csr.getExtension('2.5.29.17'));
-    const names = [...new Set([...(found.commonName ? [found.commonName] : []), ...found.dnsNames, ...found.ipAddresses].map((n) => n.toLowerCase()))];
+    const names = [...new Set([...(structure.commonName !== undefined ? [structure.commonName] : []), ...structure.dnsNames, ...structure.ipAddresses].map((n) => n.toLowerCase()))];
     const wanted = typeof host === 'string' ? normalizeHost(host) : '';
     if (!wanted || !names.some((n) => normalizeHost(n) === wanted)) {
       throw new PkiInputError('HOST_NOT_IN_CSR', `The host "${String(host)}" is not among the CSR's names (${names.join(', ') || 'none'}); put it in the CN or a subjectAltName.`);
     }
-    const checked: CheckedCsr = {
-      pem: `${csr.toString('pem').replace(/\r\n/g, '\n').trimEnd()}\n`,
-      subject: formatName(csr.subjectName),
-      dnsNames: found.dnsNames,
-      ipAddresses: found.ipAddresses,
+    const checked = {
+      der,
+      dnsNames: structure.dnsNames,
+      ipAddresses: structure.ipAddresses,
       names,
       publicKey,
-      spkiFingerprint: spkiFingerprint(spki),
-      csr,
-    };
-    if (found.commonName !== undefined) checked.commonName = found.commonName;
+      spkiFingerprint: spkiFingerprint(structure.spki),
+    } as CheckedCsr;
+    Object.defineProperties(checked, {
+      pem: { enumerable: true, get: () => derToPem(der, 'CERTIFICATE REQUEST') },
+      subject: { enumerable: true, get: () => formatName(library().subjectName) },
+      csr: { enumerable: true, get: library },
+    });
+    if (structure.commonName !== undefined) checked.commonName = structure.commonName;
     return checked;
   } catch (error) {
     if (isPkiInputError(error)) throw error;
     throw new PkiInputError('CSR_UNPARSABLE', 'The CSR could not be read.');
   }
 }
+
+function readStructure(der: Uint8Array): CsrStructure {
+  try {
+    return readCsr(der);
+  } catch {
+    throw new PkiInputError('CSR_UNPARSABLE', 'The CSR is not a readable PKCS#10 certificate request (the DER inside the PEM block is damaged).');
+  }
+}
+

@@ -4,8 +4,8 @@ import './x509.setup';
 
 export { PkiInputError, isPkiInputError } from './pki-input.error';
 export { type Clock, systemClock } from './clock';
-export { parseCertificates, parseCertificate, toPem, DEFAULT_CERTIFICATE_LIMIT } from './certificate.parser';
-export { thumbprintSha1, thumbprintSha256, normalizeThumbprint } from './certificate.thumbprint';
+export { parseCertificates, parseCertificate, toPem, derToPem, singleCertificateDer, DEFAULT_CERTIFICATE_LIMIT } from './certificate.parser';
+export { thumbprintSha1, thumbprintSha256, normalizeThumbprint, pemThumbprints } from './certificate.thumbprint';
 export {
   certificateDetails,
   certificateNames,
@@ -20,13 +20,14 @@ export {
   EKU_NAMES,
 } from './certificate.details';
 export { formatName, parseName, canonicalName } from './distinguished-name.format';
-export { spkiFingerprint, describeSpki, type PublicKeyInfo } from './public-key.describe';
+export { spkiFingerprint, describeSpki, describeKey, type PublicKeyInfo } from './public-key.describe';
+export { certificateUsageFacts, type UsageFacts } from './certificate.usage-facts';
 export { type SubjectNames } from './subject-alt-name.reader';
 export { checkCsr, type CheckedCsr, MAX_CSR_BYTES } from './csr.check';
 export { encryptPrivateKey, decryptPrivateKey, deriveKeyFromSecret } from './private-key.encryption';
 export { type KeyType, generateKeyPair, exportPkcs8, importPkcs8, signingAlgorithmFor } from './key-pair.factory';
-export { type CaMaterial, type LeafEku, createRootCa, createIntermediateCa, issueLeaf, issueFromCsr, randomSerialNumber } from './certificate-authority.issuer';
-export { type ChainValidation, type ChainFailureCode, validateChain } from './chain.validation';
+export { type CaMaterial, type LeafEku, createRootCa, createIntermediateCa, issueLeaf, issueFromCsr, issuePemFromCsr, randomSerialNumber } from './certificate-authority.issuer';
+export { type ChainValidation, type ChainFailureCode, validateChain, completePath } from './chain.validation';
 export { clearSignatureCache, signatureChecksPerformed } from './chain-signature.cache';
 export { verifyPath, type VerifyPathOptions, type PathVerdict, type CertificateInput } from './path/path.verify';
 export { certificateFacts, type CertificateFacts } from './path/certificate.facts';

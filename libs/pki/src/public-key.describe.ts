@@ -1,4 +1,4 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 
 /** What a public key is, as shown to operators: `{algorithm:'RSA', size:2048}`, `{algorithm:'EC', curve:'P-256'}`. */
 export interface PublicKeyInfo {
@@ -29,22 +29,26 @@ const ALGORITHMS: Record<string, string> = {
  */
 export function describeSpki(spkiDer: ArrayBuffer | Uint8Array): PublicKeyInfo {
   try {
-    const key = createPublicKey({ key: Buffer.from(spkiDer as ArrayBuffer), format: 'der', type: 'spki' });
-    const type = key.asymmetricKeyType ?? 'unknown';
-    const details = key.asymmetricKeyDetails ?? {};
-    const info: PublicKeyInfo = { algorithm: ALGORITHMS[type] ?? type };
-    if (details.modulusLength !== undefined) info.size = details.modulusLength;
-    if (details.namedCurve !== undefined) info.curve = CURVES[details.namedCurve] ?? details.namedCurve;
-    return info;
+    return describeKey(createPublicKey({ key: Buffer.from(spkiDer as ArrayBuffer), format: 'der', type: 'spki' }));
   } catch {
     return { algorithm: 'unknown' };
   }
+}
+
+/** Describes a key already loaded (loading an SPKI is the expensive part; callers that verify with it reuse it). */
+export function describeKey(key: KeyObject): PublicKeyInfo {
+  const type = key.asymmetricKeyType ?? 'unknown';
+  const details = key.asymmetricKeyDetails ?? {};
+  const info: PublicKeyInfo = { algorithm: ALGORITHMS[type] ?? type };
+  if (details.modulusLength !== undefined) info.size = details.modulusLength;
+  if (details.namedCurve !== undefined) info.curve = CURVES[details.namedCurve] ?? details.namedCurve;
+  return info;
 }
 
 /**
  * SHA-256 of a SubjectPublicKeyInfo's DER, upper-case hex. Equal for a CSR and the certificate issued
  * from it, so it tells whether a returned certificate carries the requested key.
  */
-export function spkiFingerprint(spkiDer: ArrayBuffer): string {
-  return createHash('sha256').update(Buffer.from(spkiDer)).digest('hex').toUpperCase();
+export function spkiFingerprint(spkiDer: ArrayBuffer | Uint8Array): string {
+  return createHash('sha256').update(spkiDer instanceof Uint8Array ? spkiDer : new Uint8Array(spkiDer)).digest('hex').toUpperCase();
 }

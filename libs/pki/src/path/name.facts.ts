@@ -100,3 +100,9 @@ export function nameHasPrefix(name: NameFacts, prefix: NameFacts): boolean {
   }
   return true;
 }
+
+/** The subject's common name as text: the last CN, as clients read it; undefined when it has none. */
+export function commonNameOf(name: NameFacts): string | undefined {
+  const cns = name.rdns.flat().filter((a) => a.oid === OID_CN && a.text !== undefined);
+  return cns.length > 0 ? cns[cns.length - 1].text : undefined;
+}

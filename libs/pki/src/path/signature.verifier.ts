@@ -160,6 +160,21 @@ const results = new Map<string, boolean>();
 const MAX_RESULTS = 50_000;
 let performed = 0;
 
+/**
+ * `true` when `signature` over `signed` verifies with `key` under `scheme`. Never throws: a key of the
+ * wrong type for the algorithm, or a malformed signature, is `false`.
+ */
+export function verifyWithScheme(scheme: Scheme, key: KeyObject, signed: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    if (scheme.kind === 'eddsa') return verify(null, signed, key, signature);
+    if (scheme.kind === 'pss') return verify(scheme.hash, signed, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: scheme.saltLength }, signature);
+    if (scheme.kind === 'ecdsa') return verify(scheme.hash, signed, { key, dsaEncoding: 'der' }, signature);
+    return key.asymmetricKeyType === 'rsa' && verify(scheme.hash, signed, { key, padding: constants.RSA_PKCS1_PADDING }, signature);
+  } catch {
+    return false;
+  }
+}
+
 /** `true` when `child`'s signature verifies with `issuer`'s key (cached; never throws). */
 export function verifySignature(child: CertificateFacts, issuer: CertificateFacts): boolean {
   const id = `${child.key}:${issuer.spkiKey}`;
@@ -170,14 +185,7 @@ export function verifySignature(child: CertificateFacts, issuer: CertificateFact
   let ok = false;
   if (typeof scheme !== 'string' && key) {
     performed++;
-    try {
-      if (scheme.kind === 'eddsa') ok = verify(null, child.tbs, key, child.signature);
-      else if (scheme.kind === 'pss') ok = verify(scheme.hash, child.tbs, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: scheme.saltLength }, child.signature);
-      else if (scheme.kind === 'ecdsa') ok = verify(scheme.hash, child.tbs, { key, dsaEncoding: 'der' }, child.signature);
-      else ok = key.asymmetricKeyType === 'rsa' && verify(scheme.hash, child.tbs, { key, padding: constants.RSA_PKCS1_PADDING }, child.signature);
-    } catch {
-      ok = false; // a key of the wrong type for the algorithm, or a malformed signature
-    }
+    ok = verifyWithScheme(scheme, key, child.tbs, child.signature);
   }
   if (results.size >= MAX_RESULTS) results.delete(results.keys().next().value as string);
   results.set(id, ok);
