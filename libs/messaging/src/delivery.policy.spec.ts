@@ -13,9 +13,10 @@ describe('decideAfterFailure', () => {
       'the handler says not yet through Nest (as a signal object)',
       2,
       { status: 'retry-later', message: 'later', delayMs: 30 },
-      { action: 'retry', delayMs: 30, expected: true, error: 'later' },
+      { action: 'retry', delayMs: 200, expected: true, error: 'later' },
     ],
-  ])('retries when %s', (_label, delivery, error, expected) => {
+    ['the handler says not yet again, later on', 3, new RetryLaterError('still waiting', 100), { action: 'retry', delayMs: 1000, expected: true, error: 'still waiting' }],
+  ])('retries when %s (not yet waits at least the backoff, so its attempts outlast ackWait)', (_label, delivery, error, expected) => {
     expect(decideAfterFailure(policy, delivery, error)).toEqual(expected);
   });
 

@@ -25,8 +25,9 @@ export function backoffFor(policy: DeliveryPolicy, deliveryCount: number): numbe
 
 /**
  * Decides the fate of a message after its handler failed on delivery number `deliveryCount`: retry
- * with backoff (or with the handler's own delay for `RetryLaterError`) while attempts remain,
- * dead-letter on the last one.
+ * with backoff (for `RetryLaterError`, the longer of its own delay and the backoff) while attempts
+ * remain, dead-letter on the last one. With the default policy the attempts span about a minute,
+ * longer than the 30 s ackWait after which a crashed instance's messages are redelivered.
  */
 export function decideAfterFailure(policy: DeliveryPolicy, deliveryCount: number, error: unknown): FailureDecision {
   const message = errorMessage(error);
@@ -34,7 +35,10 @@ export function decideAfterFailure(policy: DeliveryPolicy, deliveryCount: number
     const prefix = isRetryLater(error) ? 'still not ready' : 'failed';
     return { action: 'dead-letter', error: `${prefix} after ${deliveryCount} deliveries: ${message}` };
   }
-  if (isRetryLater(error)) return { action: 'retry', delayMs: Math.max(0, error.delayMs), expected: true, error: message };
+  // "Not yet" waits at least as long as a failure would. The fact it waits for may sit with an
+  // instance that crashed, and comes back only after ackWait (30 s): a fixed 100 ms spent all
+  // attempts in about a second, dead-lettered the waiting fact, and left its request stuck.
+  if (isRetryLater(error)) return { action: 'retry', delayMs: Math.max(0, error.delayMs, backoffFor(policy, deliveryCount)), expected: true, error: message };
   return { action: 'retry', delayMs: backoffFor(policy, deliveryCount), expected: false, error: message };
 }
 

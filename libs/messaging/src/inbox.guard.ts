@@ -1,5 +1,4 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { InboxMessage } from './inbox-message.entity';
 
 /** What `handleOnce` did: nothing (the event was handled before), or ran `fn` and returns its result. */
 export type HandleOnceResult<T> = { duplicate: true } | { duplicate: false; result: T };
@@ -21,16 +20,19 @@ export async function handleOnce<T>(
   fn: (m: EntityManager) => Promise<T>,
 ): Promise<HandleOnceResult<T>> {
   return ds.transaction(async (m): Promise<HandleOnceResult<T>> => {
-    const inserted = await m
-      .createQueryBuilder()
-      .insert()
-      .into(InboxMessage)
-      .values({ consumer, eventId })
-      .orIgnore()
-      .returning('event_id')
-      .execute();
-    const rows = Array.isArray(inserted.raw) ? inserted.raw : [];
-    if (rows.length === 0) return { duplicate: true };
+    const claimed: unknown[] = await m.query(inboxClaimSql(1, 2), [consumer, eventId]);
+    if (claimed.length === 0) return { duplicate: true };
     return { duplicate: false, result: await fn(m) };
   });
+}
+
+/**
+ * For a handler that claims its event in the same statement as its first read (a round trip saved
+ * per event): a CTE body inserting `(consumer $c, event id $e)` into the inbox, returning a row only
+ * when the event is new. Use it as `WITH fresh AS (${inboxClaimSql(1, 2)}) SELECT EXISTS (SELECT 1
+ * FROM fresh) AS fresh, …` inside the transaction that applies the event; the semantics are those of
+ * {@link handleOnce}. `where` makes the claim conditional on another part of the statement.
+ */
+export function inboxClaimSql(consumerParam: number, eventIdParam: number, where = ''): string {
+  return `INSERT INTO inbox (consumer, event_id) SELECT $${consumerParam}::text, $${eventIdParam}::text ${where} ON CONFLICT DO NOTHING RETURNING 1`;
 }

@@ -16,3 +16,4 @@ export * from './inbox.guard';
 export * from './outbox.relay';
 export * from './messaging.module';
 export * from './rpc';
+export * from './fact.signals';

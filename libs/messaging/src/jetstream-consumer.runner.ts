@@ -8,12 +8,13 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos } from './nats.types';
-import { createEvent, DeadLetterV1, STREAM_NAME } from '@certflow/contracts';
+import { annotateTrace, createEvent, DeadLetterV1, runWithTrace, STREAM_NAME, type TraceFields } from '@certflow/contracts';
 import { deadLetterId, decideAfterFailure, isBeyondLastAttempt, serverMaxDeliver, type DeliveryPolicy } from './delivery.policy';
 import { JetStreamContext } from './jetstream.context';
 import type { JetStreamPublisher } from './jetstream.publisher';
 import { errorMessage, type MessagingLogger } from './messaging.logger';
 import { isNotFound } from './nats.connection';
+import { deadLetters, jetstreamDeliveries, jetstreamRedeliveries } from './messaging.metrics';
 
 /** Longest original body copied into a dead letter; the stream keeps the original anyway. */
 const DEAD_LETTER_PAYLOAD_MAX = 256 * 1024;
@@ -103,7 +104,7 @@ export class ConsumerRunner {
     try {
       for await (const msg of messages) {
         while (this.inFlight.size >= this.o.concurrency) await Promise.race(this.inFlight);
-        const done: Promise<void> = this.process(msg)
+        const done: Promise<void> = this.processTraced(msg)
           .catch((err: unknown) => this.o.logger.error({ err, consumer: this.o.name }, 'message processing crashed'))
           .then(() => {
             this.inFlight.delete(done);
@@ -115,6 +116,15 @@ export class ConsumerRunner {
     }
   }
 
+  /** Counts the delivery and handles it in a trace context, so every log line and event it causes names it. */
+  private processTraced(msg: JsMsg): Promise<void> {
+    const redelivered = msg.info.deliveryCount > 1;
+    jetstreamDeliveries.inc({ consumer: this.o.name, redelivered: String(redelivered) });
+    if (redelivered) jetstreamRedeliveries.inc({ consumer: this.o.name });
+    const msgId = msg.headers?.get('Nats-Msg-Id') || undefined;
+    return runWithTrace({ eventId: msgId, correlationId: msgId }, () => this.process(msg));
+  }
+
   private async process(msg: JsMsg): Promise<void> {
     const delivery = msg.info.deliveryCount;
     const text = new TextDecoder().decode(msg.data);
@@ -124,6 +134,7 @@ export class ConsumerRunner {
     } catch (err) {
       return this.deadLetter(msg, text, undefined, `body is not JSON: ${errorMessage(err)}`);
     }
+    annotateTrace(traceOf(payload));
     if (isBeyondLastAttempt(this.o, delivery)) {
       return this.deadLetter(msg, text, payload, `gave up after ${this.o.maxDeliver} attempts (the last one did not settle)`);
     }
@@ -132,6 +143,8 @@ export class ConsumerRunner {
     try {
       await this.o.invoke(payload, ctx);
       msg.ack();
+      // Debug only: with the trace fields, one line per event shows a request's way through the services.
+      this.o.logger.debug({ consumer: this.o.name, subject: msg.subject, seq: msg.info.streamSequence, delivery }, 'event handled');
       return;
     } catch (thrown) {
       const decision = decideAfterFailure(this.o, delivery, ctx.failure ? ctx.failure.error : thrown);
@@ -175,10 +188,30 @@ export class ConsumerRunner {
       );
       await this.o.publisher.publish(event);
       msg.term(error);
+      deadLetters.inc({ consumer: this.o.name });
       this.o.logger.error({ ...fields, deadLetterId: event.id }, 'message dead-lettered');
     } catch (err) {
       this.o.logger.error({ ...fields, publishError: errorMessage(err) }, 'could not publish a dead letter; will try again');
       msg.nak(DEAD_LETTER_RETRY_MS);
     }
   }
+}
+
+/** Request ids are UUIDs (the request service makes them). */
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The trace fields of an envelope: `subject` (the request id), `id`, `correlationid`. The event's
+ * id stands in as correlation id for a chain that has none (events from before the field existed).
+ */
+function traceOf(payload: unknown): TraceFields {
+  if (typeof payload !== 'object' || payload === null) return {};
+  const e = payload as { id?: unknown; subject?: unknown; correlationid?: unknown };
+  const eventId = typeof e.id === 'string' ? e.id : undefined;
+  return {
+    // Trust-store events carry a thumbprint as subject: not a request, so not a requestId.
+    requestId: typeof e.subject === 'string' && REQUEST_ID.test(e.subject) ? e.subject : undefined,
+    eventId,
+    correlationId: typeof e.correlationid === 'string' ? e.correlationid : eventId,
+  };
 }

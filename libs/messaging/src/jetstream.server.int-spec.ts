@@ -223,6 +223,7 @@ describe('JetStreamServer', () => {
       expect(mine.filter((l) => l.level === 'debug').map((l) => l.msg)).toEqual([
         'not ready, retrying later: the chain is not validated yet',
         'not ready, retrying later: the chain is not validated yet',
+        'event handled',
       ]);
       expect(mine.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
       expect(deadLetters.filter((d) => d.data.originalId === e.id)).toEqual([]);

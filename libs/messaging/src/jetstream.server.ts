@@ -107,7 +107,8 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
 
   private async start(): Promise<void> {
     const { service } = this.settings;
-    const nc = await connectNats({ servers: this.options.servers, name: `certflow/${service}/consumers` });
+    // The pid tells two instances of one service apart in the server's monitoring (/connz).
+    const nc = await connectNats({ servers: this.options.servers, name: `certflow/${service}/consumers/${process.pid}` });
     this.nc = nc;
     void this.watchStatus(nc);
     await ensureStream(nc);

@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { currentTrace } from '@certflow/contracts';
 
 /**
  * The log calls messaging makes. A pino logger fits (it is what services pass); each call is
@@ -13,7 +14,7 @@ export interface MessagingLogger {
 
 /** The logger used when none is given: JSON lines on stdout named after the service. */
 export function defaultLogger(name: string): MessagingLogger {
-  return pino({ name, level: process.env.CERTFLOW_LOG_LEVEL ?? 'info' });
+  return pino({ name, level: process.env.CERTFLOW_LOG_LEVEL ?? 'info', mixin: () => ({ ...currentTrace() }) });
 }
 
 /** The message of an error, or its string form, for log lines and dead letters. */

@@ -1,7 +1,10 @@
 import type { DataSource } from 'typeorm';
+import type { Pool, QueryResult } from 'pg';
+import type { CloudEvent } from '@certflow/contracts';
 import type { JetStreamPublisher } from './jetstream.publisher';
 import { defaultLogger, errorMessage, type MessagingLogger } from './messaging.logger';
 import { OutboxMessage } from './outbox-message.entity';
+import { countOutboxPendingWith, outboxPublished, outboxPublishFailures } from './messaging.metrics';
 
 /** Tuning of an `OutboxRelay`; the defaults suit every service. */
 export interface OutboxRelayOptions {
@@ -52,6 +55,13 @@ export class OutboxRelay {
     this.retentionMs = opts.retentionMs ?? 60 * 60_000;
     this.cleanupEveryMs = opts.cleanupEveryMs ?? 60_000;
     this.log = opts.logger ?? defaultLogger('outbox-relay');
+    // Counted when scraped, not per round: one indexed count per scrape, nothing on the hot path.
+    countOutboxPendingWith(() => this.countPending());
+  }
+
+  /** Unpublished rows, for the `certflow_outbox_pending` gauge. */
+  countPending(): Promise<number> {
+    return this.ds.getRepository(OutboxMessage).createQueryBuilder('o').where('o.publishedAt IS NULL').getCount();
   }
 
   /** Starts publishing: a first round now, then one every `pollMs`. */
@@ -80,32 +90,43 @@ export class OutboxRelay {
    * One transaction: publishes up to `batchSize` of the oldest unpublished rows and marks those that
    * JetStream acknowledged. Returns how many were published. Public for tests and for a final flush
    * at shutdown.
+   *
+   * Two round trips a round, not four: BEGIN travels with the SELECT and COMMIT with the UPDATE, as
+   * multi-statement simple queries. That is safe without parameters: the limit is ours and the seqs
+   * are the bigints PostgreSQL just returned (checked to be digits). A round trip costs more than
+   * the rows, and the relay runs after nearly every commit.
    */
   async drainOnce(): Promise<number> {
-    const batch = await this.ds.transaction(async (m) => {
-      const rows = await m
-        .getRepository(OutboxMessage)
-        .createQueryBuilder('o')
-        .where('o.publishedAt IS NULL')
-        .orderBy('o.seq', 'ASC')
-        .limit(this.batchSize)
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .getMany();
-      const results = await Promise.allSettled(rows.map((row) => this.publisher.publish(row.payload)));
-      const published = rows.filter((_, i) => results[i].status === 'fulfilled').map((row) => row.seq);
-      if (published.length > 0) {
-        await m
-          .createQueryBuilder()
-          .update(OutboxMessage)
-          .set({ publishedAt: () => 'now()' })
-          .where('seq IN (:...published)', { published })
-          .execute();
-      }
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      return { published: published.length, failed: rows.length - published.length, failure: failure?.reason as unknown };
-    });
+    const client = await (this.ds.driver as unknown as { master: Pool }).master.connect();
+    // pg-pool stops listening for a client's errors while it is checked out. If PostgreSQL goes
+    // away while this round waits on NATS, the client's 'error' event would be unhandled and kill
+    // the process; with a listener, the next query fails instead and the catch below discards it.
+    const onConnectionError = () => undefined;
+    client.on('error', onConnectionError);
+    let batch: { published: number; failed: number; failure?: unknown };
+    try {
+      const results = (await client.query(
+        `BEGIN; SELECT seq, payload FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ${Math.trunc(this.batchSize)} FOR UPDATE SKIP LOCKED`,
+      )) as unknown as QueryResult<{ seq: string; payload: CloudEvent }>[];
+      const rows = results[1].rows;
+      const sent = await Promise.allSettled(rows.map((row) => this.publisher.publish(row.payload)));
+      const published = rows.filter((_, i) => sent[i].status === 'fulfilled').map((row) => String(row.seq));
+      if (published.some((seq) => !/^\d+$/.test(seq))) throw new Error('outbox seq is not an integer');
+      await client.query(published.length > 0 ? `UPDATE outbox SET published_at = now() WHERE seq IN (${published.join(',')}); COMMIT` : 'COMMIT');
+      const failure = sent.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      batch = { published: published.length, failed: rows.length - published.length, failure: failure?.reason as unknown };
+    } catch (err) {
+      // A connection that cannot even roll back is broken: destroy it rather than pool it.
+      const broken = await client.query('ROLLBACK').then(() => false, () => true);
+      client.removeListener('error', onConnectionError);
+      client.release(broken);
+      throw err;
+    }
+    client.removeListener('error', onConnectionError);
+    client.release();
     // The rows that did publish are marked and committed; the others wait for the next round.
+    outboxPublished.inc(batch.published);
+    if (batch.failed > 0) outboxPublishFailures.inc(batch.failed);
     if (batch.failed > 0) this.reportFailure(`${batch.failed} event(s) not published: ${errorMessage(batch.failure)}`);
     else this.reportSuccess();
     return batch.published;

@@ -1,5 +1,9 @@
-import type { NatsConnection, Subscription } from './nats.types';
-import type { RpcErrorBody, RpcReply } from '@certflow/contracts';
+import { headers as natsHeaders } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Subscription } from './nats.types';
+import { acceptCorrelationId, currentTrace, runWithTrace, type RpcErrorBody, type RpcReply } from '@certflow/contracts';
+
+/** NATS header carrying the caller's correlation id to the service that answers. */
+const CORRELATION_HEADER = 'X-Request-Id';
 
 /** An expected refusal from an RPC handler; becomes `{ok:false, error}` with its HTTP status. */
 export class RpcError extends Error {
@@ -26,7 +30,8 @@ export function serveRpc<Req, Res>(
     queue: subject,
     callback: (err, msg) => {
       if (err) return;
-      void (async () => {
+      // The caller's correlation id (or a new one): the answer's log lines join the caller's.
+      void runWithTrace(traceOfQuestion(msg), async () => {
         let reply: RpcReply<Res>;
         try {
           const body = msg.data.length ? (JSON.parse(new TextDecoder().decode(msg.data)) as Req) : ({} as Req);
@@ -39,7 +44,7 @@ export function serveRpc<Req, Res>(
           }
         }
         msg.respond(JSON.stringify(reply));
-      })();
+      });
     },
   });
 }
@@ -57,11 +62,26 @@ export class RpcUnavailableError extends Error {
 export async function callRpc<Res>(nc: NatsConnection, subject: string, body: unknown, timeoutMs = 5000): Promise<Res> {
   let reply: RpcReply<Res>;
   try {
-    const msg = await nc.request(subject, JSON.stringify(body), { timeout: timeoutMs });
+    const correlationId = currentTrace()?.correlationId;
+    const h = correlationId ? natsHeaders() : undefined;
+    if (h && correlationId) h.set(CORRELATION_HEADER, correlationId);
+    const msg = await nc.request(subject, JSON.stringify(body), { timeout: timeoutMs, headers: h });
     reply = JSON.parse(new TextDecoder().decode(msg.data)) as RpcReply<Res>;
   } catch (e) {
     throw new RpcUnavailableError(subject, e);
   }
   if (reply.ok) return reply.result;
   throw new RpcError(reply.error.code, reply.error.message, reply.error.status, reply.error.details);
+}
+
+/** Trace fields of an RPC question: the caller's correlation id, and the request id if the body names one. */
+function traceOfQuestion(msg: Msg): { correlationId: string; requestId?: string } {
+  const correlationId = acceptCorrelationId(msg.headers?.get(CORRELATION_HEADER) || undefined);
+  let requestId: unknown;
+  try {
+    requestId = msg.data.length ? (msg.json<{ requestId?: unknown }>() ?? {}).requestId : undefined;
+  } catch {
+    requestId = undefined;
+  }
+  return typeof requestId === 'string' ? { correlationId, requestId } : { correlationId };
 }

@@ -3,3 +3,4 @@ export * from './pg-error.codes';
 export * from './database.provisioner';
 export * from './service-data-source.factory';
 export * from './persistence.module';
+export * from './prepared.query';
