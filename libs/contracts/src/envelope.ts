@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { currentTrace } from './trace-context';
 
 /**
  * A CloudEvents 1.0 JSON envelope. `type` equals the NATS subject, `subject` is the request id (or
@@ -14,6 +15,11 @@ export interface CloudEvent<TType extends string = string, TData = unknown> {
   subject: string;
   datacontenttype: 'application/json';
   data: TData;
+  /**
+   * CloudEvents extension attribute (optional, added): the HTTP call or event chain this event
+   * descends from, so logs of every service can be joined on it. Filled from the trace context.
+   */
+  correlationid?: string;
 }
 
 export const CloudEventSchema = z.object({
@@ -25,6 +31,7 @@ export const CloudEventSchema = z.object({
   subject: z.string(),
   datacontenttype: z.literal('application/json'),
   data: z.unknown(),
+  correlationid: z.string().min(1).max(128).optional(),
 });
 
 /** One event of the contract: its subject (also its CloudEvents `type`), its data schema, and what it means. */
@@ -50,6 +57,8 @@ export interface NewEventOptions {
   subject: string;
   id?: string;
   time?: Date;
+  /** Default: the current trace context's correlation id (none outside a context). */
+  correlationId?: string;
 }
 
 /** Builds a validated envelope; throws if `data` does not match the event's schema. */
@@ -58,6 +67,7 @@ export function createEvent<S extends string, T>(
   data: T,
   options: NewEventOptions,
 ): CloudEvent<S, T> {
+  const correlationid = options.correlationId ?? currentTrace()?.correlationId;
   return {
     specversion: '1.0',
     id: options.id ?? randomUUID(),
@@ -67,6 +77,7 @@ export function createEvent<S extends string, T>(
     subject: options.subject,
     datacontenttype: 'application/json',
     data: definition.schema.parse(data),
+    ...(correlationid ? { correlationid } : {}),
   };
 }
 

@@ -1,10 +1,17 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication, INestMicroservice, Type } from '@nestjs/common';
-import { JetStreamServer } from '@certflow/messaging';
+import { JetStreamServer, NATS_CONNECTION, type NatsConnection } from '@certflow/messaging';
+import { DATA_SOURCE } from '@certflow/persistence';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
 import { ConfigError } from './config';
 import { PinoNestLogger } from './logger';
+import { HttpTraceInterceptor, httpTrace } from './logging/http-trace';
+import { metricsListenOf } from './metrics/metrics.config';
+import { startMetricsServer } from './metrics/metrics.server';
+import { startProcessMetrics } from './metrics/process.metrics';
+import { checkDependencies } from './metrics/readiness';
 
 export interface ServiceBootstrapOptions {
   /** The service's name: its durable consumer prefix, its schema, its log name. */
@@ -13,7 +20,15 @@ export interface ServiceBootstrapOptions {
   natsUrl: string;
   logger: Logger;
   /** Present for the one service that serves HTTP. */
-  http?: { port: number; host: string; configure?: (app: INestApplication) => void | Promise<void> };
+  http?: {
+    port: number;
+    host: string;
+    configure?: (app: INestApplication) => void | Promise<void>;
+    /** The certificate request a call is about (e.g. the `:id` of `/api/v1/requests/:id`), for its log lines. */
+    requestIdOf?: (req: { route?: { path?: string }; params?: Record<string, string> }) => string | undefined;
+  };
+  /** Port of /metrics, /healthz, /readyz for a service without HTTP; default CERTFLOW_METRICS_PORT or the service's (0 = none). */
+  metricsPort?: number;
 }
 
 /**
@@ -23,11 +38,15 @@ export interface ServiceBootstrapOptions {
 export async function startService(opts: ServiceBootstrapOptions): Promise<INestApplication | INestMicroservice> {
   const logger = new PinoNestLogger(opts.logger);
   const strategy = new JetStreamServer({ servers: opts.natsUrl, service: opts.service, logger: opts.logger });
+  startProcessMetrics(opts.service);
   if (opts.http) {
     const app = await NestFactory.create(opts.module, { logger, bodyParser: false });
     app.enableShutdownHooks();
     // A start that fails half-way must not leave the pool, NATS or the relay open.
     try {
+      // First, so every call (body parsing and errors included) has its correlation id and timing.
+      app.use(httpTrace(opts.logger));
+      app.useGlobalInterceptors(new HttpTraceInterceptor(opts.http.requestIdOf));
       await opts.http.configure?.(app);
       app.connectMicroservice({ strategy }, { inheritAppConfig: true });
       await app.startAllMicroservices();
@@ -48,7 +67,28 @@ export async function startService(opts: ServiceBootstrapOptions): Promise<INest
     throw e;
   }
   opts.logger.info(`${opts.service} consuming events`);
+  await serveMetrics(app, opts);
   return app;
+}
+
+/**
+ * Starts the /metrics, /healthz, /readyz server of a service without HTTP. A busy port is logged,
+ * not fatal: a second instance on the same machine still does its work, only unobserved.
+ */
+async function serveMetrics(app: INestMicroservice, opts: ServiceBootstrapOptions): Promise<void> {
+  const listen = metricsListenOf(opts.service);
+  const port = opts.metricsPort ?? listen.port;
+  if (port === 0) return;
+  const ds = app.get<DataSource>(DATA_SOURCE);
+  const nc = app.get<NatsConnection>(NATS_CONNECTION);
+  try {
+    const metrics = await startMetricsServer({ port, host: listen.host, ready: () => checkDependencies(ds, nc), logger: opts.logger });
+    // Never what keeps the process alive once Nest has shut down.
+    metrics.server.unref();
+    opts.logger.info({ metricsUrl: `${metrics.url}/metrics`, readyUrl: `${metrics.url}/readyz` }, `${opts.service} serving metrics`);
+  } catch (err) {
+    opts.logger.warn({ err, port }, 'metrics port unavailable: this instance serves no /metrics or /readyz (set CERTFLOW_METRICS_PORT)');
+  }
 }
 
 /** Runs `main`, turning a configuration or start-up failure into one clear line and exit code. */

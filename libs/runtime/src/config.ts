@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MetricsConfigShape } from './metrics/metrics.config';
 
 /** Thrown at start when the environment does not describe a runnable service. */
 export class ConfigError extends Error {
@@ -17,6 +18,7 @@ export const BaseConfigSchema = z.object({
     .default('postgres://postgres@127.0.0.1:5432/certflow'),
   CERTFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CERTFLOW_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
+  ...MetricsConfigShape,
 });
 export type BaseConfig = z.infer<typeof BaseConfigSchema>;
 

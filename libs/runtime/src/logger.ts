@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { traceMixin } from './logging/log-context';
 
 /** Paths that must never reach a log line: bearer tokens, keys, passphrases. */
 const REDACT = [
@@ -15,8 +16,9 @@ const REDACT = [
 ];
 
 /** A JSON logger for one service (pino). */
-export function createLogger(service: string, level = process.env.CERTFLOW_LOG_LEVEL ?? 'info'): Logger {
-  return pino({ name: service, level, base: { service }, redact: { paths: REDACT, censor: '[redacted]' } });
+export function createLogger(service: string, level = process.env.CERTFLOW_LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  // mixin: every line written while handling a request or event names it (logging/log-context).
+  return pino({ name: service, level, base: { service }, mixin: traceMixin, redact: { paths: REDACT, censor: '[redacted]' } }, destination as DestinationStream);
 }
 
 /** Routes NestJS's own logging into the service's pino logger, so every line is JSON. */

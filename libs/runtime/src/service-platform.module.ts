@@ -40,7 +40,8 @@ export class ServicePlatformModule {
           poolSize: o.config.CERTFLOW_DB_POOL,
           logger: createLogger(consumerPrefix, o.config.CERTFLOW_LOG_LEVEL),
         }),
-        MessagingModule.forService({ service: consumerPrefix, natsUrl: o.config.NATS_URL }),
+        // The service's logger, so relay and publisher lines carry the trace fields too.
+        MessagingModule.forService({ service: consumerPrefix, natsUrl: o.config.NATS_URL, logger: createLogger(consumerPrefix, o.config.CERTFLOW_LOG_LEVEL) }),
       ],
       providers: [HealthResponder, { provide: SERVICE_NAME, useValue: o.name }, clockProvider],
       exports: [SERVICE_NAME, CLOCK],

@@ -17,6 +17,8 @@ export const AssignmentRequestedV1 = defineEvent(
     certificate: PemCertificate,
     chain: z.array(PemCertificate),
     by: z.enum(['auto', 'operator']),
+    /** Added to the contract: who asked — the caller's token name, or `auto` for autoAssign. */
+    actor: z.string().optional(),
   }),
   'A request was asked to be bound to its usages (auto-assign, or an operator pressed Assign).',
 );

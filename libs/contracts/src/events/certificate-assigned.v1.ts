@@ -16,6 +16,8 @@ export const CertificateAssignedV1 = defineEvent(
     chain: z.array(PemCertificate),
     /** Added to the contract: usages asked for but not bound, with the reason (usage fitness). */
     notBound: z.array(UsageRefusal).optional(),
+    /** Added to the contract: who asked for the assignment (from assignment.requested): a token name, or `auto`. */
+    actor: z.string().optional(),
   }),
   'The certificate is bound to the host\'s usages.',
 );
