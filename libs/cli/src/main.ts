@@ -8,6 +8,7 @@ import { registerEvents } from './commands/events.command';
 import { registerRequest } from './commands/request.command';
 import { registerRequests } from './commands/requests.command';
 import { registerTrust } from './commands/trust.command';
+import { registerTokens } from './commands/tokens.command';
 
 const EXIT_CODES_HELP = `
 Token: --token, then CERTFLOW_TOKEN, then "token" in ~/.config/certflow/config.json ({"url", "token", "nats"}).
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerRequest(program);
   registerRequests(program);
   registerTrust(program);
+  registerTokens(program);
   registerBulk(program);
   registerEvents(program);
   registerAgent(program);

@@ -1,0 +1,44 @@
+/**
+ * Host patterns of a `requester` token: exact names (`web01.corp.example.com`) or a wildcard for
+ * one leftmost label (`*.web.example.com` matches `a.web.example.com`, not `web.example.com` nor
+ * `a.b.web.example.com`) — the same reading as a TLS wildcard, so a pattern grants what a wildcard
+ * certificate for it would cover and no more. Pure.
+ */
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Why a pattern was refused, said so the caller can fix it; null when it is valid. */
+export function hostPatternProblem(pattern: unknown): string | null {
+  if (typeof pattern !== 'string' || pattern.length === 0) return 'a host pattern must be a non-empty string';
+  const p = normalize(pattern);
+  if (p.length > 253) return `"${pattern}" is longer than 253 characters`;
+  const labels = p.split('.');
+  const [first, ...rest] = labels;
+  if (first === '*') {
+    // `*.com` would hand out a whole top-level domain; ask for at least a registrable-looking suffix.
+    if (rest.length < 2) return `"${pattern}": a wildcard needs at least two labels after "*.", e.g. "*.web.example.com"`;
+  } else if (!LABEL.test(first)) {
+    return `"${pattern}" is not a host name or "*.<domain>" (only a whole leftmost "*" label may be a wildcard)`;
+  }
+  if (!rest.every((l) => LABEL.test(l))) {
+    return `"${pattern}" is not a host name or "*.<domain>" (only a whole leftmost "*" label may be a wildcard)`;
+  }
+  return null;
+}
+
+/** Lower-cased, without a trailing dot: the form patterns are stored and compared in. */
+export function normalize(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '');
+}
+
+/** Whether `host` is covered by one of `patterns` (stored normalised). */
+export function hostAllowed(patterns: readonly string[], host: string): boolean {
+  const h = normalize(host);
+  return patterns.some((p) => {
+    if (!p.startsWith('*.')) return p === h;
+    const suffix = p.slice(1); // ".web.example.com"
+    if (!h.endsWith(suffix)) return false;
+    const head = h.slice(0, h.length - suffix.length);
+    return head.length > 0 && !head.includes('.');
+  });
+}
