@@ -11,6 +11,7 @@ import { ChainCompleteRow } from './assignment/persistence/chain-complete.orm-en
 import { HostAssignmentsRpcResponder } from './assignment/rpc/host-assignments.rpc-responder';
 import { ASSIGNMENT_CONFIG, SCHEMA, SERVICE, type AssignmentConfig } from './config';
 import { AssignmentTables1700000003000 } from './migrations/1700000003000-assignment-tables';
+import { FactSignals } from '@certflow/messaging';
 
 export const ASSIGNMENT_ENTITIES = [ChainCompleteRow, BindingRow, BindingHistoryRow, AssignmentRow];
 export const ASSIGNMENT_MIGRATIONS = [AssignmentTables1700000003000];
@@ -38,6 +39,7 @@ export class AppModule {
         AssignCertificateService,
         HostAssignmentsService,
         HostAssignmentsRpcResponder,
+        FactSignals,
       ],
     };
   }

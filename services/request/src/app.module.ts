@@ -1,12 +1,27 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ServicePlatformModule, createLogger } from '@certflow/runtime';
+import { FactSignals } from '@certflow/messaging';
 import { SERVICE, REQUEST_CONFIG, type RequestConfig } from './config';
 import { ErrorFilter, HTTP_LOGGER } from './http/error.filter';
 import { ADMIN_TOKEN, TokenGuard } from './auth/token.guard';
 import { CertificateRequestRow, RequestHistoryRow } from './certificate-request/persistence/certificate-request.orm-entity';
 import { SeenCertificateRow } from './catalog/seen-certificate.orm-entity';
 import { RequestTables1700000001000 } from './migrations/1700000001000-request-tables';
+import { RequestVersion1700000005000 } from './migrations/1700000005000-request-version';
+import { Access1700000003000 } from './migrations/1700000003000-access';
+import { DeadLetters1700000004000 } from './migrations/1700000004000-dead-letters';
+import { DeadLetterRow } from './dead-letters/dead-letter.orm-entity';
+import { DeadLettersConsumer } from './dead-letters/dead-letters.consumer';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersQuery } from './dead-letters/dead-letters.query';
+import { TokenStore } from './tokens/token.store';
+import { TokensService } from './tokens/tokens.service';
+import { TokensController } from './tokens/tokens.controller';
+import { AuditStore } from './audit/audit.store';
+import { AuditController } from './audit/audit.controller';
+import { AuditFactsConsumer } from './audit/audit-facts.consumer';
+import { PgRequestHostLookup, REQUEST_HOST_LOOKUP } from './auth/request-host.lookup';
 import { RequestCommandService } from './certificate-request/commands/request-command.service';
 import { ISSUERS, SubmitRequestHandler } from './certificate-request/commands/submit-request/submit-request.handler';
 import { AssignRequestHandler } from './certificate-request/commands/assign-request/assign-request.handler';
@@ -23,6 +38,7 @@ import { ISSUER_CONFIGS, IssuersController } from './issuers/issuers.controller'
 import { ConsoleController } from './console/console.controller';
 import { ConsoleEventsController } from './console/console-events.controller';
 import { ConsoleEventsService } from './console/console-events.service';
+import { MetricsController, RequestMetricsBinder } from './metrics/metrics.controller';
 
 @Module({})
 export class AppModule {
@@ -34,11 +50,11 @@ export class AppModule {
           name: SERVICE,
           schema: 'request',
           config,
-          entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow],
-          migrations: [RequestTables1700000001000],
+          entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, DeadLetterRow],
+          migrations: [RequestTables1700000001000, Access1700000003000, DeadLetters1700000004000, RequestVersion1700000005000],
         }),
       ],
-      controllers: [RequestsController, CertificatesController, TrustController, HostsController, IssuersController, HealthController, RequestFactsConsumer, ConsoleController, ConsoleEventsController],
+      controllers: [RequestsController, CertificatesController, TrustController, HostsController, IssuersController, HealthController, MetricsController, RequestFactsConsumer, ConsoleController, ConsoleEventsController, TokensController, AuditController, AuditFactsConsumer, DeadLettersController, DeadLettersConsumer],
       providers: [
         { provide: REQUEST_CONFIG, useValue: config },
         { provide: ADMIN_TOKEN, useValue: adminToken },
@@ -49,12 +65,19 @@ export class AppModule {
         { provide: APP_GUARD, useClass: TokenGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         RequestCommandService,
+        FactSignals,
         SubmitRequestHandler,
         AssignRequestHandler,
         UploadCertificateHandler,
         RequestQueryService,
+        DeadLettersQuery,
         CertificateCatalogService,
         ConsoleEventsService,
+        RequestMetricsBinder,
+        TokenStore,
+        TokensService,
+        AuditStore,
+        { provide: REQUEST_HOST_LOOKUP, useClass: PgRequestHostLookup },
       ],
     };
   }

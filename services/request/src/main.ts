@@ -15,6 +15,12 @@ runMain(SERVICE, async () => {
     module: AppModule.forRoot(config, admin.token),
     natsUrl: config.NATS_URL,
     logger,
-    http: { port: config.CERTFLOW_HTTP_PORT, host: config.CERTFLOW_HTTP_HOST, configure: (app) => configureHttp(app, config) },
+    http: {
+      port: config.CERTFLOW_HTTP_PORT,
+      host: config.CERTFLOW_HTTP_HOST,
+      configure: (app) => configureHttp(app, config),
+      // Calls about one request (`/api/v1/requests/:id…`) log its id as `requestId`.
+      requestIdOf: (req) => (req.route?.path?.startsWith('/api/v1/requests/:id') ? req.params?.id : undefined),
+    },
   });
 });

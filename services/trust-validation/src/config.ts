@@ -15,6 +15,8 @@ export const TrustValidationConfigSchema = BaseConfigSchema.extend({
     .default(30_000),
   /** How many waiting validations one re-validation batch reads at a time after an import. */
   CERTFLOW_REVALIDATION_BATCH: z.coerce.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(100),
+  /** Most certificates one trust-store import may carry (counted before any is parsed). */
+  CERTFLOW_TRUST_IMPORT_MAX_CERTIFICATES: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50),
 });
 export type TrustValidationConfig = z.infer<typeof TrustValidationConfigSchema>;
 

@@ -8,12 +8,13 @@ import {
   type Usage,
   type UsageRefusal,
 } from '@certflow/contracts';
-import { enqueue } from '@certflow/messaging';
-import { certificateNames, extendedKeyUsageNames, isPkiInputError, parseCertificate, type Clock } from '@certflow/pki';
-import type { EntityManager } from 'typeorm';
+import { inboxClaimSql, outboxInsertSql, outboxParameter } from '@certflow/messaging';
+import { certificateUsageFacts, isPkiInputError, type Clock } from '@certflow/pki';
+import type { DataSource } from 'typeorm';
 import { CLOCK } from '@certflow/runtime';
 import { normalizeHost } from '../usage-fitness/host-name.match';
 import { assessUsageFitness, noUsageFitsMessage, type FitnessResult } from '../usage-fitness/usage-fitness';
+import { preparedQuery } from '@certflow/persistence';
 
 export const EVENT_SOURCE = 'certflow/assignment';
 
@@ -40,66 +41,62 @@ export type AssignmentOutcome =
 export class AssignCertificateService {
   constructor(@Inject(CLOCK) private readonly clock: Clock) {}
 
-  async assign(m: EntityManager, req: AssignmentRequest): Promise<AssignmentOutcome> {
-    const complete: unknown[] = await m.query(`SELECT 1 FROM chain_complete WHERE request_id = $1 AND thumbprint = $2`, [req.requestId, req.thumbprint]);
-    if (complete.length === 0) return { kind: 'notChainComplete' };
-
+  /**
+   * Assigns once per inbox `consumer` and event id, in ONE statement: whether the chain is complete,
+   * the inbox claim, the assignment row (the idempotency record: a second request for the same
+   * request id is a duplicate), the bindings with what they replaced, and the outgoing event. Every
+   * write depends on the ones before it, so all commit or none does; one round trip where a
+   * transaction took six. Usage fitness is decided first, from the certificate alone.
+   */
+  async assignOnce(ds: DataSource, consumer: string, eventId: string, req: AssignmentRequest): Promise<AssignmentOutcome | { kind: 'handledBefore' }> {
     const host = normalizeHost(req.host);
     const at = this.clock.now();
     const fitness = this.assess(req, host);
     const bound = 'fits' in fitness ? fitness.fits : [];
     const notBound = 'fits' in fitness ? fitness.notBound : [];
-    // The assignment row is the idempotency record; ON CONFLICT also makes a concurrent duplicate wait and back off.
-    const claimed: unknown[] = await m.query(
-      `INSERT INTO assignment (request_id, thumbprint, usages, not_bound, assigned_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
-      [req.requestId, req.thumbprint, JSON.stringify(bound), JSON.stringify(notBound), at],
+    const failure = 'code' in fitness ? fitness : bound.length === 0 ? { code: 'NoUsageFits', message: noUsageFitsMessage(host, notBound) } : null;
+    const meta = { source: EVENT_SOURCE, subject: req.requestId, time: at };
+    const event = failure
+      ? createEvent(RequestFailedV1, { requestId: req.requestId, stage: 'assignment', ...failure }, meta)
+      : createEvent(
+          CertificateAssignedV1,
+          { requestId: req.requestId, host, usages: bound, thumbprint: req.thumbprint, certificate: req.certificate, chain: req.chain, notBound, ...(req.actor ? { actor: req.actor } : {}) },
+          meta,
+        );
+    const [row] = await preparedQuery<{ complete: boolean; fresh: boolean; claimed: boolean }>(
+      ds,
+      `WITH complete AS (SELECT 1 FROM chain_complete WHERE request_id = $1 AND thumbprint = $2),
+            fresh AS (${inboxClaimSql(7, 8, 'WHERE EXISTS (SELECT 1 FROM complete)')}),
+            claimed AS (
+              INSERT INTO assignment (request_id, thumbprint, usages, not_bound, assigned_at)
+              SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM fresh)
+              ON CONFLICT (request_id) DO NOTHING RETURNING request_id),
+            wanted AS (SELECT usage, n FROM unnest($9::text[]) WITH ORDINALITY AS u(usage, n) WHERE EXISTS (SELECT 1 FROM claimed)),
+            previous AS (SELECT usage, thumbprint FROM binding WHERE host = $6 AND usage = ANY ($9::text[]) AND EXISTS (SELECT 1 FROM claimed) FOR UPDATE),
+            bound AS (
+              INSERT INTO binding (host, usage, thumbprint, request_id, assigned_at)
+              SELECT $6, usage, $2, $1, $5 FROM wanted
+              ON CONFLICT (host, usage) DO UPDATE SET thumbprint = EXCLUDED.thumbprint, request_id = EXCLUDED.request_id, assigned_at = EXCLUDED.assigned_at),
+            history AS (
+              INSERT INTO binding_history (host, usage, thumbprint, request_id, assigned_at, replaced_thumbprint)
+              SELECT $6, w.usage, $2, $1, $5, p.thumbprint FROM wanted w LEFT JOIN previous p ON p.usage = w.usage ORDER BY w.n),
+            published AS (${outboxInsertSql(10, 'WHERE EXISTS (SELECT 1 FROM claimed)')})
+       SELECT EXISTS (SELECT 1 FROM complete) AS complete, EXISTS (SELECT 1 FROM fresh) AS fresh, EXISTS (SELECT 1 FROM claimed) AS claimed`,
+      [req.requestId, req.thumbprint, JSON.stringify(bound), JSON.stringify(notBound), at, host, consumer, eventId, failure ? [] : bound, outboxParameter([event])],
     );
-    if (claimed.length === 0) return { kind: 'duplicate' };
-
-    if ('code' in fitness) {
-      await this.enqueueFailure(m, req.requestId, fitness.code, fitness.message);
-      return { kind: 'failed', ...fitness };
-    }
-    if (bound.length === 0) {
-      const message = noUsageFitsMessage(host, notBound);
-      await this.enqueueFailure(m, req.requestId, 'NoUsageFits', message);
-      return { kind: 'failed', code: 'NoUsageFits', message };
-    }
-    for (const usage of bound) await this.bind(m, host, usage, req, at);
-    await enqueue(m, createEvent(
-      CertificateAssignedV1,
-      { requestId: req.requestId, host, usages: bound, thumbprint: req.thumbprint, certificate: req.certificate, chain: req.chain, notBound },
-      { source: EVENT_SOURCE, subject: req.requestId, time: at },
-    ));
-    return { kind: 'assigned', usages: bound, notBound };
+    if (!row.complete) return { kind: 'notChainComplete' };
+    if (!row.fresh) return { kind: 'handledBefore' };
+    if (!row.claimed) return { kind: 'duplicate' };
+    return failure ? { kind: 'failed', ...failure } : { kind: 'assigned', usages: bound, notBound };
   }
 
   private assess(req: AssignmentRequest, host: string): FitnessResult | { code: string; message: string } {
     try {
-      const cert = parseCertificate(req.certificate);
-      return assessUsageFitness({ host, usages: req.usages, extendedKeyUsage: extendedKeyUsageNames(cert), names: certificateNames(cert) });
+      const { extendedKeyUsage, names } = certificateUsageFacts(req.certificate);
+      return assessUsageFitness({ host, usages: req.usages, extendedKeyUsage, names });
     } catch (err) {
       if (!isPkiInputError(err)) throw err;
       return { code: 'CertificateUnparsable', message: `The certificate to assign cannot be read: ${err.message}` };
     }
-  }
-
-  /** Points the host's usage at this certificate, keeping what it replaced in the history. */
-  private async bind(m: EntityManager, host: string, usage: Usage, req: AssignmentRequest, at: Date): Promise<void> {
-    const previous: { thumbprint: string }[] = await m.query(`SELECT thumbprint FROM binding WHERE host = $1 AND usage = $2 FOR UPDATE`, [host, usage]);
-    await m.query(
-      `INSERT INTO binding (host, usage, thumbprint, request_id, assigned_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (host, usage) DO UPDATE SET thumbprint = EXCLUDED.thumbprint, request_id = EXCLUDED.request_id, assigned_at = EXCLUDED.assigned_at`,
-      [host, usage, req.thumbprint, req.requestId, at],
-    );
-    await m.query(
-      `INSERT INTO binding_history (host, usage, thumbprint, request_id, assigned_at, replaced_thumbprint) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [host, usage, req.thumbprint, req.requestId, at, previous[0]?.thumbprint ?? null],
-    );
-  }
-
-  private async enqueueFailure(m: EntityManager, requestId: string, code: string, message: string): Promise<void> {
-    await enqueue(m, createEvent(RequestFailedV1, { requestId, stage: 'assignment', code, message }, { source: EVENT_SOURCE, subject: requestId, time: this.clock.now() }));
   }
 }

@@ -3,7 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import type { DataSource } from 'typeorm';
 import { parseEvent, RequestSubmittedV1 } from '@certflow/contracts';
 import { DATA_SOURCE } from '@certflow/persistence';
-import { enqueue, handleOnce, OutboxRelay } from '@certflow/messaging';
+import { OutboxRelay } from '@certflow/messaging';
 import { IssuanceService } from '../issuance/issuance.service';
 
 /** The inbox key of this consumer: one handling per event id. */
@@ -24,11 +24,12 @@ export class OnRequestSubmittedConsumer {
   @EventPattern<string>(RequestSubmittedV1.subject)
   async onSubmitted(@Payload() raw: unknown): Promise<void> {
     const event = parseEvent(RequestSubmittedV1, raw);
-    const out = await handleOnce(this.ds, ON_REQUEST_SUBMITTED, event.id, async (m) => {
-      const result = await this.issuance.handle(m, event.data);
-      if (result.kind === 'handled') await enqueue(m, ...result.events);
-      return result;
-    });
-    if (!out.duplicate && out.result.kind === 'handled') this.relay.kick();
+    const inbox = { consumer: ON_REQUEST_SUBMITTED, eventId: event.id };
+    // A CA that answers at once is asked first and its answer recorded in one statement; one that
+    // answers later (ACME) is asked inside a transaction with the claim, so a crash cannot lose the order.
+    const result = this.issuance.answersAtOnce(event.data.issuer)
+      ? await this.issuance.handleDirect(this.ds.manager, event.data, inbox)
+      : await this.ds.transaction((m) => this.issuance.handle(m, event.data, inbox));
+    if (result.kind === 'handled') this.relay.kick();
   }
 }

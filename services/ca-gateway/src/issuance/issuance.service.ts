@@ -9,9 +9,10 @@ import {
   RequestPendingV1,
   type RequestSubmittedV1,
 } from '@certflow/contracts';
-import { checkCsr, type CheckedCsr, type Clock, isPkiInputError, parseCertificate, thumbprintSha1 } from '@certflow/pki';
+import { checkCsr, type CheckedCsr, type Clock, isPkiInputError, pemThumbprints } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { CaAdapterRegistry } from './ca-adapter.registry';
+import { timeCaCall } from '../metrics/ca.metrics';
 import { isDrivable, type IssueOutcome } from './ca-adapter.port';
 import { issuanceRepository } from './persistence/issuance.repository';
 import type { IssuanceOutcome } from './persistence/issuance.record';
@@ -26,7 +27,7 @@ const SOURCE = 'certflow/ca-gateway';
  */
 export type GatewayRefusalCode = 'UnknownIssuer' | 'CsrRejected' | 'CertificateUnreadable';
 
-/** What handling one submitted request did; `events` are to be enqueued in the same transaction. */
+/** What handling one submitted request did; `events` are already in the outbox, in the same transaction. */
 export type IssuanceResult = { kind: 'handled'; outcome: IssuanceOutcome; events: CloudEvent[] } | { kind: 'already-handled'; state: string };
 
 /**
@@ -43,26 +44,62 @@ export class IssuanceService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async handle(m: EntityManager, req: EventData<typeof RequestSubmittedV1>): Promise<IssuanceResult> {
+  /**
+   * Handles event `inbox.eventId` once: claims the event and the request in one round trip, asks
+   * the CA, then records the answer and puts the event that tells it in the outbox in another.
+   */
+  async handle(m: EntityManager, req: EventData<typeof RequestSubmittedV1>, inbox: { consumer: string; eventId: string }): Promise<IssuanceResult> {
     const at = this.clock.now();
     const placeholder: IssuanceOutcome = { kind: 'pending', detail: 'with the CA' };
-    if (!(await issuanceRepository.claim(m, { requestId: req.requestId, issuer: req.issuer, at, outcome: placeholder }))) {
+    const { fresh, claimed } = await issuanceRepository.claimOnce(m, inbox, { requestId: req.requestId, issuer: req.issuer, at, outcome: placeholder });
+    if (!fresh) return { kind: 'already-handled', state: 'this event was handled before' };
+    if (!claimed) {
       // Another event for this request (a re-submission under a new event id) was handled already.
       const existing = await issuanceRepository.find(m, req.requestId);
       this.log.log(`request ${req.requestId} already handled (${existing?.state}); nothing published again`);
       return { kind: 'already-handled', state: existing?.state ?? 'unknown' };
     }
 
+    const { outcome, thumbprint, events } = await this.answer(req);
+    await issuanceRepository.recordAndPublish(m, req.requestId, outcome, thumbprint, at, events);
+    // An adapter that follows up its own pending answers (ACME) gets the request via the order poller.
+    if (outcome.kind === 'pending' && isDrivable(this.registry.get(req.issuer))) await issuanceRepository.scheduleDrive(m, req.requestId, req.csr, at);
+    return { kind: 'handled', outcome, events };
+  }
+
+  /** Whether `handleDirect` may serve this request: its CA answers at once, in this process (or none serves it). */
+  answersAtOnce(issuer: string): boolean {
+    const adapter = this.registry.get(issuer);
+    return !adapter || !isDrivable(adapter);
+  }
+
+  /**
+   * For a CA that answers at once (the internal CA, offline, an unknown issuer): ask it first, then
+   * record the answer with the inbox claim and the event in one statement — two round trips and no
+   * transaction, where `handle` takes four. A look first skips a request already handled; two
+   * deliveries racing past it both sign, and only the one that claims the request is kept.
+   */
+  async handleDirect(m: EntityManager, req: EventData<typeof RequestSubmittedV1>, inbox: { consumer: string; eventId: string }): Promise<IssuanceResult> {
+    if (await issuanceRepository.seen(m, inbox, req.requestId)) return { kind: 'already-handled', state: 'handled before' };
+    const at = this.clock.now();
+    const { outcome, thumbprint, events } = await this.answer(req);
+    const { fresh, claimed } = await issuanceRepository.recordOnce(m, inbox, { requestId: req.requestId, issuer: req.issuer, at, outcome, thumbprint }, events);
+    if (!fresh || !claimed) {
+      this.log.log(`request ${req.requestId} was handled meanwhile; this answer is dropped, nothing published again`);
+      return { kind: 'already-handled', state: 'handled meanwhile' };
+    }
+    return { kind: 'handled', outcome, events };
+  }
+
+  /** The CA's answer to a request, its thumbprint when it issued, and the event that tells it. */
+  private async answer(req: EventData<typeof RequestSubmittedV1>): Promise<{ outcome: IssuanceOutcome; thumbprint: string | null; events: CloudEvent[] }> {
     let outcome = await this.decide(req);
     let thumbprint: string | null = null;
     if (outcome.kind === 'issued') {
       thumbprint = this.thumbprintOf(outcome);
       if (!thumbprint) outcome = { kind: 'failed', code: 'CertificateUnreadable', message: 'the CA returned something that is not exactly one X.509 certificate' };
     }
-    await issuanceRepository.record(m, req.requestId, outcome, thumbprint, at);
-    // An adapter that follows up its own pending answers (ACME) gets the request via the order poller.
-    if (outcome.kind === 'pending' && isDrivable(this.registry.get(req.issuer))) await issuanceRepository.scheduleDrive(m, req.requestId, req.csr, at);
-    return { kind: 'handled', outcome, events: [this.eventFor(req, outcome, thumbprint)] };
+    return { outcome, thumbprint, events: [this.eventFor(req, outcome, thumbprint)] };
   }
 
   private async decide(req: EventData<typeof RequestSubmittedV1>): Promise<IssuanceOutcome> {
@@ -82,7 +119,9 @@ export class IssuanceService {
       return { kind: 'failed', code: 'CsrRejected', message: `${error.message} (${error.code})` };
     }
     // A throw here (CA unreachable) rolls everything back: the event is redelivered with backoff.
-    return adapter.issue({ requestId: req.requestId, issuer: req.issuer, host: req.host, csrPem: req.csr, csr });
+    return timeCaCall({ issuer: req.issuer, adapter: adapter.type, call: 'issue' }, () =>
+      adapter.issue({ requestId: req.requestId, issuer: req.issuer, host: req.host, csrPem: req.csr, csr }),
+    );
   }
 
   private eventFor(req: EventData<typeof RequestSubmittedV1>, outcome: IssuanceOutcome, thumbprint: string | null): CloudEvent {
@@ -108,7 +147,7 @@ export class IssuanceService {
 
   private thumbprintOf(outcome: Extract<IssueOutcome, { kind: 'issued' }>): string | null {
     try {
-      return thumbprintSha1(parseCertificate(outcome.certificate));
+      return pemThumbprints(outcome.certificate).sha1;
     } catch (error) {
       if (isPkiInputError(error)) return null;
       throw error;

@@ -6,6 +6,7 @@ import { enqueue, OutboxRelay } from '@certflow/messaging';
 import { isPkiInputError, parseCertificate, thumbprintSha1, type Clock } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { CaAdapterRegistry } from './ca-adapter.registry';
+import { timeCaCall } from '../metrics/ca.metrics';
 import { isDrivable, type DriveOutcome, type PendingIssuance } from './ca-adapter.port';
 import { type BackoffPolicy, nextDelayMs, shouldGiveUp } from './drive.backoff';
 import { IssuanceOrmEntity } from './persistence/issuance.orm-entity';
@@ -98,7 +99,7 @@ export class PendingOrderPoller implements OnApplicationBootstrap, OnModuleDestr
       this.log.warn(`request ${p.requestId}: issuer ${p.issuer} is not a drivable issuer here any more`);
       return;
     }
-    const outcome = await adapter.drive(p);
+    const outcome = await timeCaCall({ issuer: p.issuer, adapter: adapter.type, call: 'drive' }, () => adapter.drive(p));
     const changed = await this.ds.transaction(async (m) => {
       const repo = m.getRepository(IssuanceOrmEntity);
       const row = await repo.findOne({ where: { requestId: p.requestId }, lock: { mode: 'pessimistic_write' } });

@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { NATS_CONNECTION, callRpc, RpcError } from '@certflow/messaging';
 import { RPC, type CertificateDetails } from '@certflow/contracts';
-import { certificateDetails, normalizeThumbprint, parseCertificate, thumbprintSha1, thumbprintSha256 } from '@certflow/pki';
+import { certificateDetails, normalizeThumbprint, parseCertificate, pemThumbprints } from '@certflow/pki';
 import type { NatsConnection } from '@certflow/messaging';
 import { ApiError } from '../http/api-error';
 import { SeenCertificateRow } from './seen-certificate.orm-entity';
@@ -21,9 +21,10 @@ export class CertificateCatalogService {
 
   /** Records a certificate and its chain, inside the caller's transaction. */
   async remember(m: EntityManager, pems: string[], at: Date): Promise<void> {
+    // Named from the DER: building full certificate objects here cost more than the rest of the handler.
     const rows = pems.map((pem) => {
-      const cert = parseCertificate(pem);
-      return { thumbprint: thumbprintSha1(cert), thumbprintSha256: thumbprintSha256(cert), pem, firstSeen: at };
+      const { sha1, sha256 } = pemThumbprints(pem);
+      return { thumbprint: sha1, thumbprintSha256: sha256, pem, firstSeen: at };
     });
     if (rows.length) await m.createQueryBuilder().insert().into(SeenCertificateRow).values(rows).orIgnore().execute();
   }

@@ -2,6 +2,7 @@ import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CertificateDetails } from '@certflow/contracts';
 import { ErrorDto } from '../certificate-request/http/request.dto';
+import { Allow } from '../auth/allow.decorator';
 import { CertificateCatalogService } from './certificate-catalog.service';
 
 @ApiTags('certificates')
@@ -11,6 +12,7 @@ export class CertificatesController {
   constructor(private readonly catalog: CertificateCatalogService) {}
 
   @Get(':thumbprint')
+  @Allow('read')
   @ApiOperation({ summary: 'View Certificate Details (SHA-1 or SHA-256 thumbprint, any case)' })
   @ApiResponse({ status: 404, type: ErrorDto })
   async get(@Param('thumbprint') thumbprint: string): Promise<CertificateDetails> {

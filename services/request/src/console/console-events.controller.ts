@@ -2,6 +2,7 @@ import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ConsoleEventsService, type ConsoleEvent } from './console-events.service';
+import { Allow } from '../auth/allow.decorator';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -16,6 +17,7 @@ export class ConsoleEventsController {
   constructor(private readonly events: ConsoleEventsService) {}
 
   @Get('stream')
+  @Allow('read')
   @ApiProduces('text/event-stream')
   @ApiOperation({
     summary: 'Live events (text/event-stream)',

@@ -6,6 +6,7 @@ import type { NatsConnection } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { NATS_CONNECTION, callRpc } from '@certflow/messaging';
 import { RPC } from '@certflow/contracts';
+import { checkDependencies } from '@certflow/runtime';
 import { Public } from '../auth/token.guard';
 
 const SERVICES = ['ca-gateway', 'trust-validation', 'assignment'];
@@ -23,18 +24,15 @@ export class HealthController {
   }
 
   @Get('readyz')
-  @ApiOperation({ summary: 'NATS, PostgreSQL and every service answer; 503 otherwise, saying which does not' })
+  @ApiOperation({ summary: 'NATS, PostgreSQL and every service answer (each within 1 s); 503 otherwise, saying which does not' })
   async readyz(@Res({ passthrough: true }) res: Response) {
-    const checks: Record<string, boolean> = {};
-    checks.postgres = await this.ds.query('SELECT 1').then(() => true, () => false);
-    checks.nats = !this.nc.isClosed();
+    // NATS counts as up only if it answers a PING now: a connection that is reconnecting is down.
+    const checks: Record<string, boolean> = { ...(await checkDependencies(this.ds, this.nc)) };
     checks.request = checks.postgres && checks.nats;
+    // Skipped when NATS is down: they would only time out, and the answer is already 503.
     await Promise.all(
       SERVICES.map(async (s) => {
-        checks[s] = await callRpc<unknown>(this.nc, RPC.ping(s), {}, 1000).then(
-          (r) => (r as { ok?: boolean }).ok === true,
-          () => false,
-        );
+        checks[s] = checks.nats && (await callRpc<unknown>(this.nc, RPC.ping(s), {}, 1000).then((r) => (r as { ok?: boolean }).ok === true, () => false));
       }),
     );
     const ready = Object.values(checks).every(Boolean);

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { NatsConnection } from '@certflow/messaging';
 import { NATS_CONNECTION, callRpc } from '@certflow/messaging';
 import { RPC, type HostAssignmentsView } from '@certflow/contracts';
+import { Allow } from '../auth/allow.decorator';
 
 /** A host's usages and the certificate bound to each; owned by the assignment service. */
 @ApiTags('hosts')
@@ -12,6 +13,7 @@ export class HostsController {
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
   @Get(':host/assignments')
+  @Allow('read')
   @ApiOperation({ summary: "The host's usages and which certificate each is bound to, with history" })
   async assignments(@Param('host') host: string): Promise<HostAssignmentsView> {
     return callRpc<HostAssignmentsView>(this.nc, RPC.hostAssignments, { host: host.toLowerCase() });

@@ -3,12 +3,14 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { RequestConfig } from '../config';
 import { CONSOLE_ASSETS, setConsoleHeaders } from '../console/console.assets';
+import { refuseDeepJson } from './body-limits';
 
 /** Body limits, the OpenAPI document (generated from the controllers) and Swagger UI. */
 export function configureHttp(app: INestApplication, config: RequestConfig): void {
   const express = app as NestExpressApplication;
   const limit = config.CERTFLOW_MAX_BODY_BYTES;
   express.useBodyParser('json', { limit });
+  express.use(refuseDeepJson);
   express.useBodyParser('text', { limit, type: ['text/plain', 'application/x-pem-file', 'application/pkix-cert', 'application/x-x509-ca-cert'] });
   express.disable('x-powered-by');
   // The console's scripts and stylesheet (the page itself is ConsoleController at `/`).

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { RpcError, RpcUnavailableError } from '@certflow/messaging';
 import { PkiInputError } from '@certflow/pki';
 import { ApiError } from './api-error';
+import { bodyTooLargeMessage } from './body-limits';
 
 export const HTTP_LOGGER = 'HTTP_LOGGER';
 
@@ -48,6 +49,7 @@ export class ErrorFilter implements ExceptionFilter {
     }
     if (e instanceof HttpException) {
       const status = e.getStatus();
+      if (status === 413) return [413, { error: { code: 'PAYLOAD_TOO_LARGE', message: bodyTooLargeMessage(e.cause) } }];
       if (status === 400 && /JSON|Unexpected (token|end)|position \d+/i.test(e.message)) {
         return [400, { error: { code: 'INVALID_JSON', message: `the request body is not valid JSON (${e.message})` } }];
       }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { publicView, type IssuerConfig, type IssuerPublicView } from '@certflow/runtime';
+import { Allow } from '../auth/allow.decorator';
 
 /** Injection token of the configured issuers (CERTFLOW_ISSUERS / CERTFLOW_ISSUERS_FILE), secrets included. */
 export const ISSUER_CONFIGS = 'ISSUER_CONFIGS';
@@ -13,6 +14,7 @@ export class IssuersController {
   constructor(@Inject(ISSUER_CONFIGS) private readonly issuers: IssuerConfig[]) {}
 
   @Get()
+  @Allow('read')
   @ApiOperation({ summary: 'The configured issuers: name, type and (ACME) directory, contact, challenge; no secrets' })
   list(): { items: IssuerPublicView[] } {
     return { items: this.issuers.map(publicView) };

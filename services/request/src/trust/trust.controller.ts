@@ -6,6 +6,7 @@ import { NATS_CONNECTION, callRpc } from '@certflow/messaging';
 import { RPC, type CertificateDetails, type TrustImportResult, type TrustStoreName } from '@certflow/contracts';
 import { ApiError } from '../http/api-error';
 import type { Caller } from '../auth/token.guard';
+import { Allow } from '../auth/allow.decorator';
 import { ErrorDto } from '../certificate-request/http/request.dto';
 
 const STORES: Record<string, TrustStoreName> = { roots: 'roots', intermediates: 'intermediates' };
@@ -21,6 +22,7 @@ export class TrustController {
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
   @Post(':store')
+  @Allow('trust:write')
   @ApiOperation({ summary: 'Import roots or intermediates: PEM text (one or many) or {"pem": "..."}' })
   @ApiBody({ schema: { oneOf: [{ type: 'string' }, { type: 'object', properties: { pem: { type: 'string' } } }] } })
   @ApiResponse({ status: 201, description: '{imported: [thumbprint], alreadyPresent: [thumbprint]}' })
@@ -34,6 +36,7 @@ export class TrustController {
   }
 
   @Get(':store')
+  @Allow('read')
   @ApiOperation({ summary: 'List a trust store' })
   async list(@Param('store') store: string): Promise<{ items: CertificateDetails[] }> {
     const items = await callRpc<CertificateDetails[]>(this.nc, RPC.trustList, { store: storeOf(store) });
@@ -41,6 +44,7 @@ export class TrustController {
   }
 
   @Delete(':store/:thumbprint')
+  @Allow('trust:write')
   @ApiOperation({ summary: 'Remove a certificate from a trust store' })
   @ApiResponse({ status: 404, type: ErrorDto })
   async remove(@Param('store') store: string, @Param('thumbprint') thumbprint: string, @Req() req: Request & { caller?: Caller }) {

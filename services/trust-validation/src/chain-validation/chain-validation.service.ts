@@ -1,9 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isPkiInputError, parseCertificate, thumbprintSha1, thumbprintSha256, toPem, validateChain, type Clock, type X509Certificate } from '@certflow/pki';
-import type { EntityManager } from 'typeorm';
+import { completePath, derToPem, isPkiInputError, parseCertificate, singleCertificateDer, thumbprintSha1, thumbprintSha256, toPem, validateChain, type Clock, type X509Certificate } from '@certflow/pki';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { CloudEvent } from '@certflow/contracts';
+import { inboxClaimSql, outboxInsertSql, outboxParameter } from '@certflow/messaging';
 import { CLOCK } from '@certflow/runtime';
 import type { TrustSnapshot } from '../trust-store/trust-store.cache';
 import { invalid, toOutcome, type ValidationOutcome } from './validation-outcome';
+import { validationOutcomes } from '../metrics/validation.metrics';
+import { preparedQuery } from '@certflow/persistence';
 
 /** A certificate as a CA returned it: what gets validated (and re-validated after an import). */
 export interface IssuedCertificate {
@@ -13,11 +17,21 @@ export interface IssuedCertificate {
   chain: string[];
 }
 
-/** A validation's conclusion plus the certificates it could read (kept for look-up by thumbprint). */
+/** A certificate a validation read, as kept for look-up by thumbprint. */
+export interface SeenCertificate {
+  thumbprint: string;
+  thumbprintSha256: string;
+  pem: string;
+}
+
+/** A validation's conclusion plus the certificates it could read. */
 export interface CheckedCertificate {
   outcome: ValidationOutcome;
-  seen: X509Certificate[];
+  seen: SeenCertificate[];
 }
+
+const seenFromDer = (der: Uint8Array): SeenCertificate => ({ thumbprint: thumbprintSha1(der), thumbprintSha256: thumbprintSha256(der), pem: derToPem(der) });
+const seenFromCertificate = (cert: X509Certificate): SeenCertificate => ({ thumbprint: thumbprintSha1(cert), thumbprintSha256: thumbprintSha256(cert), pem: toPem(cert) });
 
 /**
  * Validates a returned certificate against the trust stores and records the result. Bad input never
@@ -28,6 +42,28 @@ export class ChainValidationService {
   constructor(@Inject(CLOCK) private readonly clock: Clock) {}
 
   async check(issued: IssuedCertificate, stores: TrustSnapshot): Promise<CheckedCertificate> {
+    return this.checkComplete(issued, stores) ?? this.diagnose(issued, stores);
+  }
+
+  /**
+   * The common case, cheaply: the leaf and its chain as DER straight into the path engine. `null`
+   * when anything is unusual (unreadable PEM, a thumbprint that does not match, no valid path); then
+   * `diagnose` reads everything properly and says what is wrong.
+   */
+  private checkComplete(issued: IssuedCertificate, stores: TrustSnapshot): CheckedCertificate | null {
+    const leaf = singleCertificateDer(issued.certificate);
+    const provided = issued.chain.map(singleCertificateDer);
+    if (!leaf || provided.some((der) => der === null) || thumbprintSha1(leaf) !== issued.thumbprint) return null;
+    const chain = provided as Buffer[];
+    const path = completePath({ leaf, provided: chain, intermediates: stores.intermediates, roots: stores.roots, at: this.clock.now() });
+    if (!path) return null;
+    return {
+      outcome: { status: 'complete', path: path.map((der) => thumbprintSha1(der)), pathPem: path.map((der) => derToPem(der)), reasons: [] },
+      seen: [leaf, ...chain].map(seenFromDer),
+    };
+  }
+
+  private async diagnose(issued: IssuedCertificate, stores: TrustSnapshot): Promise<CheckedCertificate> {
     let leaf: X509Certificate;
     try {
       leaf = parseCertificate(issued.certificate);
@@ -40,7 +76,7 @@ export class ChainValidationService {
         outcome: invalid('ThumbprintMismatch', [
           `The certificate's SHA-1 thumbprint is ${thumbprintSha1(leaf)}, not ${issued.thumbprint} as the issuance reported.`,
         ]),
-        seen: [leaf],
+        seen: [seenFromCertificate(leaf)],
       };
     }
     const provided: X509Certificate[] = [];
@@ -63,37 +99,66 @@ export class ChainValidationService {
     });
     const outcome = toOutcome(result);
     if (outcome.status !== 'complete' && unreadable.length) outcome.reasons = [...outcome.reasons, ...unreadable];
-    return { outcome, seen: [leaf, ...provided] };
+    return { outcome, seen: [leaf, ...provided].map(seenFromCertificate) };
   }
 
   /** Writes (or replaces) the request's validation row and remembers the certificates seen. */
   async record(m: EntityManager, issued: IssuedCertificate, checked: CheckedCertificate): Promise<void> {
-    const { outcome } = checked;
-    const at = this.clock.now();
-    await m.query(
-      `INSERT INTO validation (request_id, thumbprint, certificate, chain, status, path, missing, reasons, waiting_on, validated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (request_id) DO UPDATE SET thumbprint = EXCLUDED.thumbprint, certificate = EXCLUDED.certificate,
-         chain = EXCLUDED.chain, status = EXCLUDED.status, path = EXCLUDED.path, missing = EXCLUDED.missing,
-         reasons = EXCLUDED.reasons, waiting_on = EXCLUDED.waiting_on, validated_at = EXCLUDED.validated_at`,
-      [
-        issued.requestId,
-        issued.thumbprint,
-        issued.certificate,
-        JSON.stringify(issued.chain),
-        outcome.status,
-        outcome.status === 'complete' ? JSON.stringify(outcome.path) : null,
-        outcome.status === 'incomplete' ? JSON.stringify(outcome.missing) : null,
-        JSON.stringify(outcome.reasons),
-        outcome.status === 'incomplete' ? outcome.waitingOn : [],
-        at,
-      ],
+    const params = this.recordParameters(issued, checked);
+    await m.query(`WITH validated AS (${VALIDATION_UPSERT}), seen AS (${SEEN_INSERT}) SELECT 1`, params);
+    validationOutcomes.inc({ outcome: checked.outcome.status });
+  }
+
+  /**
+   * `record` and the outgoing `event`, once per inbox `consumer` and event id, in ONE statement: the
+   * inbox claim, the validation row, the certificates seen and the outbox row commit together or not
+   * at all (every part is conditional on the claim). One round trip where a transaction took six.
+   * Returns false when the event was handled before.
+   */
+  async recordOnce(ds: DataSource, consumer: string, eventId: string, issued: IssuedCertificate, checked: CheckedCertificate, event: CloudEvent): Promise<boolean> {
+    const params = this.recordParameters(issued, checked);
+    const n = params.length;
+    const fresh = 'WHERE EXISTS (SELECT 1 FROM fresh)';
+    const [row] = await preparedQuery<{ fresh: boolean }>(
+      ds,
+      `WITH fresh AS (${inboxClaimSql(n + 1, n + 2)}),
+            validated AS (${VALIDATION_UPSERT.replace('/*claimed*/', fresh)}),
+            seen AS (${SEEN_INSERT.replace('/*claimed*/', fresh)}),
+            published AS (${outboxInsertSql(n + 3, fresh)})
+       SELECT EXISTS (SELECT 1 FROM fresh) AS fresh`,
+      [...params, consumer, eventId, outboxParameter([event])],
     );
-    for (const cert of checked.seen) {
-      await m.query(
-        `INSERT INTO seen_certificate (thumbprint, thumbprint_sha256, pem, first_seen_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-        [thumbprintSha1(cert), thumbprintSha256(cert), toPem(cert), at],
-      );
-    }
+    if (row.fresh) validationOutcomes.inc({ outcome: checked.outcome.status });
+    return row.fresh;
+  }
+
+  /** $1…$12 of VALIDATION_UPSERT and SEEN_INSERT. */
+  private recordParameters(issued: IssuedCertificate, checked: CheckedCertificate): unknown[] {
+    const { outcome } = checked;
+    return [
+      issued.requestId,
+      issued.thumbprint,
+      issued.certificate,
+      JSON.stringify(issued.chain),
+      outcome.status,
+      outcome.status === 'complete' ? JSON.stringify(outcome.path) : null,
+      outcome.status === 'incomplete' ? JSON.stringify(outcome.missing) : null,
+      JSON.stringify(outcome.reasons),
+      outcome.status === 'incomplete' ? outcome.waitingOn : [],
+      this.clock.now(),
+      JSON.stringify(checked.seen),
+    ];
   }
 }
+
+/** The validation row from $1…$10; `/*claimed*\/` is where `recordOnce` makes it conditional. */
+const VALIDATION_UPSERT = `INSERT INTO validation (request_id, thumbprint, certificate, chain, status, path, missing, reasons, waiting_on, validated_at)
+       SELECT $1::text, $2::text, $3::text, $4::jsonb, $5::text, $6::jsonb, $7::jsonb, $8::jsonb, $9::text[], $10::timestamptz /*claimed*/
+       ON CONFLICT (request_id) DO UPDATE SET thumbprint = EXCLUDED.thumbprint, certificate = EXCLUDED.certificate,
+         chain = EXCLUDED.chain, status = EXCLUDED.status, path = EXCLUDED.path, missing = EXCLUDED.missing,
+         reasons = EXCLUDED.reasons, waiting_on = EXCLUDED.waiting_on, validated_at = EXCLUDED.validated_at`;
+
+/** The certificates seen, from the jsonb array $11 (SeenCertificate objects), first seen at $10. */
+const SEEN_INSERT = `INSERT INTO seen_certificate (thumbprint, thumbprint_sha256, pem, first_seen_at)
+       SELECT c->>'thumbprint', c->>'thumbprintSha256', c->>'pem', $10::timestamptz FROM jsonb_array_elements($11::jsonb) AS c /*claimed*/
+       ON CONFLICT DO NOTHING`;

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   createEvent,
   TrustUpdatedV1,
@@ -25,12 +25,13 @@ import {
 import type { DataSource, EntityManager } from 'typeorm';
 import { CLOCK } from '@certflow/runtime';
 import { EVENT_SOURCE } from '../chain-validation/validation-outcome';
+import { TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from '../config';
 import { TrustAuditRow } from './persistence/trust-audit.orm-entity';
 import { TrustedCertificateRow } from './persistence/trusted-certificate.orm-entity';
 import { TrustStoreCache } from './trust-store.cache';
 import { checkFitsStore } from './trust-store.rules';
 
-/** Most certificates one import may carry. */
+/** Most certificates one import may carry unless CERTFLOW_TRUST_IMPORT_MAX_CERTIFICATES says otherwise. */
 export const IMPORT_LIMIT = 50;
 
 /** What an import changed: the certificates newly added, for whoever acts after the commit. */
@@ -49,6 +50,7 @@ export class TrustStoreService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly cache: TrustStoreCache,
     private readonly relay: OutboxRelay,
+    @Optional() @Inject(TRUST_VALIDATION_CONFIG) private readonly config?: Pick<TrustValidationConfig, 'CERTFLOW_TRUST_IMPORT_MAX_CERTIFICATES'>,
   ) {}
 
   /** Imports PEM text into `store`. Refuses the whole call if any certificate does not belong there. */
@@ -59,11 +61,14 @@ export class TrustStoreService {
     return outcome;
   }
 
-  /** Parses and checks an import; throws RpcError 400 naming every certificate that does not fit. */
+  /**
+   * Parses and checks an import; throws RpcError 400 naming every certificate that does not fit, or
+   * TOO_MANY_CERTIFICATES when the text carries more than the limit (counted before parsing any).
+   */
   async checkImport(store: TrustStoreName, pemText: string): Promise<X509Certificate[]> {
     let certs: X509Certificate[];
     try {
-      certs = parseCertificates(pemText, IMPORT_LIMIT);
+      certs = parseCertificates(pemText, this.config?.CERTFLOW_TRUST_IMPORT_MAX_CERTIFICATES ?? IMPORT_LIMIT);
     } catch (err) {
       if (isPkiInputError(err)) throw new RpcError(err.code, err.message, 400);
       throw err;

@@ -30,6 +30,7 @@ export function outgoingEvents(after: RequestSnapshot, events: RequestEvent[]): 
             certificate: after.certificate!,
             chain: after.chain ?? [],
             by: e.by,
+            actor: e.by === 'auto' ? 'auto' : e.actor,
           },
           { source: SOURCE, subject: after.id, time: e.at },
         ),

@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { enqueue } from '@certflow/messaging';
+import type { DataSource, EntityManager } from 'typeorm';
+import { annotateTrace } from '@certflow/contracts';
+import { observeTransition } from '../../metrics/request.metrics';
 import { decide, evolveAll, type Decision, type RequestCommand, type RequestSnapshot } from '../domain/certificate-request.state';
 import { CertificateRequestRepository } from '../persistence/certificate-request.repository';
+import { FactSignals } from '@certflow/messaging';
 import { outgoingEvents } from './outgoing-events';
+import { RecentRequests } from './recent-requests';
+
+/** Reads and decides again this often when other changes keep winning the race, then lets the event be redelivered. */
+const MAX_ATTEMPTS = 5;
 
 export interface CommandResult {
   decision: Decision;
@@ -16,13 +22,66 @@ export interface CommandResult {
  */
 @Injectable()
 export class RequestCommandService {
+  private readonly recent = new RecentRequests();
+
+  constructor(private readonly changes: FactSignals) {}
+
   async run(m: EntityManager, id: string, command: Exclude<RequestCommand, { type: 'Submit' }>): Promise<CommandResult> {
-    const before = await CertificateRequestRepository.loadForUpdate(m, id);
+    return this.apply(m, await CertificateRequestRepository.loadForUpdate(m, id), command);
+  }
+
+  /**
+   * As `run`, for a fact another service published, once per inbox `consumer` and event id, without
+   * a transaction: read, decide, and write in one statement where the version is still the one
+   * read (two round trips where lock-and-write took four). A lost race reads and decides again.
+   * `null` when the event was handled before. `alongside` runs (idempotently) before the write.
+   */
+  async runFact(
+    ds: DataSource,
+    fact: { consumer: string; eventId: string },
+    id: string,
+    command: Exclude<RequestCommand, { type: 'Submit' }>,
+    alongside?: (m: EntityManager) => Promise<void>,
+  ): Promise<CommandResult | null> {
+    for (let attempt = 1; ; attempt++) {
+      // First try what this process wrote last: most facts follow one it just applied. The write
+      // below checks the version, and any decision but "accepted" is taken again from the database.
+      const recent = attempt === 1 ? this.recent.get(id) : undefined;
+      const { seen, request: before, version } =
+        recent && decide(recent.request, command).kind === 'accepted'
+          ? { seen: false, ...recent }
+          : await CertificateRequestRepository.loadForFact(ds.manager, fact.consumer, fact.eventId, id);
+      if (seen) return null;
+      const decision = decide(before, command);
+      // "Not yet" claims nothing: the event comes back and is decided again.
+      if (decision.kind === 'notYet') return { decision, state: before };
+      if (decision.kind !== 'accepted' || !before) {
+        await CertificateRequestRepository.claimOnly(ds.manager, fact.consumer, fact.eventId);
+        return { decision, state: before };
+      }
+      const after = evolveAll(before, decision.events)!;
+      if (alongside) await alongside(ds.manager);
+      if (await CertificateRequestRepository.updateOnce(ds.manager, { ...fact, version }, before, after, decision.events, outgoingEvents(after, decision.events))) {
+        observeTransition(before, after);
+        this.recent.remember(after, version + 1);
+        this.changes.changed(id);
+        return { decision, state: after };
+      }
+      this.recent.forget(id);
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`request ${id} kept changing under ${fact.consumer}; will retry the event`);
+    }
+  }
+
+  private async apply(m: EntityManager, before: RequestSnapshot | null, command: Exclude<RequestCommand, { type: 'Submit' }>): Promise<CommandResult> {
     const decision = decide(before, command);
     if (decision.kind !== 'accepted' || !before) return { decision, state: before };
     const after = evolveAll(before, decision.events)!;
-    await CertificateRequestRepository.update(m, before, after, decision.events);
-    await enqueue(m, ...outgoingEvents(after, decision.events));
+    await CertificateRequestRepository.update(m, before, after, decision.events, outgoingEvents(after, decision.events));
+    observeTransition(before, after);
+    // Its version is not known here; the next fact reads the row.
+    this.recent.forget(before.id);
+    // Committed by the caller's transaction a moment later; a woken waiter that reads too early waits again.
+    this.changes.changed(before.id);
     return { decision, state: after };
   }
 
@@ -34,8 +93,10 @@ export class RequestCommandService {
     const decision = decide(null, command);
     if (decision.kind !== 'accepted') throw new Error(`submit refused: ${decision.kind}`);
     const after = evolveAll(null, decision.events)!;
-    await CertificateRequestRepository.insert(m, after, decision.events, extra);
-    await enqueue(m, ...outgoingEvents(after, decision.events));
+    // From here on, the call's log lines and events name the new request.
+    annotateTrace({ requestId: after.id });
+    await CertificateRequestRepository.insert(m, after, decision.events, extra, outgoingEvents(after, decision.events));
+    if (!m.queryRunner?.isTransactionActive) this.recent.remember(after, 0);
     return after;
   }
 }

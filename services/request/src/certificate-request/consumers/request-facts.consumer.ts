@@ -14,18 +14,21 @@ import {
   type EventDefinition,
 } from '@certflow/contracts';
 import { DATA_SOURCE } from '@certflow/persistence';
-import { JetStreamContext, OutboxRelay, RetryLaterError, handleOnce } from '@certflow/messaging';
+import { FactSignals, JetStreamContext, OutboxRelay, RetryLaterError } from '@certflow/messaging';
 import { CertificateCatalogService } from '../../catalog/certificate-catalog.service';
 import { HTTP_LOGGER } from '../../http/error.filter';
 import type { RequestCommand } from '../domain/certificate-request.state';
 import { RequestCommandService } from '../commands/request-command.service';
 
+/** How long a fact that came too early waits in-process for the one it follows before going back to JetStream. */
+const NOT_YET_WAIT_MS = 3_000;
+
 type FactCommand = Exclude<RequestCommand, { type: 'Submit' }>;
 
 /**
  * Facts published by the other services, turned into commands on the request they concern.
- * Each runs once per event id (inbox), in one transaction with the state change, and is acked
- * after commit. A fact that overtook the one it follows is retried a moment later.
+ * Each runs once per event id (inbox), in one statement with the state change (see
+ * `RequestCommandService.runFact`), and is acked after it. A fact that overtook the one it follows is retried a moment later.
  */
 @Controller()
 export class RequestFactsConsumer {
@@ -34,6 +37,7 @@ export class RequestFactsConsumer {
     private readonly commands: RequestCommandService,
     private readonly catalog: CertificateCatalogService,
     private readonly relay: OutboxRelay,
+    private readonly changes: FactSignals,
     @Inject(HTTP_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -86,13 +90,19 @@ export class RequestFactsConsumer {
     alongside?: (m: import('typeorm').EntityManager) => Promise<void>,
   ): Promise<void> {
     const consumer = `request.${def.subject}`;
-    const out = await handleOnce(this.ds, consumer, event.id, async (m) => {
-      const { decision } = await this.commands.run(m, event.data.requestId, command);
-      if (decision.kind === 'notYet') throw new RetryLaterError(`${def.subject} for ${event.data.requestId}: ${decision.reason}`, 100);
-      if (decision.kind === 'accepted' && alongside) await alongside(m);
-      if (decision.kind === 'rejected') this.logger.warn({ requestId: event.data.requestId, subject: def.subject, code: decision.code }, 'event for an unknown request ignored');
-      return decision;
-    });
-    if (!out.duplicate && out.result.kind === 'accepted') this.relay.kick();
+    const id = event.data.requestId;
+    let result = await this.commands.runFact(this.ds, { consumer, eventId: event.id }, id, command, alongside);
+    // A fact that overtook the one it follows waits here for it (see FactSignals). The waiter is
+    // registered before deciding again, so a change that lands in between still wakes it.
+    const deadline = Date.now() + NOT_YET_WAIT_MS;
+    while (result?.decision.kind === 'notYet' && Date.now() < deadline) {
+      const changed = this.changes.wait(id, Math.min(deadline - Date.now(), 500));
+      result = await this.commands.runFact(this.ds, { consumer, eventId: event.id }, id, command, alongside);
+      if (result?.decision.kind === 'notYet') await changed;
+    }
+    const decision = result?.decision;
+    if (decision?.kind === 'notYet') throw new RetryLaterError(`${def.subject} for ${event.data.requestId}: ${decision.reason}`, 100);
+    if (decision?.kind === 'rejected') this.logger.warn({ requestId: event.data.requestId, subject: def.subject, code: decision.code }, 'event for an unknown request ignored');
+    if (decision?.kind === 'accepted') this.relay.kick();
   }
 }

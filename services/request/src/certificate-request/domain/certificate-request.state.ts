@@ -44,7 +44,7 @@ export type RequestCommand =
   | { type: 'RecordIssued'; at: Date; thumbprint: string; certificate: string; chain: string[] }
   | { type: 'RecordChainComplete'; at: Date; thumbprint: string; path: string[] }
   | { type: 'RecordChainIncomplete'; at: Date; thumbprint: string; missing: MissingIssuer[]; reasons: string[] }
-  | { type: 'Assign'; at: Date; usages?: Usage[] }
+  | { type: 'Assign'; at: Date; usages?: Usage[]; actor?: string }
   | { type: 'RecordAssigned'; at: Date; thumbprint: string; usages: Usage[]; notBound?: UsageRefusal[] }
   | { type: 'Fail'; at: Date; stage: FailureStage; code: string; message: string };
 
@@ -55,7 +55,7 @@ export type RequestEvent =
   | { type: 'Issued'; at: Date; thumbprint: string; certificate: string; chain: string[] }
   | { type: 'ChainCompleted'; at: Date; path: string[] }
   | { type: 'ChainIncomplete'; at: Date; missing: MissingIssuer[]; reasons: string[] }
-  | { type: 'AssignmentRequested'; at: Date; usages: Usage[]; by: 'auto' | 'operator' }
+  | { type: 'AssignmentRequested'; at: Date; usages: Usage[]; by: 'auto' | 'operator'; actor?: string }
   | { type: 'Assigned'; at: Date; usages: Usage[]; notBound?: UsageRefusal[] }
   | { type: 'Failed'; at: Date; stage: FailureStage; code: string; message: string };
 
@@ -155,7 +155,7 @@ export function decide(state: RequestSnapshot | null, command: RequestCommand): 
       if (extra.length > 0) {
         return { kind: 'rejected', code: 'USAGE_NOT_REQUESTED', message: `the request did not ask for ${extra.join(', ')}` };
       }
-      return accepted({ type: 'AssignmentRequested', at: command.at, usages, by: 'operator' });
+      return accepted({ type: 'AssignmentRequested', at: command.at, usages, by: 'operator', ...(command.actor ? { actor: command.actor } : {}) });
     }
 
     case 'RecordAssigned':

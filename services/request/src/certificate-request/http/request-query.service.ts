@@ -3,6 +3,7 @@ import { In, type DataSource } from 'typeorm';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { isRequestState, REQUEST_STATES, type RequestState, type RequestView } from '@certflow/contracts';
 import { ApiError } from '../../http/api-error';
+import { requireSingleValues } from '../../http/query-params';
 import { CertificateCatalogService } from '../../catalog/certificate-catalog.service';
 import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
 import { toSnapshot } from '../persistence/certificate-request.mapper';
@@ -23,6 +24,11 @@ export class RequestQueryService {
     return this.view(toSnapshot(row));
   }
 
+  /** The view of a request just submitted: its history is the one SUBMITTED entry written with it, no query needed. */
+  viewSubmitted(s: RequestSnapshot): RequestView {
+    return toRequestView(s, [{ requestId: s.id, state: s.state, at: s.createdAt, reason: null } as RequestHistoryRow], this.catalog);
+  }
+
   async view(s: RequestSnapshot): Promise<RequestView> {
     const history = await this.ds.getRepository(RequestHistoryRow).find({ where: { requestId: s.id }, order: { seq: 'ASC' } });
     return toRequestView(s, history, this.catalog);
@@ -30,6 +36,7 @@ export class RequestQueryService {
 
   /** How many requests are in each state (every state listed, zero included); host and issuer filters apply. */
   async counts(q: { host?: string; issuer?: string }): Promise<{ counts: Record<RequestState, number>; total: number }> {
+    requireSingleValues(q);
     const qb = this.ds.getRepository(CertificateRequestRow).createQueryBuilder('r').select('r.state', 'state').addSelect('count(*)::int', 'n');
     if (q.host) qb.andWhere('lower(r.host) = :host', { host: q.host.toLowerCase() });
     if (q.issuer) qb.andWhere('r.issuer = :issuer', { issuer: q.issuer });
@@ -40,6 +47,7 @@ export class RequestQueryService {
   }
 
   async list(q: { state?: string; host?: string; issuer?: string; limit?: string; cursor?: string }): Promise<{ items: RequestView[]; nextCursor: string | null }> {
+    requireSingleValues(q);
     if (q.state !== undefined && !isRequestState(q.state)) {
       throw new ApiError(400, 'INVALID_STATE', `state must be one of ${REQUEST_STATES.join(', ')}`);
     }
@@ -68,10 +76,15 @@ function encodeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify({ at: at.toISOString(), id })).toString('base64url');
 }
 
+/** 10000-01-01T00:00:00Z: later instants have no four-digit year. */
+const MAX_CURSOR_TIME = 253402300800000;
+
 function decodeCursor(cursor: string): { at: string; id: string } {
   try {
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at: unknown; id: unknown };
-    if (typeof c.at === 'string' && !Number.isNaN(Date.parse(c.at)) && typeof c.id === 'string' && UUID.test(c.id)) return { at: c.at, id: c.id };
+    // Only what encodeCursor writes: an ISO instant PostgreSQL takes (Date.parse alone lets through year 0, "1 2", ...).
+    const at = typeof c.at === 'string' ? Date.parse(c.at) : NaN;
+    if (at >= 0 && at < MAX_CURSOR_TIME && new Date(at).toISOString() === c.at && typeof c.id === 'string' && UUID.test(c.id)) return { at: c.at, id: c.id };
   } catch {
     /* answered below */
   }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res 
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Caller } from '../../auth/token.guard';
+import { Allow } from '../../auth/allow.decorator';
 import { UploadCertificateHandler } from '../commands/upload-certificate/upload-certificate.handler';
 import type { RequestView } from '@certflow/contracts';
 import { SubmitRequestHandler } from '../commands/submit-request/submit-request.handler';
@@ -21,6 +22,7 @@ export class RequestsController {
   ) {}
 
   @Post()
+  @Allow('request:write', { host: 'body' })
   @ApiOperation({ summary: 'Request a certificate for a host from a CSR' })
   @ApiBody({ type: SubmitRequestDto })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first request.' })
@@ -31,10 +33,11 @@ export class RequestsController {
     const { created, request } = await this.submit.execute(body, key);
     res.status(created ? 201 : 200);
     if (created) res.setHeader('Location', `/api/v1/requests/${request.id}`);
-    return this.queries.view(request);
+    return created ? this.queries.viewSubmitted(request) : this.queries.view(request);
   }
 
   @Get()
+  @Allow('read')
   @ApiOperation({ summary: 'List requests, newest first; filter by state, host and issuer; page with cursor' })
   async list(@Query() q: ListRequestsQuery) {
     return this.queries.list(q);
@@ -42,6 +45,7 @@ export class RequestsController {
 
   // Declared before ':id' so that /api/v1/requests/counts is not read as a request id.
   @Get('counts')
+  @Allow('read')
   @ApiOperation({ summary: 'How many requests are in each state (all states, zeros included); filter by host and issuer' })
   @ApiResponse({ status: 200, description: '{counts: {SUBMITTED: n, PENDING: n, …}, total: n}' })
   async counts(@Query() q: CountRequestsQuery) {
@@ -49,6 +53,7 @@ export class RequestsController {
   }
 
   @Get(':id')
+  @Allow('read')
   @ApiOperation({ summary: 'One request: state, certificate, validation, assignment, history' })
   @ApiResponse({ status: 404, type: ErrorDto })
   async get(@Param('id') id: string): Promise<RequestView> {
@@ -56,17 +61,19 @@ export class RequestsController {
   }
 
   @Post(':id/assign')
+  @Allow('request:write', { host: 'request' })
   @HttpCode(202)
   @ApiOperation({ summary: 'Assign an ASSIGNABLE request to its usages (the wizard\'s Assign)' })
   @ApiBody({ type: AssignRequestDto, required: false })
   @ApiResponse({ status: 202, description: 'RequestView; certificate.assigned follows' })
   @ApiResponse({ status: 409, type: ErrorDto, description: 'NOT_ASSIGNABLE, with the validation result in details' })
-  async assignRequest(@Param('id') id: string, @Body() body: unknown): Promise<RequestView> {
-    const { request } = await this.assign.execute(id, body);
+  async assignRequest(@Param('id') id: string, @Body() body: unknown, @Req() req: Request & { caller?: Caller }): Promise<RequestView> {
+    const { request } = await this.assign.execute(id, body, req.caller?.name);
     return this.queries.view(request);
   }
 
   @Post(':id/certificate')
+  @Allow('request:write', { host: 'request' })
   @HttpCode(202)
   @ApiOperation({ summary: 'Upload the certificate an offline CA returned for a PENDING request' })
   @ApiBody({ type: UploadCertificateDto })

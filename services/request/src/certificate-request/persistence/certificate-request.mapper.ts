@@ -1,7 +1,7 @@
 import type { RequestSnapshot } from '../domain/certificate-request.state';
 import { CertificateRequestRow } from './certificate-request.orm-entity';
 
-/** Row ⇄ domain snapshot. Dates in jsonb columns travel as ISO strings. */
+/** Row → domain snapshot (the repository writes rows itself, in one statement). Dates in jsonb columns travel as ISO strings. */
 export function toSnapshot(row: CertificateRequestRow): RequestSnapshot {
   return {
     id: row.id,
@@ -23,30 +23,5 @@ export function toSnapshot(row: CertificateRequestRow): RequestSnapshot {
     assignmentRequestedAt: row.assignmentRequestedAt ? new Date(row.assignmentRequestedAt) : undefined,
     failure: row.failure ?? undefined,
     pendingDetail: row.pendingDetail ?? undefined,
-  };
-}
-
-export function toRow(s: RequestSnapshot, extra: Pick<CertificateRequestRow, 'idempotencyKey' | 'bodyHash'> | null): Partial<CertificateRequestRow> {
-  return {
-    id: s.id,
-    host: s.host,
-    state: s.state,
-    usages: s.usages,
-    autoAssign: s.autoAssign,
-    issuer: s.issuer,
-    friendlyName: s.friendlyName,
-    csr: s.csr,
-    thumbprint: s.thumbprint ?? null,
-    certificate: s.certificate ?? null,
-    chain: s.chain ?? null,
-    wasIncomplete: s.wasIncomplete,
-    validation: s.validation ? { ...s.validation, validatedAt: s.validation.validatedAt.toISOString() } : null,
-    assignment: s.assignment ? { ...s.assignment, assignedAt: s.assignment.assignedAt.toISOString() } : null,
-    assignmentRequestedAt: s.assignmentRequestedAt ?? null,
-    failure: s.failure ?? null,
-    pendingDetail: s.pendingDetail ?? null,
-    createdAt: s.createdAt,
-    updatedAt: s.updatedAt,
-    ...(extra ?? {}),
   };
 }

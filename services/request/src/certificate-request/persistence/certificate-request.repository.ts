@@ -1,42 +1,163 @@
 import type { EntityManager } from 'typeorm';
+import { runStatement } from '@certflow/persistence';
+import type { CloudEvent } from '@certflow/contracts';
+import { inboxClaimSql, outboxInsertSql, outboxParameter } from '@certflow/messaging';
 import { stateAfter, type RequestEvent, type RequestSnapshot } from '../domain/certificate-request.state';
-import { toRow, toSnapshot } from './certificate-request.mapper';
-import { CertificateRequestRow, RequestHistoryRow } from './certificate-request.orm-entity';
+import { toSnapshot } from './certificate-request.mapper';
+import { CertificateRequestRow } from './certificate-request.orm-entity';
+
+const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Stands in for an id that is not a UUID: no request has it. */
+const NO_REQUEST = '00000000-0000-0000-0000-000000000000';
 
 /** Loads and stores requests inside the caller's transaction. */
 export class CertificateRequestRepository {
   /** Locks the row (FOR UPDATE) so concurrent facts about one request apply one after another. */
   static async loadForUpdate(m: EntityManager, id: string): Promise<RequestSnapshot | null> {
+    // Ids come from URLs: anything that is not a UUID names no request (PostgreSQL would refuse the cast).
+    if (!REQUEST_ID.test(id)) return null;
     const row = await m.getRepository(CertificateRequestRow).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
     return row ? toSnapshot(row) : null;
   }
 
+  /**
+   * For a fact another service published: whether inbox `consumer` handled event `eventId` before,
+   * and the request with its version, without a lock (see `updateOnce`).
+   */
+  static async loadForFact(m: EntityManager, consumer: string, eventId: string, id: string): Promise<{ seen: boolean; request: RequestSnapshot | null; version: number }> {
+    const [result] = await runStatement<{ seen: boolean; row: Record<string, unknown> | null }>(
+      m,
+      `SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2) AS seen,
+              (SELECT to_jsonb(r) FROM certificate_request r WHERE r.id = $3) AS row`,
+      [consumer, eventId, REQUEST_ID.test(id) ? id : NO_REQUEST],
+    );
+    return { seen: result.seen, request: result.row ? toSnapshot(fromJson(result.row)) : null, version: Number(result.row?.version ?? 0) };
+  }
+
+  /**
+   * Applies a fact in ONE statement, optimistically: the new state (only if the row is still at
+   * `version`), the inbox claim, the history and the outgoing events, each conditional on the
+   * update. `false` when another change got there first: read again and decide again. A concurrent
+   * delivery of the same event changes the version too, so it can never apply twice.
+   */
+  static async updateOnce(
+    m: EntityManager,
+    fact: { consumer: string; eventId: string; version: number },
+    before: RequestSnapshot,
+    after: RequestSnapshot,
+    events: RequestEvent[],
+    outgoing: CloudEvent[],
+  ): Promise<boolean> {
+    const set = changedColumns(before, after, 7);
+    const [result] = await runStatement<{ updated: boolean }>(
+      m,
+      `WITH updated AS (UPDATE certificate_request SET ${set.sql}, version = version + 1 WHERE id = $1 AND version = $4 RETURNING id),
+       fresh AS (${inboxClaimSql(5, 6, 'WHERE EXISTS (SELECT 1 FROM updated)')}),
+       history AS (${historyInsert(2, 'WHERE EXISTS (SELECT 1 FROM updated)')}),
+       published AS (${outboxInsertSql(3, 'WHERE EXISTS (SELECT 1 FROM updated)')})
+       SELECT EXISTS (SELECT 1 FROM updated) AS updated`,
+      [after.id, historyParameter(events, before.state), outboxParameter(outgoing), fact.version, fact.consumer, fact.eventId, ...set.values],
+    );
+    return result.updated;
+  }
+
+  /** Marks a fact handled that changed nothing. */
+  static async claimOnly(m: EntityManager, consumer: string, eventId: string): Promise<void> {
+    await runStatement(m, inboxClaimSql(1, 2), [consumer, eventId]);
+  }
+
+  /**
+   * Stores a new request, its history and its outgoing events in one statement: each round trip to
+   * PostgreSQL costs more than the rows it carries, and this runs for every request.
+   */
   static async insert(
     m: EntityManager,
     s: RequestSnapshot,
     events: RequestEvent[],
     extra: { idempotencyKey: string | null; bodyHash: string | null },
+    outgoing: CloudEvent[],
   ): Promise<void> {
-    await m.getRepository(CertificateRequestRow).insert(toRow(s, extra));
-    await this.appendHistory(m, s.id, events);
+    const r = columns(s);
+    await runStatement(
+      m,
+      `WITH inserted AS (
+         INSERT INTO certificate_request (id, host, issuer, friendly_name, csr, auto_assign, idempotency_key, body_hash, created_at,
+           state, usages, thumbprint, certificate, chain, was_incomplete, validation, assignment, assignment_requested_at, failure, pending_detail, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ${mutableValues(10)}) RETURNING id),
+       history AS (${historyInsert(22)})
+       ${outboxInsertSql(23)}`,
+      [s.id, s.host, s.issuer, s.friendlyName, s.csr, s.autoAssign, extra.idempotencyKey, extra.bodyHash, s.createdAt, ...r, historyParameter(events), outboxParameter(outgoing)],
+    );
   }
 
-  static async update(m: EntityManager, before: RequestSnapshot, after: RequestSnapshot, events: RequestEvent[]): Promise<void> {
-    await m.getRepository(CertificateRequestRow).update({ id: after.id }, toRow(after, null));
-    await this.appendHistory(m, after.id, events, before.state);
+  /** Stores the new state, its history and its outgoing events in one statement (see `insert`). */
+  static async update(m: EntityManager, before: RequestSnapshot, after: RequestSnapshot, events: RequestEvent[], outgoing: CloudEvent[]): Promise<void> {
+    const set = changedColumns(before, after, 4);
+    await runStatement(
+      m,
+      `WITH updated AS (UPDATE certificate_request SET ${set.sql}, version = version + 1 WHERE id = $1 RETURNING id),
+       history AS (${historyInsert(2)})
+       ${outboxInsertSql(3)}`,
+      [after.id, historyParameter(events, before.state), outboxParameter(outgoing), ...set.values],
+    );
   }
+}
 
-  private static async appendHistory(m: EntityManager, id: string, events: RequestEvent[], from?: string): Promise<void> {
-    let current = from;
-    const rows: Partial<RequestHistoryRow>[] = [];
-    for (const e of events) {
-      const state = stateAfter(e);
-      if (!state || state === current) continue;
-      current = state;
-      rows.push({ requestId: id, state, at: e.at, reason: reasonOf(e) });
-    }
-    if (rows.length) await m.getRepository(RequestHistoryRow).insert(rows);
+/** The columns a command may change, in the order `columns` gives their values. */
+const MUTABLE = ['state', 'usages', 'thumbprint', 'certificate', 'chain', 'was_incomplete', 'validation', 'assignment', 'assignment_requested_at', 'failure', 'pending_detail', 'updated_at'];
+
+/** Placeholders for the twelve columns a command may change, from `$first`, in the order `columns` gives them. */
+function mutableValues(first: number): string {
+  return MUTABLE.map((_, i) => `$${first + i}`).join(', ');
+}
+
+/**
+ * `SET` only what changed (placeholders from `$first`): rewriting the certificate, chain and
+ * validation documents on every transition made PostgreSQL compress them again each time.
+ */
+function changedColumns(before: RequestSnapshot, after: RequestSnapshot, first: number): { sql: string; values: unknown[] } {
+  const old = columns(before).map((v) => JSON.stringify(v));
+  const now = columns(after);
+  const changed = MUTABLE.map((name, i) => ({ name, value: now[i], i })).filter((c) => c.name === 'updated_at' || JSON.stringify(c.value) !== old[c.i]);
+  return { sql: changed.map((c, k) => `${c.name} = $${first + k}`).join(', '), values: changed.map((c) => c.value) };
+}
+
+/** History rows of request `$1` from the jsonb parameter `$n`, in order. */
+function historyInsert(n: number, where = ''): string {
+  return `INSERT INTO request_history (request_id, state, at, reason)
+         SELECT $1, h->>'state', (h->>'at')::timestamptz, h->>'reason'
+         FROM jsonb_array_elements($${n}::jsonb) WITH ORDINALITY AS x(h, ord) ${where} ORDER BY ord`;
+}
+
+function columns(s: RequestSnapshot): unknown[] {
+  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+  return [
+    s.state,
+    json(s.usages),
+    s.thumbprint ?? null,
+    s.certificate ?? null,
+    json(s.chain),
+    s.wasIncomplete,
+    json(s.validation ? { ...s.validation, validatedAt: s.validation.validatedAt.toISOString() } : null),
+    json(s.assignment ? { ...s.assignment, assignedAt: s.assignment.assignedAt.toISOString() } : null),
+    s.assignmentRequestedAt ?? null,
+    json(s.failure),
+    s.pendingDetail ?? null,
+    s.updatedAt,
+  ];
+}
+
+/** The states the events lead to, as history rows; a state repeated in a row is written once. */
+function historyParameter(events: RequestEvent[], from?: string): string {
+  let current = from;
+  const rows: { state: string; at: string; reason: string | null }[] = [];
+  for (const e of events) {
+    const state = stateAfter(e);
+    if (!state || state === current) continue;
+    current = state;
+    rows.push({ state, at: e.at.toISOString(), reason: reasonOf(e) });
   }
+  return JSON.stringify(rows);
 }
 
 function reasonOf(e: RequestEvent): string | null {
@@ -52,4 +173,11 @@ function reasonOf(e: RequestEvent): string | null {
     default:
       return null;
   }
+}
+
+/** A row as `to_jsonb` gives it (snake_case keys) → the entity's property names. */
+function fromJson(json: Record<string, unknown>): CertificateRequestRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(json)) row[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+  return row as unknown as CertificateRequestRow;
 }

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload, EventPattern } from '@nestjs/microservices';
 import { CertificateIssuedV1, parseEvent } from '@certflow/contracts';
-import { enqueue, handleOnce, OutboxRelay } from '@certflow/messaging';
+import { OutboxRelay } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import type { DataSource } from 'typeorm';
 import { TrustStoreCache } from '../../trust-store/trust-store.cache';
@@ -25,10 +25,7 @@ export class OnCertificateIssuedConsumer {
     const event = parseEvent(CertificateIssuedV1, raw);
     // Validation (signature checks) runs before the transaction, so the transaction stays short.
     const checked = await this.validation.check(event.data, await this.cache.snapshot());
-    const out = await handleOnce(this.ds, ON_CERTIFICATE_ISSUED, event.id, async (m) => {
-      await this.validation.record(m, event.data, checked);
-      await enqueue(m, outcomeEvent(event.data.requestId, event.data.thumbprint, checked.outcome));
-    });
-    if (!out.duplicate) this.relay.kick();
+    const fresh = await this.validation.recordOnce(this.ds, ON_CERTIFICATE_ISSUED, event.id, event.data, checked, outcomeEvent(event.data.requestId, event.data.thumbprint, checked.outcome));
+    if (fresh) this.relay.kick();
   }
 }

@@ -1,4 +1,4 @@
-import { type Clock, issueFromCsr, toPem } from '@certflow/pki';
+import { type Clock, issuePemFromCsr } from '@certflow/pki';
 import type { IssueOutcome, IssueRequest, StartableCaAdapter } from '../../ca-adapter.port';
 import { createInternalCa, leafValidity, openInternalCa, type OpenInternalCa } from './internal-ca.material';
 import type { InternalCaStore } from './internal-ca.store';
@@ -46,12 +46,12 @@ export class InternalCaAdapter implements StartableCaAdapter {
         message: `the internal issuing CA expired on ${issuing.notAfter.toISOString()}; it must be renewed before it can issue`,
       };
     }
-    const certificate = await issueFromCsr({
+    const certificate = await issuePemFromCsr({
       csr: req.csr,
       issuer: this.ca.issuing,
       ...leafValidity(now, this.opts.leafDays, issuing.notAfter),
     });
-    return { kind: 'issued', certificate: toPem(certificate), chain: [this.ca.intermediatePem] };
+    return { kind: 'issued', certificate, chain: [this.ca.intermediatePem] };
   }
 
   /** The root (PEM) anchoring this CA; undefined before start. */

@@ -8,6 +8,7 @@ import { CLOCK } from '@certflow/runtime';
 import { ApiError } from '../../../http/api-error';
 import type { RequestSnapshot } from '../../domain/certificate-request.state';
 import { RequestCommandService } from '../request-command.service';
+import { MAX_USAGES, tooManyUsages } from '../submit-request/submit-request.input';
 
 /**
  * POST /api/v1/requests/{id}/assign: the wizard's Assign button. Only an ASSIGNABLE request is
@@ -22,9 +23,9 @@ export class AssignRequestHandler {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(id: string, body: unknown): Promise<{ accepted: boolean; request: RequestSnapshot }> {
+  async execute(id: string, body: unknown, actor?: string): Promise<{ accepted: boolean; request: RequestSnapshot }> {
     const usages = parseUsages(body);
-    const result = await this.ds.transaction((m) => this.commands.run(m, id, { type: 'Assign', at: this.clock.now(), usages }));
+    const result = await this.ds.transaction((m) => this.commands.run(m, id, { type: 'Assign', at: this.clock.now(), usages, actor }));
     const { decision, state } = result;
     if (!state) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
     if (decision.kind === 'rejected') {
@@ -40,6 +41,7 @@ function parseUsages(body: unknown): Usage[] | undefined {
   if (typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'INVALID_BODY', 'send {} or {"usages": [...]}');
   const u = (body as { usages?: unknown }).usages;
   if (u === undefined) return undefined;
+  if (Array.isArray(u) && u.length > MAX_USAGES) throw tooManyUsages(u.length);
   if (!Array.isArray(u) || u.length === 0 || !u.every(isUsage)) {
     throw new ApiError(400, 'UNKNOWN_USAGE', `\`usages\` must be a non-empty array of ${USAGES.join(', ')}`);
   }

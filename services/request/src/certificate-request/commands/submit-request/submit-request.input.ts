@@ -10,6 +10,13 @@ export interface SubmitInput {
   friendlyName: string | null;
 }
 
+/** Longest `usages` array accepted (there are three usages; repeats are tolerated, not thousands of them). */
+export const MAX_USAGES = 16;
+
+export function tooManyUsages(count: number): ApiError {
+  return new ApiError(400, 'TOO_MANY_USAGES', `\`usages\` has ${count} entries; at most ${MAX_USAGES} are accepted (the usages are ${USAGES.join(', ')})`);
+}
+
 const FIELDS = new Set(['host', 'csr', 'usages', 'autoAssign', 'issuer', 'friendlyName']);
 // RFC 1123 host names, at most 253 characters; a trailing dot is dropped before the check.
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -39,6 +46,7 @@ export function parseSubmitInput(body: unknown, issuers: readonly string[]): Sub
     if (!Array.isArray(b.usages) || b.usages.length === 0) {
       throw new ApiError(400, 'UNKNOWN_USAGE', `\`usages\` must be a non-empty array of ${USAGES.join(', ')}`);
     }
+    if (b.usages.length > MAX_USAGES) throw tooManyUsages(b.usages.length);
     const bad = b.usages.filter((u) => !isUsage(u));
     if (bad.length) {
       throw new ApiError(400, 'UNKNOWN_USAGE', `unknown usage(s) ${bad.map((u) => JSON.stringify(u)).join(', ')}; use ${USAGES.join(', ')}`);

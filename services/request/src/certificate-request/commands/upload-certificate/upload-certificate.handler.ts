@@ -3,13 +3,19 @@ import type { DataSource } from 'typeorm';
 import { CertificateUploadedV1, createEvent } from '@certflow/contracts';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { OutboxRelay, enqueue } from '@certflow/messaging';
-import { checkCsr, parseCertificate, parseCertificates, spkiFingerprint, toPem, type Clock } from '@certflow/pki';
+import { checkCsr, isPkiInputError, parseCertificate, parseCertificates, spkiFingerprint, toPem, type Clock, type X509Certificate } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { ApiError } from '../../../http/api-error';
 import { CertificateRequestRepository } from '../../persistence/certificate-request.repository';
 import type { RequestSnapshot } from '../../domain/certificate-request.state';
 
 export const OFFLINE_ISSUERS = 'OFFLINE_ISSUERS';
+
+/**
+ * Most certificates an uploaded chain may carry: a CA returns its intermediates (rarely more than
+ * three); more than this is a whole store pasted by mistake, or an attempt to make validation work.
+ */
+export const MAX_UPLOADED_CHAIN = 10;
 
 /**
  * POST /api/v1/requests/{id}/certificate: the certificate an offline CA returned. It is checked
@@ -28,7 +34,7 @@ export class UploadCertificateHandler {
   async execute(id: string, body: unknown, actor: string): Promise<RequestSnapshot> {
     const { certificate, chain } = parseBody(body);
     const leaf = parseCertificate(certificate);
-    const chainCerts = chain ? parseCertificates(chain, 10) : [];
+    const chainCerts = chain ? parseChain(chain) : [];
     const request = await this.ds.transaction(async (m) => {
       const r = await CertificateRequestRepository.loadForUpdate(m, id);
       if (!r) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
@@ -57,6 +63,19 @@ export class UploadCertificateHandler {
   }
 }
 
+function chainTooLong(count: number | string): ApiError {
+  return new ApiError(400, 'TOO_MANY_CERTIFICATES', `the chain holds ${count} certificates; at most ${MAX_UPLOADED_CHAIN} are accepted: send the intermediates the CA returned, not the leaf's whole trust store`);
+}
+
+function parseChain(chain: string): X509Certificate[] {
+  try {
+    return parseCertificates(chain, MAX_UPLOADED_CHAIN);
+  } catch (error) {
+    if (isPkiInputError(error) && error.code === 'TOO_MANY_CERTIFICATES') throw chainTooLong(/holds (\d+)/.exec(error.message)?.[1] ?? 'too many');
+    throw error;
+  }
+}
+
 function parseBody(body: unknown): { certificate: string; chain: string | null } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError(400, 'INVALID_BODY', 'send {"certificate": "-----BEGIN CERTIFICATE-----...", "chain": "<PEM, optional>"}');
@@ -67,7 +86,9 @@ function parseBody(body: unknown): { certificate: string; chain: string | null }
   }
   let chain: string | null = null;
   if (typeof b.chain === 'string') chain = b.chain.trim() ? b.chain : null;
-  else if (Array.isArray(b.chain) && b.chain.every((c) => typeof c === 'string')) chain = b.chain.length ? b.chain.join('\n') : null;
-  else if (b.chain !== undefined && b.chain !== null) throw new ApiError(400, 'INVALID_BODY', '`chain` must be PEM text or an array of PEM certificates');
+  else if (Array.isArray(b.chain) && b.chain.every((c) => typeof c === 'string')) {
+    if (b.chain.length > MAX_UPLOADED_CHAIN) throw chainTooLong(b.chain.length);
+    chain = b.chain.length ? b.chain.join('\n') : null;
+  } else if (b.chain !== undefined && b.chain !== null) throw new ApiError(400, 'INVALID_BODY', '`chain` must be PEM text or an array of PEM certificates');
   return { certificate: b.certificate, chain };
 }

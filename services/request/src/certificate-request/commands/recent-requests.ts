@@ -1,0 +1,31 @@
+import type { RequestSnapshot } from '../domain/certificate-request.state';
+
+/**
+ * The requests this process wrote last, with the version it wrote: the next fact about a request
+ * (certificate.issued, then chain.complete, then certificate.assigned) usually follows within
+ * seconds, and can be decided without reading the row again. Only a hint: the write still checks
+ * the version, and anything but an accepted decision is decided again from the database.
+ */
+export class RecentRequests {
+  private readonly entries = new Map<string, { request: RequestSnapshot; version: number }>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  get(id: string): { request: RequestSnapshot; version: number } | undefined {
+    return this.entries.get(id);
+  }
+
+  remember(request: RequestSnapshot, version: number): void {
+    this.entries.delete(request.id);
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(request.id, { request, version });
+  }
+
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
