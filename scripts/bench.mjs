@@ -3,9 +3,10 @@
 // nats-server, a fresh database on the machine's PostgreSQL); then, in the same run, the raw
 // durable single-row commit rate of that PostgreSQL at the same concurrency (pgbench), so the
 // result reads as a ratio. A benchmark, not a test: it prints figures and never fails on them.
-//   npm run bench -- --n 2000 --c 64
+//   npm run bench -- --n 2000 --c 64            (closed loop: C requests in flight)
+//   npm run bench -- --n 2000 --c 256 --rate 500 (open loop: 500 requests/s)
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,9 @@ const args = Object.fromEntries(
 );
 const N = Number(args.n ?? 2000);
 const C = Number(args.c ?? 64);
+// --rate R: open loop, request i is due at i/R s and its latency counts from then, so a system that
+// falls behind shows it in the percentiles instead of slowing the load down (coordinated omission).
+const RATE = args.rate === undefined ? null : Number(args.rate);
 
 ensureDependencies();
 await ensurePostgres();
@@ -55,15 +59,23 @@ for (const subject of ['certflow.certificate.assigned.v1', 'certflow.request.fai
 }
 await nc.flush();
 
-say(`submitting ${N} requests, ${C} in flight…`);
+// CPU time of each process certflow runs (the services and its nats-server, all children of this
+// one): read per request it does not depend on what else the machine is doing, unlike throughput.
+const children = { ...childProcesses(), ...postgresBackends(cf.databaseUrl) };
+const cpuBefore = cpuTimes(children);
+
+say(RATE ? `submitting ${N} requests at ${RATE}/s (open loop, at most ${C} calls in flight)…` : `submitting ${N} requests, ${C} in flight…`);
 let next = 0;
 let httpErrors = 0;
 const begin = performance.now();
 await Promise.all(
   Array.from({ length: C }, async () => {
     while (next < N) {
-      const { host, pem } = csrs[next++];
-      const at = performance.now();
+      const i = next++;
+      const { host, pem } = csrs[i];
+      const due = RATE ? begin + (i * 1000) / RATE : 0;
+      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+      const at = RATE ? due : performance.now();
       const res = await cf.api('/api/v1/requests', { method: 'POST', json: { host, csr: pem } });
       if (res.status !== 201) {
         httpErrors++;
@@ -78,15 +90,26 @@ const submitted = performance.now();
 const timeout = new Promise((r) => setTimeout(r, 600_000));
 await Promise.race([allDone, timeout]);
 const end = performance.now();
+// Pools open connections as load grows: backends that appeared during the run count from zero.
+const cpuAfter = cpuTimes({ ...children, ...postgresBackends(cf.databaseUrl) });
+const redeliveries = await redeliveriesByConsumer(cf);
 await nc.close();
 await cf.stop();
 
 const latencies = [...finished].map(([id, t]) => t - started.get(id)).sort((a, b) => a - b);
 const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
-const e2e = { n: N, concurrency: C, completed: finished.size, failed, httpErrors, seconds: (end - begin) / 1000 };
+const e2e = { n: N, concurrency: C, rate: RATE, completed: finished.size, failed, httpErrors, seconds: (end - begin) / 1000 };
 e2e.certificatesPerSecond = finished.size / e2e.seconds;
 e2e.submitPerSecond = N / ((submitted - begin) / 1000);
 e2e.latencyMs = { p50: pct(50), p95: pct(95), p99: pct(99), max: latencies.at(-1) };
+const perRequest = (ms, name) => (ms - (cpuBefore[name] ?? 0)) / Math.max(1, finished.size);
+e2e.cpuMsPerRequest = {};
+for (const [name, ms] of Object.entries(cpuAfter)) {
+  const key = name.startsWith('postgres#') ? 'postgresql' : name;
+  e2e.cpuMsPerRequest[key] = Number(((e2e.cpuMsPerRequest[key] ?? 0) + perRequest(ms, name)).toFixed(2));
+}
+e2e.redeliveries = redeliveries;
+e2e.cpuMsPerRequest.total = Number(Object.values(e2e.cpuMsPerRequest).reduce((a, b) => a + b, 0).toFixed(2));
 
 say(`pgbench: single-row durable inserts, ${C} clients, 10 s…`);
 const pgbench = runPgbench(C);
@@ -100,9 +123,11 @@ writeFileSync(file, JSON.stringify(result, null, 2));
 const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 console.log(`
 certflow bench  (commit ${machine.commit}, ${machine.cpus} × ${machine.cpu}, ${machine.memGiB} GiB, node ${machine.node})
-  requests            ${N} (${C} in flight), completed ${e2e.completed}, failed ${failed}, HTTP errors ${httpErrors}
+  requests            ${N} (${RATE ? `${RATE}/s open loop, ` : ''}${C} in flight), completed ${e2e.completed}, failed ${failed}, HTTP errors ${httpErrors}
   end to end          ${f(e2e.certificatesPerSecond, 1)} certificates/s  (submit rate ${f(e2e.submitPerSecond, 1)} req/s)
   latency submit→assigned  p50 ${f(e2e.latencyMs.p50)} ms   p95 ${f(e2e.latencyMs.p95)} ms   p99 ${f(e2e.latencyMs.p99)} ms   max ${f(e2e.latencyMs.max)} ms
+  CPU per request     ${Object.entries(e2e.cpuMsPerRequest).map(([k, v]) => `${k} ${v} ms`).join(', ')}
+  redeliveries        ${Object.entries(e2e.redeliveries).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}
   pgbench (same PostgreSQL, ${C} clients, single-row inserts)  ${f(pgbench.tps)} commits/s
   ratio               ${result.ratio === null ? 'n/a' : (result.ratio * 100).toFixed(2) + ' % of the raw commit rate'}
   written to          ${file}
@@ -121,4 +146,57 @@ function runPgbench(clients) {
   psql(`DROP DATABASE ${db} WITH (FORCE)`);
   const m = /tps = ([\d.]+)/.exec(r.stdout ?? '');
   return { tps: m ? Number(m[1]) : null, clients, seconds: 10, ...(m ? {} : { note: (r.stderr || r.stdout || '').slice(0, 300) }) };
+}
+
+/** The services and the nats-server this run started: children of this process, by command line. */
+function childProcesses() {
+  const found = {};
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const service = cmd.map((a) => /services\/([^/]+)\/dist\/main\.js$/.exec(a)?.[1]).find(Boolean);
+      const name = service ?? (cmd[0].endsWith('nats-server') ? 'nats-server' : null);
+      if (name) found[name] = pid;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return found;
+}
+
+/** User + system CPU milliseconds of each process, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuTimes(pids) {
+  const out = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[name] = (Number(f[11]) + Number(f[12])) * 10;
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** PostgreSQL's server processes serving the run's database (the services' pooled connections). */
+function postgresBackends(databaseUrl) {
+  const db = new URL(databaseUrl).pathname.slice(1);
+  const r = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-qAtc', `SELECT pid FROM pg_stat_activity WHERE datname = '${db}'`], { encoding: 'utf8' });
+  return Object.fromEntries((r.stdout ?? '').split('\n').filter(Boolean).map((pid) => [`postgres#${pid}`, pid]));
+}
+
+/** JetStream redeliveries per consumer (a "not yet" or a failure), from every service's /metrics. */
+async function redeliveriesByConsumer(certflow) {
+  const out = {};
+  if (typeof certflow.metricsUrl !== 'function') return out; // a harness from before metrics (comparing old commits)
+  for (const name of ['request', 'ca-gateway', 'trust-validation', 'assignment']) {
+    const text = await fetch(certflow.metricsUrl(name)).then((r) => r.text(), () => '');
+    for (const m of text.matchAll(/^certflow_jetstream_redeliveries_total\{[^}]*consumer="([^"]+)"[^}]*\} (\d+)/gm)) {
+      if (Number(m[2]) > 0) out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
+    }
+  }
+  return out;
 }

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, ensureDependencies, ensureNats, ensurePostgres, fail, say, ROOT } from './lib/infra.mjs';
-import { startServices, waitReady } from './lib/services.mjs';
+import { metricsUrls, startServices, waitReady } from './lib/services.mjs';
 
 const stateDir = resolve(ROOT, process.env.CERTFLOW_STATE_DIR ?? '.certflow');
 const port = Number(process.env.CERTFLOW_HTTP_PORT ?? 8080);
@@ -69,4 +69,5 @@ const tokenFile = process.env.CERTFLOW_ADMIN_TOKEN ? '(CERTFLOW_ADMIN_TOKEN)' : 
 say(`certflow is ready at ${base}`);
 say(`API docs (Swagger UI): ${base}/api/docs   OpenAPI: ${base}/api/openapi.json`);
 say(`admin token: ${tokenFile}    e.g.  curl -H "Authorization: Bearer $(cat ${tokenFile})" ${base}/api/v1/requests`);
+say(`metrics (Prometheus): ${Object.entries(metricsUrls(base)).map(([s, u]) => `${s} ${u}`).join('   ')}   (docs/observability.md)`);
 say('press Ctrl-C to stop');

@@ -5,6 +5,38 @@ import { ROOT } from './infra.mjs';
 
 export const SERVICES = ['trust-validation', 'assignment', 'ca-gateway', 'request'];
 
+/** The services without HTTP serve /metrics, /healthz, /readyz on their own port (libs/runtime metrics.config). */
+const METRICS_PORTS = { 'ca-gateway': 9464, 'trust-validation': 9465, assignment: 9466 };
+
+/**
+ * Each service's metrics port. CERTFLOW_METRICS_PORT is read per process, so here, where all share
+ * one environment, a value set means "start here": ca-gateway P, trust-validation P+1, assignment
+ * P+2 (0 turns metrics off for all).
+ */
+export function metricsPortOf(name, env = process.env) {
+  if (!(name in METRICS_PORTS)) return undefined;
+  const first = env.CERTFLOW_METRICS_PORT;
+  if (first === undefined || first === '') return METRICS_PORTS[name];
+  const p = Number(first);
+  return p === 0 ? 0 : p + METRICS_PORTS[name] - METRICS_PORTS['ca-gateway'];
+}
+
+function withMetricsPort(name, env) {
+  const port = metricsPortOf(name, env);
+  return port === undefined ? env : { ...env, CERTFLOW_METRICS_PORT: String(port) };
+}
+
+/** Where Prometheus scrapes each service: request on its API port, the others on their metrics port. */
+export function metricsUrls(apiBase, env = process.env) {
+  const host = env.CERTFLOW_METRICS_HOST ?? '127.0.0.1';
+  const urls = { request: `${apiBase}/metrics` };
+  for (const name of Object.keys(METRICS_PORTS)) {
+    const port = metricsPortOf(name, env);
+    if (port) urls[name] = `http://${host}:${port}/metrics`;
+  }
+  return urls;
+}
+
 /**
  * Spawns every service with `env`. `onLine(service, line)` receives their output (JSON log lines);
  * returns a handle whose stop() sends SIGTERM and waits for all to exit (SIGKILL after `graceMs`).
@@ -14,7 +46,7 @@ export function startServices(env, onLine, services = SERVICES) {
   for (const name of services) {
     const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: withMetricsPort(name, { ...process.env, ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(name, child);

@@ -1,106 +1,102 @@
 /**
  * Starts certflow for real: a nats-server of its own (JetStream, temp store, free port) so runs
- * never share a stream, a fresh database on the machine's PostgreSQL, and the four built services
- * as processes. Nothing is mocked.
+ * never share a stream, a fresh database (on the machine's PostgreSQL, or on a private cluster a
+ * test may restart), and the four built services as processes, one or more instances each.
+ * Nothing is mocked.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { NatsProcess } from './nats.process';
+import { PrivatePostgres } from './private-postgres';
+import { freePort, waitFor } from './process.wait';
+import { SERVICES, ServiceProcesses, type ServiceName } from './service.processes';
+
+export { freePort } from './process.wait';
+export { SERVICES, type ServiceName } from './service.processes';
 
 // libs/testing/{src,dist} → the repository root.
 const ROOT = join(__dirname, '..', '..', '..');
-export const SERVICES = ['trust-validation', 'assignment', 'ca-gateway', 'request'] as const;
-export type ServiceName = (typeof SERVICES)[number];
+const MACHINE_POSTGRES = 'postgres://postgres@127.0.0.1:5432';
 
-/** A TCP port free on 127.0.0.1 right now, for a server a test starts. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-function natsBinary(): string {
-  for (const p of ['/usr/sbin/nats-server', '/usr/bin/nats-server']) {
-    if (spawnSync('test', ['-x', p]).status === 0) return p;
-  }
-  throw new Error('nats-server is not installed: apt-get install -y nats-server (npm test does this)');
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+export interface CertflowOptions {
+  env?: Record<string, string>;
+  /** Instances per service (default 1 each). The request service's instance i > 0 gets its own HTTP port. */
+  instances?: Partial<Record<ServiceName, number>>;
+  /** Put the database on a private PostgreSQL cluster (see `postgres`) instead of the machine's. */
+  privatePostgres?: boolean;
 }
 
 export interface Certflow {
+  /** The first request instance's API; `api()` talks to it. */
   baseUrl: string;
+  /** The API of each request instance, by instance number. */
+  baseUrls: string[];
   token: string;
   natsUrl: string;
   databaseUrl: string;
+  /** Every line of every instance of a service. */
   logs: Map<ServiceName, string[]>;
-  api(path: string, init?: RequestInit & { json?: unknown; token?: string | null }): Promise<{ status: number; body: any; headers: Headers }>;
-  stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
-  startService(name: ServiceName): void;
+  nats: NatsProcess;
+  /** The private cluster, when started with `privatePostgres`. */
+  postgres?: PrivatePostgres;
+  processes: ServiceProcesses;
+  api(path: string, init?: RequestInit & { json?: unknown; token?: string | null; instance?: number }): Promise<{ status: number; body: any; headers: Headers }>;
+  stopService(name: ServiceName, signal?: NodeJS.Signals, instance?: number): Promise<void>;
+  startService(name: ServiceName, opts?: { instance?: number }): void;
+  /** The running process of a service instance (for RSS and liveness checks), if started. */
+  pid(name: ServiceName, instance?: number): number | undefined;
+  /** Kills one instance (default SIGKILL) and waits until it is gone. */
+  kill(name: ServiceName, instance?: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Waits until a (re)started request instance answers /readyz, or any instance of another service has its consumers up. */
+  waitReady(name: ServiceName, instance?: number, timeoutMs?: number): Promise<void>;
+  /** Where an instance serves Prometheus metrics (`/readyz` beside it): the API port for request, its own port otherwise. */
+  metricsUrl(name: ServiceName, instance?: number): string;
+  /** Kills nats-server hard and starts it again on the same port and store. */
+  restartNats(): Promise<void>;
+  /** The last lines of every instance's output that are not info-level, for failure messages. */
+  dumpLogs(chars?: number): string;
   stop(): Promise<void>;
 }
 
-export async function startCertflow(opts: { env?: Record<string, string> } = {}): Promise<Certflow> {
-  const natsPort = await freePort();
-  const httpPort = await freePort();
-  const natsDir = mkdtempSync(join(tmpdir(), 'certflow-e2e-nats-'));
-  const nats = spawn(natsBinary(), ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', natsDir], { stdio: 'ignore' });
-  const natsUrl = `nats://127.0.0.1:${natsPort}`;
-  await waitFor('nats-server', () => new Promise((res) => net.connect(natsPort, '127.0.0.1').once('connect', function (this: net.Socket) { this.destroy(); res(true); }).once('error', () => res(false))), 10_000);
+export async function startCertflow(opts: CertflowOptions = {}): Promise<Certflow> {
+  const nats = await NatsProcess.start();
+  const postgres = opts.privatePostgres ? await PrivatePostgres.start() : undefined;
+  const count = (s: ServiceName) => Math.max(1, opts.instances?.[s] ?? 1);
+  const httpPorts: number[] = [];
+  for (let i = 0; i < count('request'); i++) httpPorts.push(await freePort());
+  // Each instance its own /metrics port, so parallel runs and second instances never collide.
+  const metricsPorts = new Map<string, number>();
+  for (const s of SERVICES) for (let i = 0; i < count(s); i++) metricsPorts.set(`${s}#${i}`, await freePort());
 
   const dbName = `certflow_e2e_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = `postgres://postgres@127.0.0.1:5432/${dbName}`;
+  const serverUrl = postgres ? postgres.url().replace(/\/postgres$/, '') : MACHINE_POSTGRES;
+  const databaseUrl = `${serverUrl}/${dbName}`;
   const token = randomBytes(24).toString('hex');
   const stateDir = mkdtempSync(join(tmpdir(), 'certflow-e2e-state-'));
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
-    NATS_URL: natsUrl,
+    NATS_URL: nats.url,
     DATABASE_URL: databaseUrl,
-    CERTFLOW_HTTP_PORT: String(httpPort),
+    CERTFLOW_HTTP_PORT: String(httpPorts[0]),
     CERTFLOW_ADMIN_TOKEN: token,
     CERTFLOW_CA_KEY: randomBytes(32).toString('hex'),
     CERTFLOW_STATE_DIR: stateDir,
     CERTFLOW_LOG_LEVEL: 'info',
     ...opts.env,
   };
-  const children = new Map<ServiceName, ChildProcess>();
+  const envFor = (name: ServiceName, instance: number): Record<string, string> => {
+    const own = { ...env, CERTFLOW_METRICS_PORT: String(metricsPorts.get(`${name}#${instance}`) ?? 0) };
+    return name === 'request' ? { ...own, CERTFLOW_HTTP_PORT: String(httpPorts[instance] ?? httpPorts[0]) } : own;
+  };
   const logs = new Map<ServiceName, string[]>(SERVICES.map((s) => [s, []]));
-  const startService = (name: ServiceName) => {
-    const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const sink = logs.get(name)!;
-    child.stdout!.on('data', (d) => sink.push(d.toString()));
-    child.stderr!.on('data', (d) => sink.push(d.toString()));
-    children.set(name, child);
-  };
-  const stopService = async (name: ServiceName, signal: NodeJS.Signals = 'SIGTERM') => {
-    const c = children.get(name);
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => c.kill('SIGKILL'), 10_000);
-      c.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      c.kill(signal);
-    });
-  };
-  const baseUrl = `http://127.0.0.1:${httpPort}`;
+  const processes = new ServiceProcesses(ROOT, envFor, logs);
+
+  const baseUrls = httpPorts.map((p) => `http://127.0.0.1:${p}`);
+  const baseUrl = baseUrls[0];
   const api: Certflow['api'] = async (path, init = {}) => {
     const headers = new Headers(init.headers);
     if (init.token !== null) headers.set('authorization', `Bearer ${init.token ?? token}`);
@@ -109,7 +105,7 @@ export async function startCertflow(opts: { env?: Record<string, string> } = {})
       headers.set('content-type', 'application/json');
       body = JSON.stringify(init.json);
     }
-    const res = await fetch(baseUrl + path, { ...init, headers, body });
+    const res = await fetch((baseUrls[init.instance ?? 0] ?? baseUrl) + path, { ...init, headers, body });
     const text = await res.text();
     let parsed: unknown = text;
     try {
@@ -119,27 +115,78 @@ export async function startCertflow(opts: { env?: Record<string, string> } = {})
     }
     return { status: res.status, body: parsed, headers: res.headers };
   };
+
+  const waitReady: Certflow['waitReady'] = async (name, instance = 0, timeoutMs = 60_000) => {
+    if (name === 'request') {
+      await waitFor(`request#${instance} /readyz`, async () => (await fetch(`${baseUrls[instance]}/readyz`)).ok, timeoutMs);
+      return;
+    }
+    // A service without HTTP logs "<name> consuming events" once every consumer of the process is pulling.
+    const started = () => {
+      const out = processes.currentLogs(name, instance);
+      if (processes.pid(name, instance) === undefined) throw new Error(`${name}#${instance} exited while starting:\n${out.slice(-3000)}`);
+      return out.includes(`${name} consuming events`);
+    };
+    const end = Date.now() + timeoutMs;
+    while (!started()) {
+      if (Date.now() > end) throw new Error(`${name}#${instance} did not start consuming within ${timeoutMs} ms:\n${processes.currentLogs(name, instance).slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  const dumpLogs = (chars = 2500) =>
+    SERVICES.flatMap((s) =>
+      processes.instances(s).map((i) => `--- ${s}#${i}\n${processes.logsOf(s, i).join('').split('\n').filter((x) => !x.includes('"level":30')).join('\n').slice(-chars)}`),
+    ).join('\n');
+
   const stop = async () => {
-    await Promise.all(SERVICES.map((s) => stopService(s)));
-    nats.kill('SIGTERM');
-    await new Promise((r) => nats.once('exit', r).once('error', r));
-    rmSync(natsDir, { recursive: true, force: true });
+    await processes.stopAll();
+    await nats.stop();
     rmSync(stateDir, { recursive: true, force: true });
-    const pg = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    if (postgres) {
+      await postgres.stop();
+      return;
+    }
+    const pg = new Client({ connectionString: `${MACHINE_POSTGRES}/postgres` });
     await pg.connect();
     await pg.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     await pg.end();
   };
 
-  for (const s of SERVICES) startService(s);
+  // The first instance of each service creates the schema and consumers alone; the others start
+  // once it is ready, so migrations never race.
+  for (const s of SERVICES) processes.start(s, 0);
   try {
     await waitFor('certflow /readyz', async () => (await fetch(`${baseUrl}/readyz`)).ok, 60_000);
+    for (const s of SERVICES) for (let i = 1; i < count(s); i++) processes.start(s, i);
+    for (const s of SERVICES) for (let i = 1; i < count(s); i++) await waitReady(s, i);
   } catch (e) {
     const dump = [...logs].map(([s, l]) => `--- ${s}\n${l.join('').slice(-3000)}`).join('\n');
     await stop();
     throw new Error(`${(e as Error).message}\n${dump}`);
   }
-  return { baseUrl, token, natsUrl, databaseUrl, logs, api, stopService, startService, stop };
+  return {
+    baseUrl,
+    baseUrls,
+    token,
+    natsUrl: nats.url,
+    databaseUrl,
+    logs,
+    nats,
+    postgres,
+    processes,
+    api,
+    stopService: (name, signal = 'SIGTERM', instance = 0) => processes.stop(name, instance, signal),
+    startService: (name, o = {}) => void processes.start(name, o.instance ?? 0),
+    pid: (name, instance = 0) => processes.pid(name, instance),
+    kill: (name, instance = 0, signal = 'SIGKILL') => processes.stop(name, instance, signal),
+    waitReady,
+    restartNats: () => nats.restart(),
+    metricsUrl: (name, instance = 0) =>
+      name === 'request' ? `${baseUrls[instance] ?? baseUrl}/metrics` : `http://127.0.0.1:${metricsPorts.get(`${name}#${instance}`)}/metrics`,
+    dumpLogs,
+    stop,
+  };
 }
 
 /** Polls a request until `until` holds, or fails with its last view. */
@@ -151,8 +198,7 @@ export async function waitForRequest(cf: Certflow, id: string, until: (view: any
     if (until(last)) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const dump = [...cf.logs].map(([s, l]) => `--- ${s}\n${l.join('').split('\n').filter((x) => !x.includes('"level":30')).join('\n').slice(-2500)}`).join('\n');
-  throw new Error(`request ${id} did not reach the expected state; last: ${JSON.stringify(last, null, 1).slice(0, 2000)}\n${dump}`);
+  throw new Error(`request ${id} did not reach the expected state; last: ${JSON.stringify(last, null, 1).slice(0, 2000)}\n${cf.dumpLogs()}`);
 }
 
 /** A CSR made by `openssl req`, as an operator would on the host. Returns the PEM. */

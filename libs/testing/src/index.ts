@@ -5,7 +5,10 @@ export { TestPki, type TestCa, type IssuedLeaf, type TestPkiOptions, type LeafPa
 export { testCsr, garbageCsr, csrWithBadSignature, weakRsaCsr, type TestCsr, type TestCsrParams } from './csr.fixtures';
 export { fixedClock, type FixedClock } from './fixed.clock';
 export { type Clock, systemClock } from '@certflow/pki';
-export { startCertflow, waitForRequest, opensslCsr, freePort, SERVICES, type Certflow, type ServiceName } from './certflow.harness';
+export { startCertflow, waitForRequest, opensslCsr, freePort, SERVICES, type Certflow, type CertflowOptions, type ServiceName } from './certflow.harness';
+export { NatsProcess, type NatsConnectionStats } from './nats.process';
+export { PrivatePostgres } from './private-postgres';
+export { ServiceProcesses } from './service.processes';
 export {
   TEST_NATS_URL,
   runId,
