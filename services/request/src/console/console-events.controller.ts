@@ -33,7 +33,7 @@ export class ConsoleEventsController {
     content: { 'text/event-stream': { schema: { type: 'string', example: 'event: request.updated\ndata: {"id":"…","host":"web01.corp.example.com","issuer":"internal","state":"ASSIGNED","updatedAt":"…"}\n\n' } } },
   })
   @ApiResponse({ status: 401, description: 'no valid bearer token' })
-  stream(@Req() req: Request, @Res() res: Response): void {
+  async stream(@Req() req: Request, @Res() res: Response): Promise<void> {
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -45,16 +45,21 @@ export class ConsoleEventsController {
     const send = (e: ConsoleEvent) => {
       res.write(`id: ${++n}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
     };
-    // `hello` first, so a client knows the stream is open (and re-reads what it shows).
-    res.write(`retry: 3000\nevent: hello\ndata: ${JSON.stringify({ time: new Date().toISOString() })}\n\n`);
-    const ping = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
-    const detach = this.events.attach(send, () => {
-      clearInterval(ping);
-      res.end();
-    });
+    let closed = false;
+    let ping: NodeJS.Timeout | undefined;
+    let detach: () => void = () => undefined;
     req.on('close', () => {
+      closed = true;
       clearInterval(ping);
       detach();
     });
+    detach = await this.events.attach(send, () => {
+      clearInterval(ping);
+      res.end();
+    });
+    if (closed) return detach();
+    // `hello` once the subscription is live, so a client knows it sees every event from now on.
+    res.write(`retry: 3000\nevent: hello\ndata: ${JSON.stringify({ time: new Date().toISOString() })}\n\n`);
+    ping = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
   }
 }

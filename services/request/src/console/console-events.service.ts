@@ -1,4 +1,4 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { DATA_SOURCE } from '@certflow/persistence';
@@ -32,7 +32,7 @@ const REMEMBER = 10_000;
  * service's own row for it shows a new state, so a browser that re-reads gets the new state.
  */
 @Injectable()
-export class ConsoleEventsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ConsoleEventsService implements BeforeApplicationShutdown {
   private sub?: Subscription;
   private readonly listeners = new Map<Listener, () => void>();
   private readonly seen = new Set<string>();
@@ -46,13 +46,24 @@ export class ConsoleEventsService implements OnApplicationBootstrap, BeforeAppli
     @Inject(HTTP_LOGGER) private readonly logger: Logger,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.sub = this.nc.subscribe('certflow.>', {
+  /**
+   * Subscribed only while a browser listens: every event carries its certificates, and parsing all
+   * of them (and re-reading their requests) for nobody cost the request service about a tenth of
+   * its time under load.
+   */
+  private subscribe(): void {
+    this.sub ??= this.nc.subscribe('certflow.>', {
       callback: (err, msg) => {
         if (err) return this.logger.warn({ err: err.message }, 'console event subscription error');
         this.onMessage(msg.subject, msg.string());
       },
     });
+  }
+
+  private unsubscribeWhenUnused(): void {
+    if (this.listeners.size > 0 || !this.sub) return;
+    this.sub.unsubscribe();
+    this.sub = undefined;
   }
 
   /** Ends every open stream (so the HTTP server can close) and stops listening. */
@@ -63,16 +74,25 @@ export class ConsoleEventsService implements OnApplicationBootstrap, BeforeAppli
     for (const end of this.listeners.values()) end();
     this.listeners.clear();
     this.sub?.unsubscribe();
+    this.sub = undefined;
   }
 
-  /** Registers a listener; `end` is called at shutdown. Returns the function that detaches it. */
-  attach(listener: Listener, end: () => void): () => void {
+  /**
+   * Registers a listener; `end` is called at shutdown. Resolves, once the server has the
+   * subscription, to the function that detaches it.
+   */
+  async attach(listener: Listener, end: () => void): Promise<() => void> {
     if (this.closed) {
       end();
       return () => undefined;
     }
     this.listeners.set(listener, end);
-    return () => this.listeners.delete(listener);
+    this.subscribe();
+    await this.nc.flush().catch(() => undefined);
+    return () => {
+      this.listeners.delete(listener);
+      this.unsubscribeWhenUnused();
+    };
   }
 
   get listenerCount(): number {
