@@ -3,6 +3,7 @@ import pino from 'pino';
 import { DataSource } from 'typeorm';
 import { ensureDatabase, ensureSchema } from './database.provisioner';
 import { assertSchemaName, type PersistenceLogger, type ServiceDatabaseOptions } from './service-database.options';
+import { setStatementGroupSize } from './prepared.query';
 
 /** Name of the table, in each service's schema, that records which migrations ran. */
 export const MIGRATIONS_TABLE = 'migrations';
@@ -51,6 +52,7 @@ export async function openServiceDataSource(opts: ServiceDatabaseOptions): Promi
       extra: { options: `-c search_path=${opts.schema}`, application_name: `certflow/${opts.schema}` },
     });
     await dataSource.initialize();
+    if (opts.statementGroup !== undefined) setStatementGroupSize(dataSource, opts.statementGroup);
     await migrateUnderLock(lockClient, dataSource, opts.schema, logger);
     return dataSource;
   } catch (err) {

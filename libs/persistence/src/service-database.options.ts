@@ -27,6 +27,8 @@ export interface ServiceDatabaseOptions {
   migrations: Function[];
   /** Connections in the pool. Default 10. */
   poolSize?: number;
+  /** Hot statements `preparedQuery` sends together at most (group commit); 1 sends each alone. Default 64. */
+  statementGroup?: number;
   /** Where to report the migrations applied. Default: a pino logger named after the schema. */
   logger?: PersistenceLogger;
 }
