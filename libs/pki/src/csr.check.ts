@@ -1,9 +1,10 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { importSpki } from './spki.import';
 import { isIP } from 'node:net';
 import { x509 } from './x509.setup';
 import { PkiInputError, isPkiInputError } from './pki-input.error';
 import { formatName } from './distinguished-name.format';
-import { describeKey, spkiFingerprint, type PublicKeyInfo } from './public-key.describe';
+import { spkiFingerprint, type PublicKeyInfo } from './public-key.describe';
 import { readCsr, type CsrStructure } from './csr.reader';
 import { derToPem } from './certificate.parser';
 import { signatureScheme, verifyWithScheme } from './path/signature.verifier';
@@ -69,13 +70,6 @@ function parseCsr(der: ArrayBuffer): x509.Pkcs10CertificateRequest {
   }
 }
 
-function loadKey(spki: Uint8Array): KeyObject | null {
-  try {
-    return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-  } catch {
-    return null;
-  }
-}
 
 function checkKey(info: PublicKeyInfo): CheckedCsr['publicKey'] {
   if (info.algorithm === 'RSA') {
@@ -139,8 +133,9 @@ export async function checkCsr(pem: string, host: string): Promise<CheckedCsr> {
   try {
     const der = new Uint8Array(decodePem(pem));
     const structure = readStructure(der);
-    const key = loadKey(structure.spki);
-    const publicKey = checkKey(key ? describeKey(key) : { algorithm: 'unknown' });
+    const imported = importSpki(structure.spki);
+    const key = imported?.key ?? null;
+    const publicKey = checkKey(imported?.info ?? { algorithm: 'unknown' });
     // Parsed by the ASN.1 library only when something needs it: an algorithm Node's crypto does not
     // take (then it verifies), or a caller that wants the object.
     let parsed: x509.Pkcs10CertificateRequest | undefined;

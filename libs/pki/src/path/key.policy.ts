@@ -1,6 +1,7 @@
 import { DerError, TAG, children, readOid, readWhole } from './der.reader';
 import type { CertificateFacts } from './certificate.facts';
-import { publicKeyOf, rsaModulusBits } from './signature.verifier';
+import { publicKeyOf } from './signature.verifier';
+import { rsaModulusBits } from '../spki.import';
 
 /**
  * Which public keys a fleet accepts anywhere on a path (CA/Browser Forum Baseline Requirements

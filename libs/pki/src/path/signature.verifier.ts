@@ -1,6 +1,7 @@
-import { createPublicKey, verify, constants, type KeyObject } from 'node:crypto';
+import { verify, constants, type KeyObject } from 'node:crypto';
 import { DerError, TAG, children, readOid, readSmallInteger, readWhole } from './der.reader';
 import type { CertificateFacts } from './certificate.facts';
+import { importSpki } from '../spki.import';
 
 /**
  * Signature checks with node:crypto's synchronous `verify` (WebCrypto is async and several times
@@ -102,43 +103,10 @@ export function signatureScheme(algorithmIdentifier: Uint8Array): Scheme | strin
 
 const keys = new Map<string, KeyObject | null>();
 
-/** RSAPublicKey { modulus, publicExponent } inside an RSA SPKI, as unsigned big-endian bytes. */
-function rsaComponents(spki: Uint8Array): { n: Uint8Array; e: Uint8Array } | null {
-  try {
-    const [alg, bits] = children(spki, readWhole(spki));
-    if (!alg || !bits || bits.tag !== TAG.BIT_STRING || spki[bits.valueStart] !== 0) return null;
-    const inner = spki.subarray(bits.valueStart + 1, bits.end);
-    const [n, e, extra] = children(inner, readWhole(inner));
-    if (!n || !e || extra || n.tag !== TAG.INTEGER || e.tag !== TAG.INTEGER) return null;
-    const strip = (t: typeof n): Uint8Array => {
-      let start = t.valueStart;
-      while (start < t.end - 1 && inner[start] === 0) start++;
-      return inner.subarray(start, t.end);
-    };
-    return { n: strip(n), e: strip(e) };
-  } catch {
-    return null;
-  }
-}
-
-/** Modulus size in bits of an RSA SPKI, or `null` when it cannot be read. */
-export function rsaModulusBits(spki: Uint8Array): number | null {
-  const rsa = rsaComponents(spki);
-  if (!rsa || rsa.n.length === 0 || rsa.n[0] === 0) return null;
-  return (rsa.n.length - 1) * 8 + (32 - Math.clz32(rsa.n[0]));
-}
-
-const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
-
 function importKey(facts: CertificateFacts): KeyObject {
-  // OpenSSL 3's DER decoder costs ~10x more than building an RSA key from its JWK parts.
-  const [alg] = children(facts.spki, readWhole(facts.spki));
-  const [oid] = alg ? children(facts.spki, alg) : [];
-  if (oid && readOid(facts.spki, oid) === RSA_ENCRYPTION) {
-    const rsa = rsaComponents(facts.spki);
-    if (rsa) return createPublicKey({ key: { kty: 'RSA', n: Buffer.from(rsa.n).toString('base64url'), e: Buffer.from(rsa.e).toString('base64url') }, format: 'jwk' });
-  }
-  return createPublicKey({ key: Buffer.from(facts.spki), format: 'der', type: 'spki' });
+  const imported = importSpki(facts.spki);
+  if (!imported) throw new Error('OpenSSL cannot load this public key');
+  return imported.key;
 }
 
 /** The issuer's public key as a KeyObject, cached by SPKI hash; `null` when OpenSSL cannot read it. */
