@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication, INestMicroservice, Type } from '@nestjs/common';
-import { JetStreamServer, NATS_CONNECTION, type NatsConnection } from '@certflow/messaging';
+import { JetStreamServer, NATS_CONNECTION, type DeliveryPolicy, type NatsConnection } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { ConfigError } from './config';
+import { deliveryPolicyOf, retrySpanMs } from './delivery.config';
 import { PinoNestLogger } from './logger';
 import { HttpTraceInterceptor, httpTrace } from './logging/http-trace';
 import { metricsListenOf } from './metrics/metrics.config';
@@ -37,7 +38,9 @@ export interface ServiceBootstrapOptions {
  */
 export async function startService(opts: ServiceBootstrapOptions): Promise<INestApplication | INestMicroservice> {
   const logger = new PinoNestLogger(opts.logger);
-  const strategy = new JetStreamServer({ servers: opts.natsUrl, service: opts.service, logger: opts.logger });
+  const delivery = deliveryPolicyOf();
+  const strategy = new JetStreamServer({ servers: opts.natsUrl, service: opts.service, logger: opts.logger, ...delivery });
+  warnIfRetriesEndEarly(delivery, opts.logger);
   startProcessMetrics(opts.service);
   if (opts.http) {
     const app = await NestFactory.create(opts.module, { logger, bodyParser: false });
@@ -69,6 +72,23 @@ export async function startService(opts: ServiceBootstrapOptions): Promise<INest
   opts.logger.info(`${opts.service} consuming events`);
   await serveMetrics(app, opts);
   return app;
+}
+
+/** JetStreamServer's default ackWait: after it, a crashed instance's unsettled messages are delivered again. */
+const ACK_WAIT_MS = 30_000;
+
+/**
+ * A "not yet" fact may wait on a message held by an instance that crashed, which comes back only
+ * after ackWait: retries that end sooner dead-letter the waiting fact and leave its request stuck.
+ * Allowed (tests want quick dead letters), but said at start.
+ */
+function warnIfRetriesEndEarly(policy: DeliveryPolicy, logger: Logger): void {
+  const span = retrySpanMs(policy);
+  if (span >= ACK_WAIT_MS) return;
+  logger.warn(
+    { maxDeliver: policy.maxDeliver, backoffMs: policy.backoffMs, retrySpanMs: span },
+    `CERTFLOW_MAX_DELIVER and CERTFLOW_RETRY_BACKOFF_MS give up on a message after ${span} ms of retries, less than the ${ACK_WAIT_MS} ms after which a crashed instance's messages are redelivered; a fact waiting on one of those may be dead-lettered`,
+  );
 }
 
 /**

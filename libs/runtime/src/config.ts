@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MetricsConfigShape } from './metrics/metrics.config';
+import { DeliveryConfigShape } from './delivery.config';
 
 /** Thrown at start when the environment does not describe a runnable service. */
 export class ConfigError extends Error {
@@ -18,7 +19,9 @@ export const BaseConfigSchema = z.object({
     .default('postgres://postgres@127.0.0.1:5432/certflow'),
   CERTFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CERTFLOW_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
+  CERTFLOW_DB_GROUP: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1 (1 sends every statement alone)').max(1000, 'must be at most 1000').default(64),
   ...MetricsConfigShape,
+  ...DeliveryConfigShape,
 });
 export type BaseConfig = z.infer<typeof BaseConfigSchema>;
 

@@ -1,4 +1,5 @@
 export * from './config';
+export * from './delivery.config';
 export * from './logger';
 export * from './bootstrap';
 export * from './health.responder';

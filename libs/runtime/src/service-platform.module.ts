@@ -38,6 +38,7 @@ export class ServicePlatformModule {
           entities: [...MESSAGING_ENTITIES, ...o.entities],
           migrations: [CreateMessagingTables1700000000000, ...o.migrations],
           poolSize: o.config.CERTFLOW_DB_POOL,
+          statementGroup: o.config.CERTFLOW_DB_GROUP,
           logger: createLogger(consumerPrefix, o.config.CERTFLOW_LOG_LEVEL),
         }),
         // The service's logger, so relay and publisher lines carry the trace fields too.
