@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { BaseConfigSchema } from '@certflow/runtime';
 
+/** Default of CERTFLOW_MAX_CHAIN_CERTIFICATES: a public CA's chain has 1 to 3; 10 leaves room for cross-signs. */
+export const DEFAULT_MAX_CHAIN_CERTIFICATES = 10;
+
 /** The trust-validation service's settings, all from the environment. */
 export const TrustValidationConfigSchema = BaseConfigSchema.extend({
   /**
@@ -17,6 +20,16 @@ export const TrustValidationConfigSchema = BaseConfigSchema.extend({
   CERTFLOW_REVALIDATION_BATCH: z.coerce.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(100),
   /** Most certificates one trust-store import may carry (counted before any is parsed). */
   CERTFLOW_TRUST_IMPORT_MAX_CERTIFICATES: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(50),
+  /**
+   * Most certificates a CA's `chain` may carry beside the issued certificate (counted before any is
+   * parsed); a longer one fails validation with `ChainTooLong`.
+   */
+  CERTFLOW_MAX_CHAIN_CERTIFICATES: z.coerce
+    .number({ error: 'must be a whole number of certificates from 1 to 100, e.g. 10' })
+    .int('must be a whole number of certificates from 1 to 100, e.g. 10')
+    .min(1, 'must be at least 1 (a CA sends at least its issuing CA certificate)')
+    .max(100, 'must be at most 100')
+    .default(DEFAULT_MAX_CHAIN_CERTIFICATES),
 });
 export type TrustValidationConfig = z.infer<typeof TrustValidationConfigSchema>;
 

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { completePath, derToPem, isPkiInputError, parseCertificate, singleCertificateDer, thumbprintSha1, thumbprintSha256, toPem, validateChain, type Clock, type X509Certificate } from '@certflow/pki';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CloudEvent } from '@certflow/contracts';
 import { inboxClaimSql, outboxInsertSql, outboxParameter } from '@certflow/messaging';
 import { CLOCK } from '@certflow/runtime';
 import type { TrustSnapshot } from '../trust-store/trust-store.cache';
+import { DEFAULT_MAX_CHAIN_CERTIFICATES, TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from '../config';
 import { invalid, toOutcome, type ValidationOutcome } from './validation-outcome';
 import { validationOutcomes } from '../metrics/validation.metrics';
 import { preparedQuery } from '@certflow/persistence';
@@ -39,9 +40,24 @@ const seenFromCertificate = (cert: X509Certificate): SeenCertificate => ({ thumb
  */
 @Injectable()
 export class ChainValidationService {
-  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+  constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(TRUST_VALIDATION_CONFIG) private readonly config?: Pick<TrustValidationConfig, 'CERTFLOW_MAX_CHAIN_CERTIFICATES'>,
+  ) {}
 
   async check(issued: IssuedCertificate, stores: TrustSnapshot): Promise<CheckedCertificate> {
+    // Counted before anything is parsed: each chain certificate costs a decode and path-search
+    // steps, and a CA (or an upload) could send thousands.
+    const limit = this.config?.CERTFLOW_MAX_CHAIN_CERTIFICATES ?? DEFAULT_MAX_CHAIN_CERTIFICATES;
+    if (issued.chain.length > limit) {
+      return {
+        outcome: invalid('ChainTooLong', [
+          `The CA returned ${issued.chain.length} chain certificates with the certificate; at most ${limit} are accepted (CERTFLOW_MAX_CHAIN_CERTIFICATES). ` +
+            `Have the CA send only the intermediates up to its root, or raise the limit if it really needs more.`,
+        ]),
+        seen: [],
+      };
+    }
     return this.checkComplete(issued, stores) ?? this.diagnose(issued, stores);
   }
 

@@ -15,7 +15,11 @@ export const EVENT_SOURCE = 'certflow/trust-validation';
  * What a validation concluded, in the terms the `validation` row and the outgoing event need.
  * - `complete`: chains to a trusted root and is valid now. Final unless the stores change.
  * - `incomplete`: a root or intermediate is missing; waits for an import (`waitingOn`).
- * - `invalid`: final. `code` is a stable PascalCase reason (`CertificateExpired`, `CertificateUnparsable`…).
+ * - `invalid`: final. `code` is a stable PascalCase reason: one of libs/pki's `ChainFailureCode`
+ *   (`CertificateExpired`, `BadSignature`, `PathTooLong`…), or one this service sets itself:
+ *   `CertificateUnparsable` (the issued certificate cannot be read), `ThumbprintMismatch` (it is not
+ *   the one the issuance reported), `ChainUnbuildable` (no path, and no import could close the gap),
+ *   `ChainTooLong` (the CA's chain has more than CERTFLOW_MAX_CHAIN_CERTIFICATES; not parsed).
  */
 export type ValidationOutcome =
   | { status: 'complete'; path: string[]; pathPem: string[]; reasons: string[] }

@@ -1,6 +1,7 @@
-import { createIntermediateCa, type X509Certificate } from '@certflow/pki';
-import { TestPki } from '@certflow/testing';
-import { checkFitsStore, isSelfSigned } from './trust-store.rules';
+import type { Extension } from '@peculiar/x509';
+import { certificateFacts, completePath, createIntermediateCa, type X509Certificate } from '@certflow/pki';
+import { duplicateSkiExtension, intermediateCaWith, notDerExtension, TestPki } from '@certflow/testing';
+import { checkFitsStore, checkUsableOnPaths, isSelfSigned } from './trust-store.rules';
 
 describe('trust store import rules', () => {
   let pki: TestPki;
@@ -35,6 +36,46 @@ describe('trust store import rules', () => {
       expect((await checkFitsStore(pki.intermediate.certificate, 'roots'))?.message).toMatch(/intermediates store/);
       expect((await checkFitsStore(pki.root.certificate, 'intermediates'))?.message).toMatch(/roots store/);
       expect((await checkFitsStore(leaf, 'roots'))?.message).toMatch(/certflow Test Intermediate/);
+    });
+  });
+
+  describe('when a CA certificate parses but the path engine finds it damaged', () => {
+    const SUBJECT = 'CN=Damaged Intermediate, O=certflow tests';
+    /** Whether a leaf issued under `ca` completes a path to the test root through it. */
+    const leafCompletesThrough = async (ca: Awaited<ReturnType<typeof intermediateCaWith>>) => {
+      const issued = await pki.leafFor({ host: 'damaged.example.com', issuer: ca });
+      return completePath({ leaf: new Uint8Array(issued.certificate.rawData), intermediates: [ca.certificate], roots: [pki.root.certificate], at: new Date() }) !== null;
+    };
+
+    const damages: [string, (keys: CryptoKeyPair) => Promise<Extension[]>, RegExp][] = [
+      ['an extension whose value is not DER', notDerExtension, /the extension 1\.3\.6\.1\.4\.1\.55555\.1 is malformed/],
+      ['an extension that appears twice', duplicateSkiExtension, /the extension 2\.5\.29\.14 appears twice/],
+    ];
+
+    it.each(damages)('refuses one with %s as CERTIFICATE_UNPARSABLE, naming it and why', async (_sentence, extra, why) => {
+      const damaged = await intermediateCaWith(pki.root, SUBJECT, extra);
+      // What made it importable before: the store rules alone take it, though no path goes through it.
+      expect(await checkFitsStore(damaged.certificate, 'intermediates')).toBeNull();
+      expect(await leafCompletesThrough(damaged)).toBe(false);
+
+      const refusal = checkUsableOnPaths(damaged.certificate, 3);
+      expect(refusal).toMatchObject({ code: 'CERTIFICATE_UNPARSABLE', subject: SUBJECT });
+      expect(refusal?.message).toMatch(/^Certificate #3 "CN=Damaged Intermediate, O=certflow tests" \([0-9A-F]{40}\) is damaged: /);
+      expect(refusal?.message).toMatch(why);
+      expect(refusal?.message).toMatch(/could never complete a chain/);
+    });
+
+    it('takes the same CA made without the damage, which does complete paths', async () => {
+      const sound = await intermediateCaWith(pki.root, SUBJECT, async () => []);
+      expect(await leafCompletesThrough(sound)).toBe(true);
+      expect(checkUsableOnPaths(sound.certificate, 1)).toBeNull();
+    });
+
+    it('takes the certificates the path engine reads cleanly', () => {
+      expect(certificateFacts(new Uint8Array(pki.intermediate.certificate.rawData)).defects).toEqual([]);
+      expect(checkUsableOnPaths(pki.intermediate.certificate, 1)).toBeNull();
+      expect(checkUsableOnPaths(pki.root.certificate, 2)).toBeNull();
+      expect(checkUsableOnPaths(leaf, 1)).toBeNull();
     });
   });
 

@@ -1,5 +1,5 @@
 import type { TrustStoreName } from '@certflow/contracts';
-import { basicConstraints, issuerOf, subjectOf, thumbprintSha1, type X509Certificate } from '@certflow/pki';
+import { basicConstraints, certificateFacts, issuerOf, subjectOf, thumbprintSha1, type X509Certificate } from '@certflow/pki';
 
 /**
  * Why a certificate does not belong in the store it was sent to. Stable codes; the message says what
@@ -7,8 +7,10 @@ import { basicConstraints, issuerOf, subjectOf, thumbprintSha1, type X509Certifi
  * - `NOT_A_CA`: a server or client certificate (no BasicConstraints cA=true) sent to either store.
  * - `NOT_A_ROOT`: a CA certificate sent to roots that is not self-signed.
  * - `NOT_AN_INTERMEDIATE`: a self-signed root sent to intermediates.
+ * - `CERTIFICATE_UNPARSABLE`: readable as X.509, but damaged where path validation reads it (e.g. a
+ *   malformed extension), so it could never be on a valid path. Same code as a certificate no parser reads.
  */
-export type TrustStoreRefusalCode = 'NOT_A_CA' | 'NOT_A_ROOT' | 'NOT_AN_INTERMEDIATE';
+export type TrustStoreRefusalCode = 'NOT_A_CA' | 'NOT_A_ROOT' | 'NOT_AN_INTERMEDIATE' | 'CERTIFICATE_UNPARSABLE';
 
 export interface TrustStoreRefusal {
   code: TrustStoreRefusalCode;
@@ -28,6 +30,37 @@ export async function isSelfSigned(cert: X509Certificate): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * `null` when the path engine reads `cert` without a defect, else which certificate of the import
+ * (`position`, from 1) is damaged and how. @peculiar/x509 reads lazily and leniently, so a certificate
+ * it parses may still carry a defect that makes the path engine refuse it wherever it appears; stored
+ * as a trust anchor or intermediate it would complete no chain, and validations would blame a gap.
+ */
+export function checkUsableOnPaths(cert: X509Certificate, position: number): TrustStoreRefusal | null {
+  let defect: string | undefined;
+  try {
+    defect = certificateFacts(new Uint8Array(cert.rawData)).defects[0];
+  } catch (err) {
+    defect = `its DER structure cannot be read (${(err as Error).message})`;
+  }
+  if (defect === undefined) return null;
+  const thumbprint = thumbprintSha1(cert);
+  let subject = '';
+  try {
+    subject = subjectOf(cert);
+  } catch {
+    // Named by position and thumbprint alone.
+  }
+  return {
+    code: 'CERTIFICATE_UNPARSABLE',
+    thumbprint,
+    subject,
+    message:
+      `Certificate #${position}${subject ? ` "${subject}"` : ''} (${thumbprint}) is damaged: ${defect}. ` +
+      `Path validation refuses it, so it could never complete a chain. Export it again from its CA, or have the CA reissue it.`,
+  };
 }
 
 /** `null` when `cert` belongs in `store`, else why not and what to import instead. */

@@ -29,7 +29,7 @@ import { TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from '../config';
 import { TrustAuditRow } from './persistence/trust-audit.orm-entity';
 import { TrustedCertificateRow } from './persistence/trusted-certificate.orm-entity';
 import { TrustStoreCache } from './trust-store.cache';
-import { checkFitsStore } from './trust-store.rules';
+import { checkFitsStore, checkUsableOnPaths } from './trust-store.rules';
 
 /** Most certificates one import may carry unless CERTFLOW_TRUST_IMPORT_MAX_CERTIFICATES says otherwise. */
 export const IMPORT_LIMIT = 50;
@@ -62,8 +62,9 @@ export class TrustStoreService {
   }
 
   /**
-   * Parses and checks an import; throws RpcError 400 naming every certificate that does not fit, or
-   * TOO_MANY_CERTIFICATES when the text carries more than the limit (counted before parsing any).
+   * Parses and checks an import; throws RpcError 400 naming every certificate that is damaged
+   * (CERTIFICATE_UNPARSABLE) or does not fit, or TOO_MANY_CERTIFICATES when the text carries more
+   * than the limit (counted before parsing any).
    */
   async checkImport(store: TrustStoreName, pemText: string): Promise<X509Certificate[]> {
     let certs: X509Certificate[];
@@ -73,7 +74,8 @@ export class TrustStoreService {
       if (isPkiInputError(err)) throw new RpcError(err.code, err.message, 400);
       throw err;
     }
-    const refusals = (await Promise.all(certs.map((c) => checkFitsStore(c, store)))).filter((r) => r !== null);
+    // A damaged certificate is reported as damaged only: what else it seems to be cannot be trusted.
+    const refusals = (await Promise.all(certs.map(async (c, i) => checkUsableOnPaths(c, i + 1) ?? (await checkFitsStore(c, store))))).filter((r) => r !== null);
     if (refusals.length > 0) {
       const message = refusals.length === 1 ? refusals[0].message : `Nothing was imported. ${refusals.map((r) => r.message).join(' ')}`;
       throw new RpcError(refusals[0].code, message, 400, { refused: refusals });
