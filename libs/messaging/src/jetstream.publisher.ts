@@ -26,10 +26,12 @@ export class JetStreamPublisher {
   }
 
   async publish(event: CloudEvent): Promise<PublishResult> {
-    const ack = await this.js.publish(event.type, JSON.stringify(event), {
-      msgID: event.id,
-      expect: { streamName: STREAM_NAME },
-    });
+    return this.publishJson(event.type, event.id, JSON.stringify(event));
+  }
+
+  /** As `publish`, for an envelope already serialized (the outbox keeps it as JSON text). */
+  async publishJson(type: string, id: string, json: string): Promise<PublishResult> {
+    const ack = await this.js.publish(type, json, { msgID: id, expect: { streamName: STREAM_NAME } });
     return { seq: ack.seq, duplicate: ack.duplicate };
   }
 }

@@ -43,10 +43,10 @@ let publisher: JetStreamPublisher;
 class CountingPublisher extends JetStreamPublisher {
   readonly calls = new Map<string, number>();
   failOnce = new Set<string>();
-  override async publish(e: CloudEvent) {
-    this.calls.set(e.id, (this.calls.get(e.id) ?? 0) + 1);
-    if (this.failOnce.delete(e.id)) throw new Error('NATS unavailable (simulated)');
-    return super.publish(e);
+  override async publishJson(type: string, id: string, json: string) {
+    this.calls.set(id, (this.calls.get(id) ?? 0) + 1);
+    if (this.failOnce.delete(id)) throw new Error('NATS unavailable (simulated)');
+    return super.publishJson(type, id, json);
   }
 }
 

@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
 import type { Pool, QueryResult } from 'pg';
-import type { CloudEvent } from '@certflow/contracts';
 import type { JetStreamPublisher } from './jetstream.publisher';
 import { defaultLogger, errorMessage, type MessagingLogger } from './messaging.logger';
 import { OutboxMessage } from './outbox-message.entity';
@@ -106,10 +105,11 @@ export class OutboxRelay {
     let batch: { published: number; failed: number; failure?: unknown };
     try {
       const results = (await client.query(
-        `BEGIN; SELECT seq, payload FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ${Math.trunc(this.batchSize)} FOR UPDATE SKIP LOCKED`,
-      )) as unknown as QueryResult<{ seq: string; payload: CloudEvent }>[];
+        // The payload as text, published as it is: parsing and re-serializing it cost the relay more than the rest.
+        `BEGIN; SELECT seq, id, subject, payload::text AS payload FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ${Math.trunc(this.batchSize)} FOR UPDATE SKIP LOCKED`,
+      )) as unknown as QueryResult<{ seq: string; id: string; subject: string; payload: string }>[];
       const rows = results[1].rows;
-      const sent = await Promise.allSettled(rows.map((row) => this.publisher.publish(row.payload)));
+      const sent = await Promise.allSettled(rows.map((row) => this.publisher.publishJson(row.subject, row.id, row.payload)));
       const published = rows.filter((_, i) => sent[i].status === 'fulfilled').map((row) => String(row.seq));
       if (published.some((seq) => !/^\d+$/.test(seq))) throw new Error('outbox seq is not an integer');
       await client.query(published.length > 0 ? `UPDATE outbox SET published_at = now() WHERE seq IN (${published.join(',')}); COMMIT` : 'COMMIT');
