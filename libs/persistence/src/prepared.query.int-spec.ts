@@ -93,4 +93,24 @@ describe('prepared statements', () => {
       expect(read[0].raw).toEqual(values(1)[7]);
     });
   });
+
+  it('with a group size of 1 sends each statement alone, several at once on the pool', async () => {
+    const alone = await openServiceDataSource({ url: withDatabase(BASE_URL, database), schema: `svc_${suffix}`, entities: [], migrations: [], statementGroup: 1 });
+    const holder = ds.createQueryRunner();
+    try {
+      await holder.query('SELECT pg_advisory_lock(4242)');
+      const waiting = Array.from({ length: 4 }, (_, i) => preparedQuery<{ i: number }>(alone, 'SELECT pg_advisory_xact_lock_shared(4242), $1::int AS i', [i]));
+      // All four wait on the lock at the same time: sent one at a time, only one could.
+      const blocked = async () =>
+        (await ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%pg_advisory_xact_lock_shared(4242)%' AND pid <> pg_backend_pid()`))[0].n;
+      for (let tries = 0; (await blocked()) < 4 && tries < 100; tries++) await new Promise((r) => setTimeout(r, 20));
+      expect(await blocked()).toBe(4);
+      await holder.query('SELECT pg_advisory_unlock(4242)');
+      expect((await Promise.all(waiting)).map(([r]) => r.i)).toEqual([0, 1, 2, 3]);
+      expect(statementGroupStats(alone)).toBeUndefined();
+    } finally {
+      await holder.release();
+      await alone.destroy();
+    }
+  });
 });

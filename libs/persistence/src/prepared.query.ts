@@ -28,9 +28,15 @@ export function statementGroupStats(ds: DataSource): StatementGroup['stats'] | u
  */
 export async function preparedQuery<T = Record<string, unknown>>(ds: DataSource, text: string, values: unknown[]): Promise<T[]> {
   const pool = (ds.driver as unknown as { master: Pool }).master;
+  const size = groupSizes.get(ds) ?? DEFAULT_STATEMENT_GROUP;
+  if (size === 1) {
+    // No grouping: each statement on any free connection, several at once.
+    const result = await pool.query({ name: statementName(text), text, values });
+    return result.rows as T[];
+  }
   let group = groups.get(pool);
   if (!group) {
-    group = new StatementGroup(pool, groupSizes.get(ds) ?? DEFAULT_STATEMENT_GROUP);
+    group = new StatementGroup(pool, size);
     groups.set(pool, group);
   }
   return group.run<T>(text, values);

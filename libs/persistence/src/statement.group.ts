@@ -80,7 +80,7 @@ export class StatementGroup {
       const inline: Pending[] = [];
       for (const p of group) {
         // EXECUTE needs the statement prepared on this connection: the first of a kind prepares it.
-        if (this.maxBatch === 1 || group.length === 1 || !isPrepared(client, p.name)) await runAlone(client, p);
+        if (group.length === 1 || !isPrepared(client, p.name)) await runAlone(client, p);
         else inline.push(p);
       }
       if (inline.length === 1) await runAlone(client, inline[0]);
