@@ -11,6 +11,7 @@ export * from './logging/http-trace';
 export * from './metrics/process.metrics';
 export * from './metrics/metric.factory';
 export * from './metrics/http.metrics';
+export * from './metrics/db.metrics';
 export * from './metrics/metrics.config';
 export * from './metrics/metrics.server';
 export * from './metrics/readiness';

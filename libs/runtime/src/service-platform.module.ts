@@ -1,10 +1,15 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CreateMessagingTables1700000000000, MESSAGING_ENTITIES, MessagingModule } from '@certflow/messaging';
-import { PersistenceModule } from '@certflow/persistence';
+import { DATA_SOURCE, PersistenceModule } from '@certflow/persistence';
+import type { DataSource } from 'typeorm';
+import { observeStatementGroups } from './metrics/db.metrics';
 import type { BaseConfig } from './config';
 import { HealthResponder, SERVICE_NAME } from './health.responder';
 import { createLogger } from './logger';
 import { CLOCK, clockProvider } from './clock.provider';
+
+/** Token of the provider that points the group-commit metrics at the service's data source. */
+const DB_METRICS = Symbol('certflow.runtime.db-metrics');
 
 export interface ServicePlatformOptions {
   /** The service's name: what /readyz pings (`rpc.certflow.<name>.ping`). */
@@ -44,7 +49,12 @@ export class ServicePlatformModule {
         // The service's logger, so relay and publisher lines carry the trace fields too.
         MessagingModule.forService({ service: consumerPrefix, natsUrl: o.config.NATS_URL, logger: createLogger(consumerPrefix, o.config.CERTFLOW_LOG_LEVEL) }),
       ],
-      providers: [HealthResponder, { provide: SERVICE_NAME, useValue: o.name }, clockProvider],
+      providers: [
+        HealthResponder,
+        { provide: SERVICE_NAME, useValue: o.name },
+        clockProvider,
+        { provide: DB_METRICS, inject: [DATA_SOURCE], useFactory: (ds: DataSource) => observeStatementGroups(ds) ?? true },
+      ],
       exports: [SERVICE_NAME, CLOCK],
     };
   }
