@@ -93,6 +93,7 @@ const end = performance.now();
 // Pools open connections as load grows: backends that appeared during the run count from zero.
 const cpuAfter = cpuTimes({ ...children, ...postgresBackends(cf.databaseUrl) });
 const redeliveries = await redeliveriesByConsumer(cf);
+const groupSizes = await statementGroupSizes(cf);
 await nc.close();
 await cf.stop();
 
@@ -109,6 +110,7 @@ for (const [name, ms] of Object.entries(cpuAfter)) {
   e2e.cpuMsPerRequest[key] = Number(((e2e.cpuMsPerRequest[key] ?? 0) + perRequest(ms, name)).toFixed(2));
 }
 e2e.redeliveries = redeliveries;
+e2e.statementGroups = groupSizes;
 e2e.cpuMsPerRequest.total = Number(Object.values(e2e.cpuMsPerRequest).reduce((a, b) => a + b, 0).toFixed(2));
 
 say(`pgbench: single-row durable inserts, up to ${C} clients, 10 s…`);
@@ -128,6 +130,7 @@ certflow bench  (commit ${machine.commit}, ${machine.cpus} × ${machine.cpu}, ${
   latency submit→assigned  p50 ${f(e2e.latencyMs.p50)} ms   p95 ${f(e2e.latencyMs.p95)} ms   p99 ${f(e2e.latencyMs.p99)} ms   max ${f(e2e.latencyMs.max)} ms
   CPU per request     ${Object.entries(e2e.cpuMsPerRequest).map(([k, v]) => `${k} ${v} ms`).join(', ')}
   redeliveries        ${Object.entries(e2e.redeliveries).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}
+  group commit        ${Object.entries(e2e.statementGroups).map(([k, g]) => `${k} ${g.statements} statements in ${g.groups} round trips (${f(g.statements / g.groups, 1)} each)`).join(', ') || 'n/a'}
   pgbench (same PostgreSQL, ${pgbench.clients ?? C} clients, single-row inserts)  ${f(pgbench.tps)} commits/s
   ratio               ${result.ratio === null ? 'n/a' : (result.ratio * 100).toFixed(2) + ' % of the raw commit rate'}
   written to          ${file}
@@ -200,6 +203,19 @@ async function redeliveriesByConsumer(certflow) {
     for (const m of text.matchAll(/^certflow_jetstream_redeliveries_total\{[^}]*consumer="([^"]+)"[^}]*\} (\d+)/gm)) {
       if (Number(m[2]) > 0) out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
     }
+  }
+  return out;
+}
+
+/** Statements sent through group commit and the round trips they took, per service, from /metrics. */
+async function statementGroupSizes(certflow) {
+  const out = {};
+  if (typeof certflow.metricsUrl !== 'function') return out;
+  const read = (text, name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  for (const name of ['request', 'ca-gateway', 'trust-validation', 'assignment']) {
+    const text = await fetch(certflow.metricsUrl(name)).then((r) => r.text(), () => '');
+    const g = { statements: read(text, 'certflow_db_grouped_statements_total'), groups: read(text, 'certflow_db_groups_total') };
+    if (g.groups > 0) out[name] = g;
   }
   return out;
 }
