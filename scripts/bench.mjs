@@ -5,6 +5,7 @@
 // result reads as a ratio. A benchmark, not a test: it prints figures and never fails on them.
 //   npm run bench -- --n 2000 --c 64            (closed loop: C requests in flight)
 //   npm run bench -- --n 2000 --c 256 --rate 500 (open loop: 500 requests/s)
+//   --warmup 500 (default): requests run first and not measured; 0 measures cold processes
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,6 +21,9 @@ const C = Number(args.c ?? 64);
 // --rate R: open loop, request i is due at i/R s and its latency counts from then, so a system that
 // falls behind shows it in the percentiles instead of slowing the load down (coordinated omission).
 const RATE = args.rate === undefined ? null : Number(args.rate);
+// --warmup W: W requests first (closed loop, not measured), so the figures are of services whose
+// JIT has settled, as in a running deployment, not of processes started a second ago.
+const WARMUP = Number(args.warmup ?? 500);
 
 ensureDependencies();
 await ensurePostgres();
@@ -30,10 +34,11 @@ const require = createRequire(import.meta.url);
 const { startCertflow, testCsr } = require(join(ROOT, 'libs/testing/dist/index.js'));
 const { connect } = await import(join(ROOT, 'node_modules/@nats-io/transport-node/lib/mod.js'));
 
-say(`making ${N} ECDSA P-256 CSRs…`);
+say(`making ${WARMUP + N} ECDSA P-256 CSRs…`);
 const t0 = performance.now();
 const csrs = [];
-for (let i = 0; i < N; i++) csrs.push({ host: `bench-${i}.fleet.example.com`, pem: (await testCsr({ host: `bench-${i}.fleet.example.com`, keyType: 'ec-p256' })).pem });
+for (let i = 0; i < WARMUP + N; i++) csrs.push({ host: `bench-${i}.fleet.example.com`, pem: (await testCsr({ host: `bench-${i}.fleet.example.com`, keyType: 'ec-p256' })).pem });
+const warmupCsrs = csrs.splice(0, WARMUP);
 say(`CSRs made in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 say('starting certflow (four services, own nats-server, fresh database)…');
@@ -45,11 +50,16 @@ let failed = 0;
 const decoder = new TextDecoder();
 let resolveAll;
 const allDone = new Promise((r) => (resolveAll = r));
+const warming = new Set();
+let warmSubmitted = false;
+let warmedUp;
+const warm = new Promise((r) => (warmedUp = r));
 for (const subject of ['certflow.certificate.assigned.v1', 'certflow.request.failed.v1']) {
   nc.subscribe(subject, {
     callback: (_err, msg) => {
       const e = JSON.parse(decoder.decode(msg.data));
       const id = e.data.requestId;
+      if (warming.delete(id) && warming.size === 0 && warmSubmitted) warmedUp();
       if (!started.has(id) || finished.has(id)) return;
       finished.set(id, performance.now());
       if (subject.endsWith('failed.v1')) failed++;
@@ -58,6 +68,22 @@ for (const subject of ['certflow.certificate.assigned.v1', 'certflow.request.fai
   });
 }
 await nc.flush();
+
+if (WARMUP > 0) {
+  say(`warming up: ${WARMUP} requests, ${C} in flight, not measured…`);
+  let w = 0;
+  await Promise.all(
+    Array.from({ length: C }, async () => {
+      while (w < warmupCsrs.length) {
+        const { host, pem } = warmupCsrs[w++];
+        const res = await cf.api('/api/v1/requests', { method: 'POST', json: { host, csr: pem } });
+        if (res.status === 201) warming.add(res.body.id);
+      }
+    }),
+  );
+  warmSubmitted = true;
+  if (warming.size > 0) await Promise.race([warm, new Promise((r) => setTimeout(r, 300_000))]);
+}
 
 // CPU time of each process certflow runs (the services and its nats-server, all children of this
 // one): read per request it does not depend on what else the machine is doing, unlike throughput.
@@ -99,7 +125,7 @@ await cf.stop();
 
 const latencies = [...finished].map(([id, t]) => t - started.get(id)).sort((a, b) => a - b);
 const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN);
-const e2e = { n: N, concurrency: C, rate: RATE, completed: finished.size, failed, httpErrors, seconds: (end - begin) / 1000 };
+const e2e = { n: N, warmup: WARMUP, concurrency: C, rate: RATE, completed: finished.size, failed, httpErrors, seconds: (end - begin) / 1000 };
 e2e.certificatesPerSecond = finished.size / e2e.seconds;
 e2e.submitPerSecond = N / ((submitted - begin) / 1000);
 e2e.latencyMs = { p50: pct(50), p95: pct(95), p99: pct(99), max: latencies.at(-1) };
@@ -125,7 +151,7 @@ writeFileSync(file, JSON.stringify(result, null, 2));
 const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 console.log(`
 certflow bench  (commit ${machine.commit}, ${machine.cpus} × ${machine.cpu}, ${machine.memGiB} GiB, node ${machine.node})
-  requests            ${N} (${RATE ? `${RATE}/s open loop, ` : ''}${C} in flight), completed ${e2e.completed}, failed ${failed}, HTTP errors ${httpErrors}
+  requests            ${N} (${RATE ? `${RATE}/s open loop, ` : ''}${C} in flight, after ${WARMUP} to warm up), completed ${e2e.completed}, failed ${failed}, HTTP errors ${httpErrors}
   end to end          ${f(e2e.certificatesPerSecond, 1)} certificates/s  (submit rate ${f(e2e.submitPerSecond, 1)} req/s)
   latency submit→assigned  p50 ${f(e2e.latencyMs.p50)} ms   p95 ${f(e2e.latencyMs.p95)} ms   p99 ${f(e2e.latencyMs.p99)} ms   max ${f(e2e.latencyMs.max)} ms
   CPU per request     ${Object.entries(e2e.cpuMsPerRequest).map(([k, v]) => `${k} ${v} ms`).join(', ')}
