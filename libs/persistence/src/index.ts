@@ -4,4 +4,3 @@ export * from './database.provisioner';
 export * from './service-data-source.factory';
 export * from './persistence.module';
 export * from './prepared.query';
-export { literal } from './statement.group';

@@ -24,6 +24,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 const RECHECK_MS = [50, 400, 1_500, 4_000];
 const REMEMBER = 10_000;
+/** Longest wait for the server to confirm a new subscription before the stream says hello. */
+const FLUSH_WAIT_MS = 2_000;
 
 /**
  * Feeds the console's live updates. A plain (non-durable) NATS subscription to `certflow.>` — every
@@ -88,7 +90,8 @@ export class ConsoleEventsService implements BeforeApplicationShutdown {
     }
     this.listeners.set(listener, end);
     this.subscribe();
-    await this.nc.flush().catch(() => undefined);
+    // Bounded: while NATS is away the stream still opens (and gets events once it is back).
+    await Promise.race([this.nc.flush().catch(() => undefined), new Promise((r) => setTimeout(r, FLUSH_WAIT_MS).unref())]);
     return () => {
       this.listeners.delete(listener);
       this.unsubscribeWhenUnused();
