@@ -54,6 +54,16 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
+/** Drops the database named in `url` if it exists, closing its connections first (tests clean up with it). */
+export async function dropDatabase(url: string): Promise<void> {
+  const admin = await connectMaintenance(url);
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(databaseNameOf(url))} WITH (FORCE)`);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
 async function connectMaintenance(url: string): Promise<Client> {
   let lastError: unknown;
   for (const db of ['postgres', 'template1']) {

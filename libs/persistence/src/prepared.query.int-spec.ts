@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { quoteIdent, withDatabase } from './database.provisioner';
+import type { DataSource } from 'typeorm';
+import { dropDatabase, withDatabase } from './database.provisioner';
 import { preparedQuery, runStatement, statementGroupStats } from './prepared.query';
 import { openServiceDataSource } from './service-data-source.factory';
 
@@ -18,10 +18,7 @@ describe('prepared statements', () => {
 
   afterAll(async () => {
     await ds.destroy();
-    const admin = new DataSource({ type: 'postgres', url: withDatabase(BASE_URL, 'postgres') });
-    await admin.initialize();
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
-    await admin.destroy();
+    await dropDatabase(withDatabase(BASE_URL, database));
   });
 
   it('runs one text many times on every pooled connection, in the service schema, and tells texts apart', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { openServiceDataSource, preparedQuery, quoteIdent, withDatabase } from '@certflow/persistence';
+import type { DataSource } from 'typeorm';
+import { dropDatabase, openServiceDataSource, preparedQuery, withDatabase } from '@certflow/persistence';
 import { observeStatementGroups } from './db.metrics';
 import { renderMetrics } from './process.metrics';
 
@@ -25,10 +25,7 @@ describe('group-commit metrics', () => {
 
   afterAll(async () => {
     await ds.destroy();
-    const admin = new DataSource({ type: 'postgres', url: withDatabase(BASE_URL, 'postgres') });
-    await admin.initialize();
-    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`);
-    await admin.destroy();
+    await dropDatabase(withDatabase(BASE_URL, database));
   });
 
   it('counts statements, the round trips they took, and reruns after a failed group', async () => {
