@@ -7,23 +7,14 @@ import { createIntermediateCa, createRootCa, issueLeaf, toPem, type CaMaterial }
 import { testCsr } from '@certflow/testing';
 import { startCertflow, waitForRequest, type Certflow } from '../harness';
 import { hierarchy, importTrust, leafFor, pendingOfflineRequest, upload, type OfflineRequest } from '../seed-flow.helpers';
-import { countChanges, storeCounts, type StoreCounts } from './system-state';
+import { countChanges, settledStoreCounts } from './system-state';
 
 jest.setTimeout(120_000);
 
 const IMPORT_MAX = 5;
 const BODY_MAX = 256 * 1024;
 
-async function settled(cf: Certflow): Promise<StoreCounts> {
-  let last = await storeCounts(cf);
-  for (let i = 0; i < 20; i++) {
-    await new Promise((r) => setTimeout(r, 300));
-    const now = await storeCounts(cf);
-    if (countChanges(last, now).length === 0) return now;
-    last = now;
-  }
-  throw new Error('the stores did not settle');
-}
+const settled = (cf: Certflow) => settledStoreCounts(cf, { tries: 20, everyMs: 300 });
 
 describe('hostile-input limits', () => {
   let cf: Certflow;

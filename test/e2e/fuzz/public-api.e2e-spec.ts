@@ -11,7 +11,7 @@ import { TestPki, testCsr } from '@certflow/testing';
 import { fuzzParameters, fuzzRuns } from '../../../libs/pki/src/fuzz/hostile-input.arbitraries';
 import { startCertflow, waitForRequest, type Certflow } from '../harness';
 import { hostileCalls, type ApiFuzzSeeds, type HostileCall } from './api-inputs.arbitraries';
-import { countChanges, deadServices, rssBytes, storeCounts, type StoreCounts } from './system-state';
+import { countChanges, deadServices, rssBytes, settledStoreCounts } from './system-state';
 
 jest.setTimeout(300_000);
 
@@ -56,16 +56,7 @@ function problem(a: Answer, s: ApiFuzzSeeds): string | null {
   return `${a.status}: accepted hostile input`;
 }
 
-async function settledCounts(cf: Certflow): Promise<StoreCounts> {
-  let last = await storeCounts(cf);
-  for (let i = 0; i < 30; i++) {
-    await new Promise((r) => setTimeout(r, 500));
-    const now = await storeCounts(cf);
-    if (countChanges(last, now).length === 0) return now;
-    last = now;
-  }
-  throw new Error('the stores did not settle');
-}
+const settledCounts = (cf: Certflow) => settledStoreCounts(cf, { tries: 30, everyMs: 500 });
 
 describe('the public API under hostile input', () => {
   let cf: Certflow;

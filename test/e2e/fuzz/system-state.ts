@@ -53,6 +53,21 @@ export function countChanges(before: StoreCounts, after: StoreCounts): string[] 
 }
 
 /** Resident set size of a service's process, in bytes (Linux /proc). */
+/**
+ * The store counts once two readings `everyMs` apart agree: events already in flight (a relay, a
+ * consumer) must land before a count can say that nothing was added. Throws after `tries` readings.
+ */
+export async function settledStoreCounts(cf: Certflow, { tries, everyMs }: { tries: number; everyMs: number }): Promise<StoreCounts> {
+  let last = await storeCounts(cf);
+  for (let i = 0; i < tries; i++) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    const now = await storeCounts(cf);
+    if (countChanges(last, now).length === 0) return now;
+    last = now;
+  }
+  throw new Error('the stores did not settle');
+}
+
 export function rssBytes(cf: Certflow, service: ServiceName): number {
   const pid = cf.pid(service);
   if (!pid) throw new Error(`${service} has no process`);
