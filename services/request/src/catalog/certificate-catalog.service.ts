@@ -16,28 +16,23 @@ import { SeenCertificateRow } from './seen-certificate.orm-entity';
 export class CertificateCatalogService {
   /** Parsed details by PEM; parsing is the expensive part of a RequestView. */
   private readonly cache = new Map<string, CertificateDetails>();
-  /** SHA-1 thumbprints this process has stored (bounded): not sent again. */
-  private readonly stored = new Set<string>();
 
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource, @Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
   /** Records a certificate and its chain, inside the caller's transaction if it has one. */
   async remember(m: EntityManager, pems: string[], at: Date): Promise<void> {
+    if (pems.length === 0) return;
     // Named from the DER: building full certificate objects here cost more than the rest of the handler.
-    const rows = pems
-      .map((pem) => ({ pem, ...pemThumbprints(pem) }))
-      // A CA's intermediates come back with every certificate it issues: stored once is enough.
-      .filter((r) => !this.stored.has(r.sha1))
-      .map((r) => ({ t: r.sha1, s: r.sha256, p: r.pem }));
-    if (rows.length === 0) return;
+    const rows = pems.map((pem) => {
+      const { sha1, sha256 } = pemThumbprints(pem);
+      return { t: sha1, s: sha256, p: pem };
+    });
     await runStatement(
       m,
       `INSERT INTO seen_certificate (thumbprint, thumbprint_sha256, pem, first_seen)
        SELECT x->>'t', x->>'s', x->>'p', $2 FROM jsonb_array_elements($1::jsonb) AS x ON CONFLICT DO NOTHING`,
       [JSON.stringify(rows), at],
     );
-    // Only outside a transaction is the row surely there now (a caller's transaction may roll back).
-    if (!m.queryRunner?.isTransactionActive) for (const r of rows) remember(this.stored, r.t);
   }
 
   details(pem: string): CertificateDetails {
@@ -65,11 +60,4 @@ export class CertificateCatalogService {
       throw e;
     }
   }
-}
-
-const STORED_REMEMBERED = 10_000;
-
-function remember(set: Set<string>, value: string): void {
-  set.add(value);
-  if (set.size > STORED_REMEMBERED) set.delete(set.values().next().value!);
 }
