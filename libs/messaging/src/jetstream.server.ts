@@ -34,6 +34,11 @@ export interface JetStreamServerOptions {
   logger?: MessagingLogger;
 }
 
+/** The delivery defaults every service uses unless its configuration says otherwise. */
+export const DEFAULT_MAX_DELIVER = 10;
+export const DEFAULT_BACKOFF_MS: readonly number[] = [50, 200, 1000, 3000, 10000];
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+
 type Status = 'connected' | 'disconnected' | 'reconnecting';
 
 /**
@@ -60,9 +65,9 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
     super();
     this.settings = {
       service: options.service,
-      maxDeliver: options.maxDeliver ?? 10,
-      backoffMs: options.backoffMs ?? [50, 200, 1000, 3000, 10000],
-      ackWaitMs: options.ackWaitMs ?? 30_000,
+      maxDeliver: options.maxDeliver ?? DEFAULT_MAX_DELIVER,
+      backoffMs: options.backoffMs ?? [...DEFAULT_BACKOFF_MS],
+      ackWaitMs: options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS,
       concurrency: options.concurrency ?? 64,
     };
     if (!Number.isInteger(this.settings.maxDeliver) || this.settings.maxDeliver < 1) throw new Error('maxDeliver must be an integer ≥ 1');

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication, INestMicroservice, Type } from '@nestjs/common';
-import { JetStreamServer, NATS_CONNECTION, type DeliveryPolicy, type NatsConnection } from '@certflow/messaging';
+import { DEFAULT_ACK_WAIT_MS, JetStreamServer, NATS_CONNECTION, type DeliveryPolicy, type NatsConnection } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -74,9 +74,6 @@ export async function startService(opts: ServiceBootstrapOptions): Promise<INest
   return app;
 }
 
-/** JetStreamServer's default ackWait: after it, a crashed instance's unsettled messages are delivered again. */
-const ACK_WAIT_MS = 30_000;
-
 /**
  * A "not yet" fact may wait on a message held by an instance that crashed, which comes back only
  * after ackWait: retries that end sooner dead-letter the waiting fact and leave its request stuck.
@@ -84,10 +81,10 @@ const ACK_WAIT_MS = 30_000;
  */
 function warnIfRetriesEndEarly(policy: DeliveryPolicy, logger: Logger): void {
   const span = retrySpanMs(policy);
-  if (span >= ACK_WAIT_MS) return;
+  if (span >= DEFAULT_ACK_WAIT_MS) return;
   logger.warn(
     { maxDeliver: policy.maxDeliver, backoffMs: policy.backoffMs, retrySpanMs: span },
-    `CERTFLOW_MAX_DELIVER and CERTFLOW_RETRY_BACKOFF_MS give up on a message after ${span} ms of retries, less than the ${ACK_WAIT_MS} ms after which a crashed instance's messages are redelivered; a fact waiting on one of those may be dead-lettered`,
+    `CERTFLOW_MAX_DELIVER and CERTFLOW_RETRY_BACKOFF_MS give up on a message after ${span} ms of retries, less than the ${DEFAULT_ACK_WAIT_MS} ms after which a crashed instance's messages are redelivered; a fact waiting on one of those may be dead-lettered`,
   );
 }
 

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { backoffFor, type DeliveryPolicy, type JetStreamServerOptions } from '@certflow/messaging';
+import { backoffFor, DEFAULT_BACKOFF_MS, DEFAULT_MAX_DELIVER, type DeliveryPolicy, type JetStreamServerOptions } from '@certflow/messaging';
 
-/** The JetStream transport's defaults (libs/messaging JetStreamServer), as environment text. */
-export const DEFAULT_MAX_DELIVER = 10;
-export const DEFAULT_RETRY_BACKOFF_MS = '50,200,1000,3000,10000';
+/** The JetStream transport's default backoff, as environment text. */
+export const DEFAULT_RETRY_BACKOFF_MS = DEFAULT_BACKOFF_MS.join(',');
 const MAX_BACKOFF_MS = 3_600_000;
 const MAX_BACKOFF_STEPS = 100;
 
