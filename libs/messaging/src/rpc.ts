@@ -58,14 +58,32 @@ export class RpcUnavailableError extends Error {
   }
 }
 
-/** Asks a question and returns the result; throws RpcError for a refusal, RpcUnavailableError for silence. */
+/** Room in a NATS message kept for the headers of a question (the correlation id and NATS's own). */
+const HEADER_ROOM = 1024;
+
+/**
+ * Asks a question and returns the result; throws RpcError for a refusal, RpcUnavailableError for
+ * silence. A question too large for one NATS message is refused before it is sent, as a 413
+ * `PAYLOAD_TOO_LARGE`: what was sent can grow on the way (a text body's control characters become
+ * six-character JSON escapes, bytes that are not UTF-8 three-byte replacement characters), and
+ * NATS would otherwise refuse it as if the service were down.
+ */
 export async function callRpc<Res>(nc: NatsConnection, subject: string, body: unknown, timeoutMs = 5000): Promise<Res> {
+  const payload = new TextEncoder().encode(JSON.stringify(body));
+  const maxPayload = nc.info?.max_payload;
+  if (maxPayload && payload.length + HEADER_ROOM > maxPayload) {
+    throw new RpcError(
+      'PAYLOAD_TOO_LARGE',
+      `The request is ${payload.length} bytes once encoded for the service that answers it, more than the ${maxPayload - HEADER_ROOM} one NATS message carries here; send less at once (e.g. split the PEM bundle) and without control characters.`,
+      413,
+    );
+  }
   let reply: RpcReply<Res>;
   try {
     const correlationId = currentTrace()?.correlationId;
     const h = correlationId ? natsHeaders() : undefined;
     if (h && correlationId) h.set(CORRELATION_HEADER, correlationId);
-    const msg = await nc.request(subject, JSON.stringify(body), { timeout: timeoutMs, headers: h });
+    const msg = await nc.request(subject, payload, { timeout: timeoutMs, headers: h });
     reply = JSON.parse(new TextDecoder().decode(msg.data)) as RpcReply<Res>;
   } catch (e) {
     throw new RpcUnavailableError(subject, e);

@@ -49,6 +49,12 @@ describe('hostile-input limits', () => {
       await refusedWithoutTrace(() => importTrust(cf, 'roots', ca.root.pem.repeat(Math.ceil((BODY_MAX + 1) / ca.root.pem.length)), 'text/plain'), 413, 'PAYLOAD_TOO_LARGE', new RegExp(`at most ${BODY_MAX} bytes`));
     });
 
+    it('refuses a PEM text body within the limit that outgrows one NATS message on its way (control characters) with 413, not 503', async () => {
+      // Each control character travels on as a six-character JSON escape: 200 KiB become 1.2 MB, more than NATS's 1 MiB.
+      const body = `${ca.root.pem}${'\u0001'.repeat(200 * 1024)}`;
+      await refusedWithoutTrace(() => importTrust(cf, 'roots', body, 'text/plain'), 413, 'PAYLOAD_TOO_LARGE', /bytes once encoded.*one NATS message/);
+    });
+
     it('refuses JSON nested deeper than 32 levels with 400 JSON_TOO_DEEP, and takes 32', async () => {
       const nested = (n: number) => `{"host":"deep.example.test","usages":${'['.repeat(n - 1)}${']'.repeat(n - 1)}}`;
       await refusedWithoutTrace(() => cf.api('/api/v1/requests', { method: 'POST', body: nested(33), headers: { 'content-type': 'application/json' } }), 400, 'JSON_TOO_DEEP', /more than 32 levels/);
