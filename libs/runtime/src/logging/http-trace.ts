@@ -1,5 +1,4 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { AsyncResource } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
@@ -17,23 +16,24 @@ type TracedRequest = IncomingMessage & { correlationId?: string; route?: { path?
  * context holding it, times the call into `certflow_http_request_seconds` and, at debug level,
  * logs one line per call (method, route pattern, status, ms — never the path, query or headers).
  */
-export function httpTrace(logger?: Pick<Logger, 'debug'>) {
+export function httpTrace(logger?: Pick<Logger, 'debug' | 'isLevelEnabled'>) {
   return (req: TracedRequest, res: ServerResponse, next: () => void): void => {
     const correlationId = acceptCorrelationId(req.headers[CORRELATION_HEADER]);
     req.correlationId = correlationId;
     res.setHeader('X-Request-Id', correlationId);
     const started = process.hrtime.bigint();
     runWithTrace({ correlationId }, () => {
-      // Bound here, so the line carries what the handler added to the context (a new request's id).
-      res.once(
-        'finish',
-        AsyncResource.bind(() => {
-          const route = req.route?.path ? `${req.baseUrl ?? ''}${req.route.path}` : 'other';
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          httpRequestSeconds.observe({ method: req.method ?? 'GET', route, status: String(res.statusCode) }, seconds);
-          logger?.debug({ method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http call served');
-        }),
-      );
+      // The context itself, which the handler adds to (a new request's id), for the access line. Not
+      // AsyncResource.bind: a resource and a deprecation wrapper per call cost more than the line.
+      const trace = currentTrace();
+      res.once('finish', () => {
+        const route = req.route?.path ? `${req.baseUrl ?? ''}${req.route.path}` : 'other';
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        httpRequestSeconds.observe({ method: req.method ?? 'GET', route, status: String(res.statusCode) }, seconds);
+        if (logger?.isLevelEnabled('debug')) {
+          runWithTrace({ ...trace }, () => logger.debug({ method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'http call served'));
+        }
+      });
       next();
     });
   };

@@ -16,6 +16,8 @@ import { SeenCertificateRow } from './seen-certificate.orm-entity';
 export class CertificateCatalogService {
   /** Parsed details by PEM; parsing is the expensive part of a RequestView. */
   private readonly cache = new Map<string, CertificateDetails>();
+  /** Thumbprints by PEM: every certificate a CA returns comes with the same few CA certificates. */
+  private readonly named = new Map<string, { sha1: string; sha256: string }>();
 
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource, @Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
@@ -24,7 +26,7 @@ export class CertificateCatalogService {
     if (pems.length === 0) return;
     // Named from the DER: building full certificate objects here cost more than the rest of the handler.
     const rows = pems.map((pem) => {
-      const { sha1, sha256 } = pemThumbprints(pem);
+      const { sha1, sha256 } = this.thumbprints(pem);
       return { t: sha1, s: sha256, p: pem };
     });
     await runStatement(
@@ -33,6 +35,17 @@ export class CertificateCatalogService {
        SELECT x->>'t', x->>'s', x->>'p', $2 FROM jsonb_array_elements($1::jsonb) AS x ON CONFLICT DO NOTHING`,
       [JSON.stringify(rows), at],
     );
+  }
+
+  /** Decoding the DER to know it is a certificate was half of naming a chain, which hardly ever changes. */
+  private thumbprints(pem: string): { sha1: string; sha256: string } {
+    let t = this.named.get(pem);
+    if (!t) {
+      t = pemThumbprints(pem);
+      if (this.named.size >= 1_000) this.named.delete(this.named.keys().next().value as string);
+      this.named.set(pem, t);
+    }
+    return t;
   }
 
   details(pem: string): CertificateDetails {
