@@ -22,6 +22,10 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
     name: opts.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
+    // Otherwise the client builds an Error (with its stack) up front for every request, JetStream
+    // publish and ack, in case it times out: 7 % of the request service's CPU under load. Our own
+    // errors name the subject, which is what a timeout needs.
+    noAsyncTraces: true,
   });
 }
 
