@@ -144,8 +144,10 @@ function changedColumns(before: RequestSnapshot, after: RequestSnapshot, first: 
   const sets: string[] = [];
   const values: unknown[] = [];
   for (const c of MUTABLE) {
-    if (c.name !== 'updated_at' && (before[c.field] === after[c.field] || sameValue(c.value(before), c.value(after)))) continue;
-    values.push(c.value(after));
+    if (c.name !== 'updated_at' && before[c.field] === after[c.field]) continue;
+    const now = c.value(after);
+    if (c.name !== 'updated_at' && sameValue(c.value(before), now)) continue;
+    values.push(now);
     sets.push(`${c.name} = $${first + sets.length}`);
   }
   return { sql: sets.join(', '), values };
