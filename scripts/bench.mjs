@@ -7,6 +7,7 @@
 //   npm run bench -- --n 2000 --c 256 --rate 500 (open loop: 500 requests/s)
 //   --warmup 500 (default): requests run first and not measured; 0 measures cold processes
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -43,6 +44,7 @@ say(`CSRs made in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 say('starting certflow (four services, own nats-server, fresh database)…');
 const cf = await startCertflow({ env: { CERTFLOW_LOG_LEVEL: 'warn', CERTFLOW_DB_POOL: '20' } });
+const submit = requestSubmitter(cf, C);
 const nc = await connect({ servers: cf.natsUrl });
 const started = new Map();
 const finished = new Map();
@@ -76,7 +78,7 @@ if (WARMUP > 0) {
     Array.from({ length: C }, async () => {
       while (w < warmupCsrs.length) {
         const { host, pem } = warmupCsrs[w++];
-        const res = await cf.api('/api/v1/requests', { method: 'POST', json: { host, csr: pem } });
+        const res = await submit(host, pem);
         if (res.status === 201) warming.add(res.body.id);
       }
     }),
@@ -89,6 +91,7 @@ if (WARMUP > 0) {
 // one): read per request it does not depend on what else the machine is doing, unlike throughput.
 const children = { ...childProcesses(), ...postgresBackends(cf.databaseUrl) };
 const cpuBefore = cpuTimes(children);
+const benchCpuBefore = process.cpuUsage();
 
 say(RATE ? `submitting ${N} requests at ${RATE}/s (open loop, at most ${C} calls in flight)…` : `submitting ${N} requests, ${C} in flight…`);
 let next = 0;
@@ -102,7 +105,7 @@ await Promise.all(
       const due = RATE ? begin + (i * 1000) / RATE : 0;
       if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
       const at = RATE ? due : performance.now();
-      const res = await cf.api('/api/v1/requests', { method: 'POST', json: { host, csr: pem } });
+      const res = await submit(host, pem);
       if (res.status !== 201) {
         httpErrors++;
         continue;
@@ -118,6 +121,7 @@ await Promise.race([allDone, timeout]);
 const end = performance.now();
 // Pools open connections as load grows: backends that appeared during the run count from zero.
 const cpuAfter = cpuTimes({ ...children, ...postgresBackends(cf.databaseUrl) });
+const benchCpu = process.cpuUsage(benchCpuBefore);
 const redeliveries = await redeliveriesByConsumer(cf);
 const groupSizes = await statementGroupSizes(cf);
 await nc.close();
@@ -138,6 +142,8 @@ for (const [name, ms] of Object.entries(cpuAfter)) {
 e2e.redeliveries = redeliveries;
 e2e.statementGroups = groupSizes;
 e2e.cpuMsPerRequest.total = Number(Object.values(e2e.cpuMsPerRequest).reduce((a, b) => a + b, 0).toFixed(2));
+// The load generator shares the machine's cores with certflow: what it takes is not certflow's, but it is not free either.
+e2e.loadGeneratorCpuMsPerRequest = Number(((benchCpu.user + benchCpu.system) / 1000 / Math.max(1, finished.size)).toFixed(2));
 
 say(`pgbench: single-row durable inserts, up to ${C} clients, 10 s…`);
 const pgbench = runPgbench(C);
@@ -155,6 +161,7 @@ certflow bench  (commit ${machine.commit}, ${machine.cpus} × ${machine.cpu}, ${
   end to end          ${f(e2e.certificatesPerSecond, 1)} certificates/s  (submit rate ${f(e2e.submitPerSecond, 1)} req/s)
   latency submit→assigned  p50 ${f(e2e.latencyMs.p50)} ms   p95 ${f(e2e.latencyMs.p95)} ms   p99 ${f(e2e.latencyMs.p99)} ms   max ${f(e2e.latencyMs.max)} ms
   CPU per request     ${Object.entries(e2e.cpuMsPerRequest).map(([k, v]) => `${k} ${v} ms`).join(', ')}
+  load generator      ${e2e.loadGeneratorCpuMsPerRequest} ms CPU per request (this process, on the same cores; not in the total)
   redeliveries        ${Object.entries(e2e.redeliveries).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}
   group commit        ${Object.entries(e2e.statementGroups).map(([k, g]) => `${k} ${g.statements} statements in ${g.groups} round trips (${f(g.statements / g.groups, 1)} each)`).join(', ') || 'n/a'}
   pgbench (same PostgreSQL, ${pgbench.clients ?? C} clients, single-row inserts)  ${f(pgbench.tps)} commits/s
@@ -162,6 +169,36 @@ certflow bench  (commit ${machine.commit}, ${machine.cpus} × ${machine.cpu}, ${
   written to          ${file}
 `);
 process.exit(0);
+
+/**
+ * POST /api/v1/requests over kept-alive node:http connections, at most `concurrency` of them. The
+ * load generator runs on certflow's own cores, so it should take as little of them as it can:
+ * `fetch` (undici) cost it about three times as much CPU per call.
+ */
+function requestSubmitter(certflow, concurrency) {
+  const url = new URL('/api/v1/requests', certflow.baseUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const headers = { authorization: `Bearer ${certflow.token}`, 'content-type': 'application/json' };
+  return (host, csr) =>
+    new Promise((resolve) => {
+      const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          let body = null;
+          try {
+            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            // not JSON: counted as an HTTP error by its status
+          }
+          resolve({ status: res.statusCode, body });
+        });
+        res.on('error', () => resolve({ status: 0, body: null }));
+      });
+      req.on('error', () => resolve({ status: 0, body: null }));
+      req.end(JSON.stringify({ host, csr }));
+    });
+}
 
 function runPgbench(wanted) {
   const db = `certflow_pgbench_${process.pid}`;
