@@ -3,8 +3,9 @@ import type { CloudEvent } from '@certflow/contracts';
 
 /**
  * An event a service decided to publish, written in the same transaction as the state change that
- * caused it (table `outbox`, in the service's own schema). `OutboxRelay` publishes rows in `seq`
- * order and stamps `publishedAt`; published rows are deleted after an hour.
+ * caused it (table `outbox`, in the service's own schema). `OutboxRelay` publishes the rows (right
+ * after the commit, or in `seq` order by its rounds) and stamps `publishedAt`; published rows are
+ * deleted after an hour.
  */
 @Entity('outbox')
 export class OutboxMessage {

@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Pool, QueryResult } from 'pg';
+import type { CloudEvent } from '@certflow/contracts';
+import { runStatement } from '@certflow/persistence';
 import type { JetStreamPublisher } from './jetstream.publisher';
 import { defaultLogger, errorMessage, type MessagingLogger } from './messaging.logger';
 import { OutboxMessage } from './outbox-message.entity';
@@ -15,6 +17,14 @@ export interface OutboxRelayOptions {
   retentionMs?: number;
   /** How often published rows older than `retentionMs` are deleted. Default every minute. */
   cleanupEveryMs?: number;
+  /**
+   * Rows younger than this are left to `publishCommitted` by the timed rounds. Default 2000 ms: a
+   * committed event is normally published and marked within milliseconds, so an older unmarked row
+   * is one whose publish failed, or whose service died in between.
+   */
+  graceMs?: number;
+  /** How long marks of eagerly published events wait to go to PostgreSQL together. Default 20 ms. */
+  markDelayMs?: number;
   logger?: MessagingLogger;
 }
 
@@ -22,13 +32,20 @@ export interface OutboxRelayOptions {
 const FAILURE_LOG_EVERY_MS = 30_000;
 
 /**
- * Publishes the outbox: the events services committed with their state changes. Each round takes
- * the oldest unpublished rows with `FOR UPDATE SKIP LOCKED` (so several relays, in several
- * instances, share the work without publishing a row twice at once), publishes them in parallel,
- * and marks the published ones, all in one transaction. A row whose publish failed stays for the
- * next round; a republish after a crash carries the same `Nats-Msg-Id` and JetStream drops it.
+ * Publishes the outbox: the events services committed with their state changes.
  *
- * Runs every `pollMs`, and at once after `kick()`.
+ * - **Right after the commit** (`publishCommitted`): the code that committed hands over the events
+ *   it knows it stored; they are published at once and marked published a moment later, many marks
+ *   in one grouped statement. No extra transaction, no read of the outbox, no wait for a round.
+ * - **Rounds** (every `pollMs`, and at once after `kick()`): take the oldest unpublished rows with
+ *   `FOR UPDATE SKIP LOCKED` (so several relays, in several instances, share the work without
+ *   publishing a row twice at once), publish them in parallel, and mark the published ones, all in
+ *   one transaction. Timed rounds take only rows older than `graceMs`: what a commit's own publish
+ *   missed (NATS was down, the process died before publishing or marking). A kicked round takes
+ *   fresh rows too, but not those this process is publishing itself.
+ *
+ * A row published twice (eagerly and by a round, or after a crash) carries the same `Nats-Msg-Id`
+ * both times and JetStream drops the second; consumers dedupe by event id as well.
  */
 export class OutboxRelay {
   private readonly pollMs: number;
@@ -38,11 +55,22 @@ export class OutboxRelay {
   private readonly log: MessagingLogger;
   private timer?: NodeJS.Timeout;
   private round?: Promise<void>;
+  /** A kick came while a round ran: another round follows at once. */
   private kicked = false;
+  /** The scheduled round was asked for (start, kick): it takes fresh rows too. */
+  private kickPending = false;
   private stopped = true;
   private lastCleanupAt = 0;
   private failingSince?: number;
   private lastFailureLogAt = 0;
+  private readonly graceMs: number;
+  private readonly markDelayMs: number;
+  /** Ids this process publishes itself (`publishCommitted`) until their mark is written. */
+  private readonly eager = new Set<string>();
+  private readonly eagerInFlight = new Set<Promise<void>>();
+  private marks: string[] = [];
+  private markTimer?: NodeJS.Timeout;
+  private marking?: Promise<void>;
 
   constructor(
     private readonly ds: DataSource,
@@ -53,6 +81,8 @@ export class OutboxRelay {
     this.batchSize = opts.batchSize ?? 200;
     this.retentionMs = opts.retentionMs ?? 60 * 60_000;
     this.cleanupEveryMs = opts.cleanupEveryMs ?? 60_000;
+    this.graceMs = opts.graceMs ?? 2_000;
+    this.markDelayMs = opts.markDelayMs ?? 200;
     this.log = opts.logger ?? defaultLogger('outbox-relay');
     // Counted when scraped, not per round: one indexed count per scrape, nothing on the hot path.
     countOutboxPendingWith(() => this.countPending());
@@ -67,22 +97,57 @@ export class OutboxRelay {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    // Rows of any age: what a process stopped or killed before left unpublished.
+    this.kickPending = true;
     this.schedule(0);
   }
 
-  /** Publishes soon — call it after committing a transaction that enqueued events. */
+  /**
+   * Publishes `events` now — call it right after the commit that stored exactly these events in the
+   * outbox (never for a statement that may not have stored them). Does not wait: an event whose
+   * publish fails stays unpublished in the outbox and a round publishes it after `graceMs`.
+   */
+  publishCommitted(events: readonly CloudEvent[]): void {
+    if (this.stopped) return; // the next start's rounds publish them
+    for (const e of events) {
+      if (this.eager.has(e.id)) continue;
+      this.eager.add(e.id);
+      const sent: Promise<void> = this.publisher.publishJson(e.type, e.id, JSON.stringify(e)).then(
+        () => {
+          outboxPublished.inc();
+          this.markLater(e.id);
+          this.reportSuccess();
+        },
+        (err: unknown) => {
+          this.eager.delete(e.id);
+          outboxPublishFailures.inc();
+          this.reportFailure(`event ${e.id} not published: ${errorMessage(err)}`);
+        },
+      );
+      this.eagerInFlight.add(sent);
+      void sent.finally(() => this.eagerInFlight.delete(sent));
+    }
+  }
+
+  /** Publishes soon, in a round — for code that cannot tell exactly which events its commit stored. */
   kick(): void {
     if (this.stopped) return;
     if (this.round) this.kicked = true;
-    else this.schedule(0);
+    else {
+      this.kickPending = true;
+      this.schedule(0);
+    }
   }
 
-  /** Stops the rounds and waits for the one in progress to commit. */
+  /** Stops the rounds and waits for the one in progress to commit, and for eager publishes to be marked. */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.round;
+    await Promise.all([...this.eagerInFlight]);
+    await this.marking;
+    await this.flushMarks();
   }
 
   /**
@@ -91,11 +156,13 @@ export class OutboxRelay {
    * at shutdown.
    *
    * Two round trips a round, not four: BEGIN travels with the SELECT and COMMIT with the UPDATE, as
-   * multi-statement simple queries. That is safe without parameters: the limit is ours and the seqs
-   * are the bigints PostgreSQL just returned (checked to be digits). A round trip costs more than
-   * the rows, and the relay runs after nearly every commit.
+   * multi-statement simple queries. That is safe without parameters: the limit and the age are ours
+   * and the seqs are the bigints PostgreSQL just returned (checked to be digits).
+   *
+   * `minAgeMs` leaves younger rows alone (timed rounds pass `graceMs`). Rows this process is
+   * publishing itself are skipped either way.
    */
-  async drainOnce(): Promise<number> {
+  async drainOnce(minAgeMs = 0): Promise<number> {
     const client = await (this.ds.driver as unknown as { master: Pool }).master.connect();
     // pg-pool stops listening for a client's errors while it is checked out. If PostgreSQL goes
     // away while this round waits on NATS, the client's 'error' event would be unhandled and kill
@@ -106,9 +173,11 @@ export class OutboxRelay {
     try {
       const results = (await client.query(
         // The payload as text, published as it is: parsing and re-serializing it cost the relay more than the rest.
-        `BEGIN; SELECT seq, id, subject, payload::text AS payload FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT ${Math.trunc(this.batchSize)} FOR UPDATE SKIP LOCKED`,
+        `BEGIN; SELECT seq, id, subject, payload::text AS payload FROM outbox WHERE published_at IS NULL${
+          minAgeMs > 0 ? ` AND created_at < now() - interval '${Math.trunc(minAgeMs)} milliseconds'` : ''
+        } ORDER BY seq LIMIT ${Math.trunc(this.batchSize)} FOR UPDATE SKIP LOCKED`,
       )) as unknown as QueryResult<{ seq: string; id: string; subject: string; payload: string }>[];
-      const rows = results[1].rows;
+      const rows = results[1].rows.filter((row) => !this.eager.has(row.id));
       const sent = await Promise.allSettled(rows.map((row) => this.publisher.publishJson(row.subject, row.id, row.payload)));
       const published = rows.filter((_, i) => sent[i].status === 'fulfilled').map((row) => String(row.seq));
       if (published.some((seq) => !/^\d+$/.test(seq))) throw new Error('outbox seq is not an integer');
@@ -151,17 +220,19 @@ export class OutboxRelay {
 
   private runRound(): void {
     if (this.stopped || this.round) return;
+    const minAgeMs = this.kicked || this.kickPending ? 0 : this.graceMs;
     this.kicked = false;
-    this.round = this.publishAll().finally(() => {
+    this.kickPending = false;
+    this.round = this.publishAll(minAgeMs).finally(() => {
       this.round = undefined;
       if (!this.stopped) this.schedule(this.kicked ? 0 : this.pollMs);
     });
   }
 
-  private async publishAll(): Promise<void> {
+  private async publishAll(minAgeMs: number): Promise<void> {
     try {
       // A full batch suggests more are waiting; a short one (or one with failures) ends the round.
-      while (!this.stopped && (await this.drainOnce()) >= this.batchSize);
+      while (!this.stopped && (await this.drainOnce(minAgeMs)) >= this.batchSize);
       if (Date.now() - this.lastCleanupAt >= this.cleanupEveryMs) {
         this.lastCleanupAt = Date.now();
         const deleted = await this.deletePublished();
@@ -169,6 +240,39 @@ export class OutboxRelay {
       }
     } catch (err) {
       this.reportFailure(errorMessage(err));
+    }
+  }
+
+  /** Marks go together: one grouped statement for all the events published in the last `markDelayMs`. */
+  private markLater(id: string): void {
+    this.marks.push(id);
+    this.scheduleMarks();
+  }
+
+  private scheduleMarks(): void {
+    if (this.markTimer || this.marking || this.marks.length === 0) return;
+    this.markTimer = setTimeout(() => {
+      this.markTimer = undefined;
+      this.marking = this.flushMarks().finally(() => {
+        this.marking = undefined;
+        this.scheduleMarks();
+      });
+    }, this.markDelayMs);
+  }
+
+  private async flushMarks(): Promise<void> {
+    clearTimeout(this.markTimer);
+    this.markTimer = undefined;
+    const ids = this.marks;
+    if (ids.length === 0) return;
+    this.marks = [];
+    try {
+      await runStatement(this.ds.manager, 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::text[]) AND published_at IS NULL', [ids]);
+    } catch (err) {
+      // Unmarked rows are published again by a round after `graceMs`; JetStream drops the copies.
+      this.reportFailure(`could not mark ${ids.length} published event(s): ${errorMessage(err)}`);
+    } finally {
+      for (const id of ids) this.eager.delete(id);
     }
   }
 

@@ -5,7 +5,8 @@ import { OutboxMessage } from './outbox-message.entity';
 /**
  * Records events to publish, through `manager` — pass the manager of the transaction that changes
  * the state, so the events exist exactly when the change commits (a rollback leaves none). The
- * `OutboxRelay` publishes them afterwards; call `relay.kick()` after the commit for low latency.
+ * `OutboxRelay` publishes them afterwards: after the commit, hand the same events to
+ * `relay.publishCommitted` (published at once), or call `relay.kick()` (published by a round).
  *
  * An event whose id is already in the outbox is skipped: the same event enqueued twice is one event.
  */

@@ -5,6 +5,7 @@ import {
   RequestFailedV1,
   type EventData,
   type AssignmentRequestedV1,
+  type CloudEvent,
   type Usage,
   type UsageRefusal,
 } from '@certflow/contracts';
@@ -24,14 +25,14 @@ export type AssignmentRequest = EventData<typeof AssignmentRequestedV1>;
  * What an assignment request came to.
  * - `notChainComplete`: no chain.complete seen for this certificate yet; nothing changed (retry later).
  * - `duplicate`: the request was already assigned (or refused); nothing changed.
- * - `assigned`: some usages were bound; CertificateAssignedV1 enqueued.
+ * - `assigned`: some usages were bound; CertificateAssignedV1 enqueued (`published`, committed).
  * - `failed`: no usage fits (or the certificate cannot be read); RequestFailedV1 enqueued. Final.
  */
 export type AssignmentOutcome =
   | { kind: 'notChainComplete' }
   | { kind: 'duplicate' }
-  | { kind: 'assigned'; usages: Usage[]; notBound: UsageRefusal[] }
-  | { kind: 'failed'; code: string; message: string };
+  | { kind: 'assigned'; usages: Usage[]; notBound: UsageRefusal[]; published: CloudEvent[] }
+  | { kind: 'failed'; code: string; message: string; published: CloudEvent[] };
 
 /**
  * Binds a chain-complete certificate to the host's usages it fits. Runs in the caller's transaction
@@ -87,7 +88,7 @@ export class AssignCertificateService {
     if (!row.complete) return { kind: 'notChainComplete' };
     if (!row.fresh) return { kind: 'handledBefore' };
     if (!row.claimed) return { kind: 'duplicate' };
-    return failure ? { kind: 'failed', ...failure } : { kind: 'assigned', usages: bound, notBound };
+    return failure ? { kind: 'failed', ...failure, published: [event] } : { kind: 'assigned', usages: bound, notBound, published: [event] };
   }
 
   private assess(req: AssignmentRequest, host: string): FitnessResult | { code: string; message: string } {

@@ -30,6 +30,7 @@ export class OnRequestSubmittedConsumer {
     const result = this.issuance.answersAtOnce(event.data.issuer)
       ? await this.issuance.handleDirect(this.ds.manager, event.data, inbox)
       : await this.ds.transaction((m) => this.issuance.handle(m, event.data, inbox));
-    if (result.kind === 'handled') this.relay.kick();
+    // Committed by now (one statement, or the transaction above): publish what it stored.
+    if (result.kind === 'handled') this.relay.publishCommitted(result.events);
   }
 }

@@ -58,7 +58,7 @@ export class OnAssignmentRequestedConsumer {
         notYetDelay(this.config.CERTFLOW_ASSIGNMENT_RETRY_MS, ctx?.deliveryCount ?? 1),
       );
     }
-    if (outcome.kind === 'assigned' || outcome.kind === 'failed') this.relay.kick();
+    if (outcome.kind === 'assigned' || outcome.kind === 'failed') this.relay.publishCommitted(outcome.published);
     if (outcome.kind === 'failed') this.log.warn(`request ${event.data.requestId} not assigned (${outcome.code}): ${outcome.message}`);
   }
 }

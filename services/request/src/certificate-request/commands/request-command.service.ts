@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import { annotateTrace } from '@certflow/contracts';
+import { annotateTrace, type CloudEvent } from '@certflow/contracts';
 import { observeTransition } from '../../metrics/request.metrics';
 import { decide, evolveAll, type Decision, type RequestCommand, type RequestSnapshot } from '../domain/certificate-request.state';
 import { CertificateRequestRepository } from '../persistence/certificate-request.repository';
@@ -14,6 +14,8 @@ const MAX_ATTEMPTS = 5;
 export interface CommandResult {
   decision: Decision;
   state: RequestSnapshot | null;
+  /** The events stored in the outbox with the new state, once committed (`runFact`); publish them. */
+  published?: CloudEvent[];
 }
 
 /**
@@ -61,11 +63,12 @@ export class RequestCommandService {
       }
       const after = evolveAll(before, decision.events)!;
       if (alongside) await alongside(ds.manager);
-      if (await CertificateRequestRepository.updateOnce(ds.manager, { ...fact, version }, before, after, decision.events, outgoingEvents(after, decision.events))) {
+      const outgoing = outgoingEvents(after, decision.events);
+      if (await CertificateRequestRepository.updateOnce(ds.manager, { ...fact, version }, before, after, decision.events, outgoing)) {
         observeTransition(before, after);
         this.recent.remember(after, version + 1);
         this.changes.changed(id);
-        return { decision, state: after };
+        return { decision, state: after, published: outgoing };
       }
       this.recent.forget(id);
       if (attempt >= MAX_ATTEMPTS) throw new Error(`request ${id} kept changing under ${fact.consumer}; will retry the event`);
@@ -85,18 +88,20 @@ export class RequestCommandService {
     return { decision, state: after };
   }
 
+  /** Stores a new request; returns it with the events its statement put in the outbox (published once `m` commits). */
   async submit(
     m: EntityManager,
     command: Extract<RequestCommand, { type: 'Submit' }>,
     extra: { idempotencyKey: string | null; bodyHash: string | null },
-  ): Promise<RequestSnapshot> {
+  ): Promise<{ request: RequestSnapshot; outgoing: CloudEvent[] }> {
     const decision = decide(null, command);
     if (decision.kind !== 'accepted') throw new Error(`submit refused: ${decision.kind}`);
     const after = evolveAll(null, decision.events)!;
     // From here on, the call's log lines and events name the new request.
     annotateTrace({ requestId: after.id });
-    await CertificateRequestRepository.insert(m, after, decision.events, extra, outgoingEvents(after, decision.events));
+    const outgoing = outgoingEvents(after, decision.events);
+    await CertificateRequestRepository.insert(m, after, decision.events, extra, outgoing);
     if (!m.queryRunner?.isTransactionActive) this.recent.remember(after, 0);
-    return after;
+    return { request: after, outgoing };
   }
 }

@@ -103,6 +103,6 @@ export class RequestFactsConsumer {
     const decision = result?.decision;
     if (decision?.kind === 'notYet') throw new RetryLaterError(`${def.subject} for ${event.data.requestId}: ${decision.reason}`, 100);
     if (decision?.kind === 'rejected') this.logger.warn({ requestId: event.data.requestId, subject: def.subject, code: decision.code }, 'event for an unknown request ignored');
-    if (decision?.kind === 'accepted') this.relay.kick();
+    if (decision?.kind === 'accepted' && result?.published) this.relay.publishCommitted(result.published);
   }
 }

@@ -25,7 +25,8 @@ export class OnCertificateIssuedConsumer {
     const event = parseEvent(CertificateIssuedV1, raw);
     // Validation (signature checks) runs before the transaction, so the transaction stays short.
     const checked = await this.validation.check(event.data, await this.cache.snapshot());
-    const fresh = await this.validation.recordOnce(this.ds, ON_CERTIFICATE_ISSUED, event.id, event.data, checked, outcomeEvent(event.data.requestId, event.data.thumbprint, checked.outcome));
-    if (fresh) this.relay.kick();
+    const outcome = outcomeEvent(event.data.requestId, event.data.thumbprint, checked.outcome);
+    const fresh = await this.validation.recordOnce(this.ds, ON_CERTIFICATE_ISSUED, event.id, event.data, checked, outcome);
+    if (fresh) this.relay.publishCommitted([outcome]);
   }
 }
