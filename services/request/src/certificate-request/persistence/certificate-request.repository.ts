@@ -4,6 +4,7 @@ import type { CloudEvent } from '@certflow/contracts';
 import { inboxClaimSql, outboxInsertSql, outboxParameter } from '@certflow/messaging';
 import { stateAfter, type RequestEvent, type RequestSnapshot } from '../domain/certificate-request.state';
 import { toSnapshot } from './certificate-request.mapper';
+import { changedColumns, columns, mutableValues } from './certificate-request.columns';
 import { CertificateRequestRow } from './certificate-request.orm-entity';
 
 const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -103,65 +104,11 @@ export class CertificateRequestRepository {
   }
 }
 
-const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-
-/**
- * The columns a command may change, each with the snapshot field it stores and how: in this order
- * `columns` gives their values.
- */
-const MUTABLE: { name: string; field: keyof RequestSnapshot; value: (s: RequestSnapshot) => unknown }[] = [
-  { name: 'state', field: 'state', value: (s) => s.state },
-  { name: 'usages', field: 'usages', value: (s) => json(s.usages) },
-  { name: 'thumbprint', field: 'thumbprint', value: (s) => s.thumbprint ?? null },
-  { name: 'certificate', field: 'certificate', value: (s) => s.certificate ?? null },
-  { name: 'chain', field: 'chain', value: (s) => json(s.chain) },
-  { name: 'was_incomplete', field: 'wasIncomplete', value: (s) => s.wasIncomplete },
-  { name: 'validation', field: 'validation', value: (s) => json(s.validation ? { ...s.validation, validatedAt: s.validation.validatedAt.toISOString() } : null) },
-  { name: 'assignment', field: 'assignment', value: (s) => json(s.assignment ? { ...s.assignment, assignedAt: s.assignment.assignedAt.toISOString() } : null) },
-  { name: 'assignment_requested_at', field: 'assignmentRequestedAt', value: (s) => s.assignmentRequestedAt ?? null },
-  { name: 'failure', field: 'failure', value: (s) => json(s.failure) },
-  { name: 'pending_detail', field: 'pendingDetail', value: (s) => s.pendingDetail ?? null },
-  { name: 'updated_at', field: 'updatedAt', value: (s) => s.updatedAt },
-];
-
-/** Placeholders for the twelve columns a command may change, from `$first`, in the order `columns` gives them. */
-function mutableValues(first: number): string {
-  return MUTABLE.map((_, i) => `$${first + i}`).join(', ');
-}
-
-/** Equal column values: the same text or number, or the same instant. */
-function sameValue(a: unknown, b: unknown): boolean {
-  return a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime());
-}
-
-/**
- * `SET` only what changed (placeholders from `$first`): rewriting the certificate, chain and
- * validation documents on every transition made PostgreSQL compress them again each time. A field
- * the transition left as it was (the same value or object) is not serialized at all: turning the
- * certificate and chain into JSON twice per fact cost a third of the fact handler.
- */
-function changedColumns(before: RequestSnapshot, after: RequestSnapshot, first: number): { sql: string; values: unknown[] } {
-  const sets: string[] = [];
-  const values: unknown[] = [];
-  for (const c of MUTABLE) {
-    if (c.name !== 'updated_at' && before[c.field] === after[c.field]) continue;
-    const now = c.value(after);
-    if (c.name !== 'updated_at' && sameValue(c.value(before), now)) continue;
-    values.push(now);
-    sets.push(`${c.name} = $${first + sets.length}`);
-  }
-  return { sql: sets.join(', '), values };
-}
-
 /** History rows of request `$1` from the jsonb parameter `$n`, in order. */
 function historyInsert(n: number, where = ''): string {
   return `INSERT INTO request_history (request_id, state, at, reason)
          SELECT $1, h->>'state', (h->>'at')::timestamptz, h->>'reason'
          FROM jsonb_array_elements($${n}::jsonb) WITH ORDINALITY AS x(h, ord) ${where} ORDER BY ord`;
-}
-
-function columns(s: RequestSnapshot): unknown[] {
-  return MUTABLE.map((c) => c.value(s));
 }
 
 /** The states the events lead to, as history rows; a state repeated in a row is written once. */
