@@ -1,6 +1,9 @@
 // Helpers for this library's integration specs (not exported from the package): read what the
-// stream really stored, wait for a condition, and remove what a test run left in the shared stream.
+// stream really stored, wait for a condition, observe publishes, and remove what a test run left in
+// the shared stream and database.
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Client } from 'pg';
+import { JetStreamPublisher } from './jetstream.publisher';
 import { STREAM_NAME } from '@certflow/contracts';
 import { DeadLetterV1 } from '@certflow/contracts';
 import { nanos, type NatsConnection } from './nats.types';
@@ -67,5 +70,29 @@ export async function cleanUpStream(nc: NatsConnection, opts: { servicePrefix: s
   for (const m of await readStream(nc, DeadLetterV1.subject, { since: opts.since })) {
     const consumer = (JSON.parse(m.body) as { data?: { consumer?: string } }).data?.consumer ?? '';
     if (consumer.startsWith(opts.servicePrefix)) await jsm.streams.deleteMessage(STREAM_NAME, m.seq).catch(() => undefined);
+  }
+}
+
+/** A real publisher that counts publishes per event id, and can fail one once or hold one until released. */
+export class ObservedPublisher extends JetStreamPublisher {
+  readonly calls = new Map<string, number>();
+  readonly failOnce = new Set<string>();
+  readonly held = new Map<string, Promise<void>>();
+  override async publishJson(type: string, id: string, json: string) {
+    this.calls.set(id, (this.calls.get(id) ?? 0) + 1);
+    await this.held.get(id);
+    if (this.failOnce.delete(id)) throw new Error('NATS unavailable (simulated)');
+    return super.publishJson(type, id, json);
+  }
+}
+
+/** Drops a spec's private schema. */
+export async function dropSchema(databaseUrl: string, schema: string): Promise<void> {
+  const admin = new Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await admin.end();
   }
 }

@@ -2,7 +2,6 @@ import { Controller, Inject, Module, type INestMicroservice } from '@nestjs/comm
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { createEvent, defineEvent, type CloudEvent } from '@certflow/contracts';
@@ -12,7 +11,7 @@ import { handleOnce } from './inbox.guard';
 import { JetStreamContext } from './jetstream.context';
 import { JetStreamPublisher } from './jetstream.publisher';
 import { JetStreamServer } from './jetstream.server';
-import { cleanUpStream, readStream, sleep, waitFor } from './jetstream.test-kit';
+import { cleanUpStream, dropSchema, ObservedPublisher, readStream, sleep, waitFor } from './jetstream.test-kit';
 import { MESSAGING_ENTITIES } from './messaging.entities';
 import { MessagingModule, NATS_CONNECTION } from './messaging.module';
 import { connectNats, ensureStream } from './nats.connection';
@@ -39,17 +38,6 @@ let ds: DataSource;
 let nc: NatsConnection;
 let publisher: JetStreamPublisher;
 
-/** A publisher that counts calls per event id and can be told to fail some. */
-class CountingPublisher extends JetStreamPublisher {
-  readonly calls = new Map<string, number>();
-  failOnce = new Set<string>();
-  override async publishJson(type: string, id: string, json: string) {
-    this.calls.set(id, (this.calls.get(id) ?? 0) + 1);
-    if (this.failOnce.delete(id)) throw new Error('NATS unavailable (simulated)');
-    return super.publishJson(type, id, json);
-  }
-}
-
 const unpublished = async () => ds.getRepository(OutboxMessage).createQueryBuilder('o').where('o.publishedAt IS NULL').getCount();
 
 jest.setTimeout(30_000);
@@ -63,10 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (ds?.isInitialized) await ds.destroy();
-  const admin = new Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await admin.end();
+  await dropSchema(DATABASE_URL, schema);
   if (nc) {
     await cleanUpStream(nc, { servicePrefix: service, subjectPrefix: prefix, since: startedAt }).catch(() => undefined);
     await nc.drain();
@@ -121,8 +106,8 @@ describe('enqueue and OutboxRelay', () => {
       const subject = `${prefix}.parallel.v1`;
       const events = Array.from({ length: 300 }, (_, i) => event(subject, 100 + i));
       await ds.transaction((m) => enqueue(m, ...events));
-      const p1 = new CountingPublisher(nc);
-      const p2 = new CountingPublisher(nc);
+      const p1 = new ObservedPublisher(nc);
+      const p2 = new ObservedPublisher(nc);
       const r1 = new OutboxRelay(ds, p1, { batchSize: 40, logger: silent });
       const r2 = new OutboxRelay(ds, p2, { batchSize: 40, logger: silent });
       const drain = async (r: OutboxRelay) => {
@@ -143,7 +128,7 @@ describe('enqueue and OutboxRelay', () => {
     it('leaves that row for the next round and marks the others', async () => {
       const [a, b] = [event(`${prefix}.flaky-nats.v1`, 500), event(`${prefix}.flaky-nats.v1`, 501)];
       await ds.transaction((m) => enqueue(m, a, b));
-      const p = new CountingPublisher(nc);
+      const p = new ObservedPublisher(nc);
       p.failOnce.add(a.id);
       const relay = new OutboxRelay(ds, p, { logger: silent });
       expect(await relay.drainOnce()).toBe(1);

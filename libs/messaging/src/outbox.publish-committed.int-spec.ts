@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { createEvent, defineEvent, type CloudEvent } from '@certflow/contracts';
 import { openServiceDataSource } from '@certflow/persistence';
 import { CreateMessagingTables1700000000000 } from './create-messaging-tables.migration';
 import { JetStreamPublisher } from './jetstream.publisher';
-import { cleanUpStream, readStream, sleep, waitFor } from './jetstream.test-kit';
+import { cleanUpStream, dropSchema, ObservedPublisher, readStream, sleep, waitFor } from './jetstream.test-kit';
 import { MESSAGING_ENTITIES } from './messaging.entities';
 import { connectNats, ensureStream } from './nats.connection';
 import type { NatsConnection } from './nats.types';
@@ -31,19 +30,6 @@ const startedAt = new Date();
 let ds: DataSource;
 let nc: NatsConnection;
 
-/** Counts publishes per event id; can fail one, or hold one until released. */
-class ObservedPublisher extends JetStreamPublisher {
-  readonly calls = new Map<string, number>();
-  readonly failOnce = new Set<string>();
-  readonly held = new Map<string, Promise<void>>();
-  override async publishJson(type: string, id: string, json: string) {
-    this.calls.set(id, (this.calls.get(id) ?? 0) + 1);
-    await this.held.get(id);
-    if (this.failOnce.delete(id)) throw new Error('NATS unavailable (simulated)');
-    return super.publishJson(type, id, json);
-  }
-}
-
 const publishedAt = async (id: string) => (await ds.getRepository(OutboxMessage).findOneByOrFail({ id })).publishedAt;
 const inStream = async (id: string) => (await readStream(nc, `${prefix}.>`)).filter((m) => m.msgId === id).length;
 
@@ -66,10 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (ds?.isInitialized) await ds.destroy();
-  const admin = new Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await admin.end();
+  await dropSchema(DATABASE_URL, schema);
   if (nc) {
     await cleanUpStream(nc, { servicePrefix: `test-eager-${run}`, subjectPrefix: prefix, since: startedAt }).catch(() => undefined);
     await nc.drain();
