@@ -6,12 +6,14 @@
 //   npm run bench -- --n 2000 --c 64            (closed loop: C requests in flight)
 //   npm run bench -- --n 2000 --c 256 --rate 500 (open loop: 500 requests/s)
 //   --warmup 500 (default): requests run first and not measured; 0 measures cold processes
+//   --floor 0: skip measuring the floor (the contract's least work per certificate on this machine)
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
+import { certificateFloor, cryptoFloor, jetstreamFloor, meanMessageSize, postgresFloor, processCpuMs } from './lib/bench-floor.mjs';
 import { build, ensureDependencies, ensureNats, ensurePostgres, gitSha, say, ROOT } from './lib/infra.mjs';
 
 const args = Object.fromEntries(
@@ -25,6 +27,7 @@ const RATE = args.rate === undefined ? null : Number(args.rate);
 // --warmup W: W requests first (closed loop, not measured), so the figures are of services whose
 // JIT has settled, as in a running deployment, not of processes started a second ago.
 const WARMUP = Number(args.warmup ?? 500);
+const FLOOR = args.floor !== '0';
 
 ensureDependencies();
 await ensurePostgres();
@@ -125,6 +128,17 @@ const benchCpu = process.cpuUsage(benchCpuBefore);
 const redeliveries = await redeliveriesByConsumer(cf);
 const groupSizes = await statementGroupSizes(cf);
 await nc.close();
+let floor = null;
+if (FLOOR) {
+  // On the run's own nats-server and database, after the run, so the two never share the cores.
+  say('floor: JetStream, PostgreSQL and P-256 alone, with no certflow code…');
+  // Messages and rows as large as the run's own events (stored size, headers included).
+  const size = (await meanMessageSize({ natsUrl: cf.natsUrl })) ?? 2_500;
+  const js = await jetstreamFloor({ natsUrl: cf.natsUrl, natsPid: children['nats-server'], size });
+  const pg = await postgresFloor({ databaseUrl: cf.databaseUrl, size });
+  const crypto = await cryptoFloor();
+  floor = { jetstream: js, postgresql: pg, crypto, ...certificateFloor({ js, pg, crypto, cores: os.cpus().length }) };
+}
 await cf.stop();
 
 const latencies = [...finished].map(([id, t]) => t - started.get(id)).sort((a, b) => a - b);
@@ -149,7 +163,7 @@ say(`pgbench: single-row durable inserts, up to ${C} clients, 10 s…`);
 const pgbench = runPgbench(C);
 
 const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, commit: gitSha(), loadavg: os.loadavg() };
-const result = { at: new Date().toISOString(), machine, e2e, pgbench, ratio: pgbench.tps ? e2e.certificatesPerSecond / pgbench.tps : null };
+const result = { at: new Date().toISOString(), machine, e2e, floor, pgbench, ratio: pgbench.tps ? e2e.certificatesPerSecond / pgbench.tps : null };
 mkdirSync(join(ROOT, 'artifacts'), { recursive: true });
 const file = join(ROOT, 'artifacts', `bench-${result.at.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(result, null, 2));
@@ -164,11 +178,23 @@ certflow bench  (commit ${machine.commit}, ${machine.cpus} × ${machine.cpu}, ${
   load generator      ${e2e.loadGeneratorCpuMsPerRequest} ms CPU per request (this process, on the same cores; not in the total)
   redeliveries        ${Object.entries(e2e.redeliveries).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}
   group commit        ${Object.entries(e2e.statementGroups).map(([k, g]) => `${k} ${g.statements} statements in ${g.groups} round trips (${f(g.statements / g.groups, 1)} each)`).join(', ') || 'n/a'}
-  pgbench (same PostgreSQL, ${pgbench.clients ?? C} clients, single-row inserts)  ${f(pgbench.tps)} commits/s
+${floor ? floorLines(floor, e2e.cpuMsPerRequest.total) : ''}  pgbench (same PostgreSQL, ${pgbench.clients ?? C} clients, single-row inserts)  ${f(pgbench.tps)} commits/s
   ratio               ${result.ratio === null ? 'n/a' : (result.ratio * 100).toFixed(2) + ' % of the raw commit rate'}
   written to          ${file}
 `);
 process.exit(0);
+
+/** The floor and its parts, as printed; see scripts/lib/bench-floor.mjs. */
+function floorLines(fl, certflowMs) {
+  const us = (x) => `${x.toFixed(0)} µs`;
+  const ms = (x) => `${x.toFixed(2)} ms`;
+  const { minimum: m, parts: p, jetstream: js, postgresql: pg, crypto: c } = fl;
+  return `  floor               ${ms(fl.totalMs)} CPU per certificate, so at most ${fl.certificatesPerSecond.toFixed(0)} certificates/s on ${os.cpus().length} cores: the contract's least work, no certflow code
+                        nats-server ${ms(p.natsServerMs)} and its clients ${ms(p.natsClientsMs)}: ${m.publishes} publishes of ${js.size} B delivered and acked (${us(js.publishDelivered.serverUs)} + ${us(js.publishDelivered.clientUs)} each), ${m.deliveries - m.publishes} further deliveries (${us(js.furtherDelivery.serverUs)} + ${us(js.furtherDelivery.clientUs)})
+                        PostgreSQL ${ms(p.postgresqlMs)}: ${m.statements} single-row inserts of ${pg.size} B in groups of ${pg.group} (${us(pg.statementUs)} each); P-256 ${ms(p.cryptoMs)}: ${m.signatures} signature (${us(c.signUs)}), ${m.verifications} verifications (${us(c.verifyUs)})
+  certflow / floor    ${(certflowMs / fl.totalMs).toFixed(1)} × (${ms(certflowMs)} against ${ms(fl.totalMs)})
+`;
+}
 
 /**
  * POST /api/v1/requests over kept-alive node:http connections, at most `concurrency` of them. The
@@ -235,14 +261,12 @@ function childProcesses() {
   return found;
 }
 
-/** User + system CPU milliseconds of each process, from /proc/<pid>/stat (clock ticks of 10 ms). */
+/** User + system CPU milliseconds of each process still running. */
 function cpuTimes(pids) {
   const out = {};
   for (const [name, pid] of Object.entries(pids)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[name] = (Number(f[11]) + Number(f[12])) * 10;
+      out[name] = processCpuMs(pid);
     } catch {
       // gone
     }
