@@ -94,6 +94,7 @@ if (WARMUP > 0) {
 // one): read per request it does not depend on what else the machine is doing, unlike throughput.
 const children = { ...childProcesses(), ...postgresBackends(cf.databaseUrl) };
 const cpuBefore = cpuTimes(children);
+const natsBefore = await cf.nats.connections();
 const benchCpuBefore = process.cpuUsage();
 
 say(RATE ? `submitting ${N} requests at ${RATE}/s (open loop, at most ${C} calls in flight)…` : `submitting ${N} requests, ${C} in flight…`);
@@ -127,6 +128,7 @@ const cpuAfter = cpuTimes({ ...children, ...postgresBackends(cf.databaseUrl) });
 const benchCpu = process.cpuUsage(benchCpuBefore);
 const redeliveries = await redeliveriesByConsumer(cf);
 const groupSizes = await statementGroupSizes(cf);
+const natsMessages = natsMessagesPerCertificate(natsBefore, await cf.nats.connections(), finished.size);
 await nc.close();
 let floor = null;
 if (FLOOR) {
@@ -155,6 +157,7 @@ for (const [name, ms] of Object.entries(cpuAfter)) {
 }
 e2e.redeliveries = redeliveries;
 e2e.statementGroups = groupSizes;
+e2e.natsMessagesPerRequest = natsMessages;
 e2e.cpuMsPerRequest.total = Number(Object.values(e2e.cpuMsPerRequest).reduce((a, b) => a + b, 0).toFixed(2));
 // The load generator shares the machine's cores with certflow: what it takes is not certflow's, but it is not free either.
 e2e.loadGeneratorCpuMsPerRequest = Number(((benchCpu.user + benchCpu.system) / 1000 / Math.max(1, finished.size)).toFixed(2));
@@ -176,6 +179,7 @@ certflow bench  (commit ${machine.commit}, ${machine.cpus} × ${machine.cpu}, ${
   latency submit→assigned  p50 ${f(e2e.latencyMs.p50)} ms   p95 ${f(e2e.latencyMs.p95)} ms   p99 ${f(e2e.latencyMs.p99)} ms   max ${f(e2e.latencyMs.max)} ms
   CPU per request     ${Object.entries(e2e.cpuMsPerRequest).map(([k, v]) => `${k} ${v} ms`).join(', ')}
   load generator      ${e2e.loadGeneratorCpuMsPerRequest} ms CPU per request (this process, on the same cores; not in the total)
+  NATS messages       ${Object.entries(e2e.natsMessagesPerRequest).map(([k, v]) => `${k} ${v.in} in / ${v.out} out`).join(', ')} per certificate (client → server / server → client; acks, pulls and replies included)
   redeliveries        ${Object.entries(e2e.redeliveries).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}
   group commit        ${Object.entries(e2e.statementGroups).map(([k, g]) => `${k} ${g.statements} statements in ${g.groups} round trips (${f(g.statements / g.groups, 1)} each)`).join(', ') || 'n/a'}
 ${floor ? floorLines(floor, e2e.cpuMsPerRequest.total) : ''}  pgbench (same PostgreSQL, ${pgbench.clients ?? C} clients, single-row inserts)  ${f(pgbench.tps)} commits/s
@@ -183,6 +187,26 @@ ${floor ? floorLines(floor, e2e.cpuMsPerRequest.total) : ''}  pgbench (same Post
   written to          ${file}
 `);
 process.exit(0);
+
+/**
+ * Messages each connection sent to the nats-server and received from it during the run, per
+ * certificate, by service (connection names are `certflow/<service>/…`; others are the bench's own).
+ */
+function natsMessagesPerCertificate(before, after, certificates) {
+  const was = new Map(before.map((c) => [c.cid, c]));
+  const out = {};
+  for (const c of after) {
+    const service = /^certflow\/([^/]+)/.exec(c.name ?? '')?.[1] ?? 'bench';
+    const o = (out[service] ??= { in: 0, out: 0 });
+    o.in += c.in_msgs - (was.get(c.cid)?.in_msgs ?? 0);
+    o.out += c.out_msgs - (was.get(c.cid)?.out_msgs ?? 0);
+  }
+  for (const o of Object.values(out)) {
+    o.in = Number((o.in / Math.max(1, certificates)).toFixed(1));
+    o.out = Number((o.out / Math.max(1, certificates)).toFixed(1));
+  }
+  return out;
+}
 
 /** The floor and its parts, as printed; see scripts/lib/bench-floor.mjs. */
 function floorLines(fl, certflowMs) {
