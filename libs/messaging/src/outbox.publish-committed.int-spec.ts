@@ -5,7 +5,7 @@ import { createEvent, defineEvent, type CloudEvent } from '@certflow/contracts';
 import { openServiceDataSource } from '@certflow/persistence';
 import { CreateMessagingTables1700000000000 } from './create-messaging-tables.migration';
 import { JetStreamPublisher } from './jetstream.publisher';
-import { cleanUpStream, dropSchema, ObservedPublisher, readStream, sleep, waitFor } from './jetstream.test-kit';
+import { cleanUpStream, dropSchema, ObservedPublisher, readStream, waitFor } from './jetstream.test-kit';
 import { MESSAGING_ENTITIES } from './messaging.entities';
 import { connectNats, ensureStream } from './nats.connection';
 import type { NatsConnection } from './nats.types';
@@ -37,8 +37,8 @@ const inStream = async (id: string) => (await readStream(nc, `${prefix}.>`)).fil
 async function startedRelay(publisher: JetStreamPublisher, opts: { graceMs?: number; markDelayMs?: number; pollMs?: number } = {}) {
   const relay = new OutboxRelay(ds, publisher, { pollMs: 60_000, logger: silent, ...opts });
   relay.start();
-  // Let the round that start() runs find the empty outbox and finish.
-  await sleep(200);
+  // The round that start() runs must be over, or it could publish the test's rows itself.
+  await relay.settled();
   return relay;
 }
 
@@ -148,5 +148,23 @@ describe('OutboxRelay.drainOnce(minAgeMs)', () => {
     expect(await publishedAt(fresh.id)).toBeNull();
     expect(await relay.drainOnce(0)).toBe(1);
     expect(await publishedAt(fresh.id)).toBeInstanceOf(Date);
+  });
+});
+
+describe('OutboxRelay.settled()', () => {
+  it('resolves after the round start() runs has published what it found', async () => {
+    const left = event(7);
+    await ds.transaction((m) => enqueue(m, left));
+    const publisher = new ObservedPublisher(nc);
+    const relay = new OutboxRelay(ds, publisher, { pollMs: 60_000, logger: silent });
+    relay.start();
+    try {
+      await relay.settled();
+      // No waiting here: the start round must be over, its row published and marked.
+      expect(publisher.calls.get(left.id)).toBe(1);
+      expect(await publishedAt(left.id)).toBeInstanceOf(Date);
+    } finally {
+      await relay.stop();
+    }
   });
 });

@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { Pool, QueryResult } from 'pg';
 import type { CloudEvent } from '@certflow/contracts';
-import { runStatement } from '@certflow/persistence';
 import type { JetStreamPublisher } from './jetstream.publisher';
 import { defaultLogger, errorMessage, type MessagingLogger } from './messaging.logger';
+import { OutboxMarks } from './outbox-marks';
 import { OutboxMessage } from './outbox-message.entity';
 import { countOutboxPendingWith, outboxPublished, outboxPublishFailures } from './messaging.metrics';
 
@@ -67,13 +67,10 @@ export class OutboxRelay {
   private failingSince?: number;
   private lastFailureLogAt = 0;
   private readonly graceMs: number;
-  private readonly markDelayMs: number;
   /** Ids this process publishes itself (`publishCommitted`) until their mark is written. */
   private readonly eager = new Set<string>();
   private readonly eagerInFlight = new Set<Promise<void>>();
-  private marks: string[] = [];
-  private markTimer?: NodeJS.Timeout;
-  private marking?: Promise<void>;
+  private readonly marks: OutboxMarks;
 
   constructor(
     private readonly ds: DataSource,
@@ -85,8 +82,13 @@ export class OutboxRelay {
     this.retentionMs = opts.retentionMs ?? 60 * 60_000;
     this.cleanupEveryMs = opts.cleanupEveryMs ?? 60_000;
     this.graceMs = opts.graceMs ?? 2_000;
-    this.markDelayMs = opts.markDelayMs ?? 200;
     this.log = opts.logger ?? defaultLogger('outbox-relay');
+    this.marks = new OutboxMarks(
+      ds,
+      opts.markDelayMs ?? 200,
+      (ids) => ids.forEach((id) => this.eager.delete(id)),
+      (problem) => this.reportFailure(problem),
+    );
     // Counted when scraped, not per round: one indexed count per scrape, nothing on the hot path.
     countOutboxPendingWith(() => this.countPending());
   }
@@ -118,7 +120,7 @@ export class OutboxRelay {
       const sent: Promise<void> = this.publisher.publishJson(e.type, e.id, JSON.stringify(e)).then(
         () => {
           outboxPublished.inc();
-          this.markLater(e.id);
+          this.marks.add(e.id);
           this.reportSuccess();
         },
         (err: unknown) => {
@@ -149,8 +151,17 @@ export class OutboxRelay {
     this.timer = undefined;
     await this.round;
     await Promise.all([...this.eagerInFlight]);
-    await this.marking;
-    await this.flushMarks();
+    await this.marks.flush();
+  }
+
+  /**
+   * Resolves when no round runs and none is due at once (the one `start()` or `kick()` asked for has
+   * ended). For tests that must know a round will not read the outbox under them.
+   */
+  async settled(): Promise<void> {
+    while (this.round || ((this.kickPending || this.kicked) && !this.stopped)) {
+      await (this.round ?? new Promise((resolve) => setTimeout(resolve, 1)));
+    }
   }
 
   /**
@@ -243,41 +254,6 @@ export class OutboxRelay {
       }
     } catch (err) {
       this.reportFailure(errorMessage(err));
-    }
-  }
-
-  /** Marks go together: one grouped statement for all the events published in the last `markDelayMs`. */
-  private markLater(id: string): void {
-    this.marks.push(id);
-    this.scheduleMarks();
-  }
-
-  private scheduleMarks(): void {
-    if (this.markTimer || this.marking || this.marks.length === 0) return;
-    this.markTimer = setTimeout(() => {
-      this.markTimer = undefined;
-      this.marking = this.flushMarks().finally(() => {
-        this.marking = undefined;
-        this.scheduleMarks();
-      });
-    }, this.markDelayMs);
-    // stop() writes what is left; a pending mark alone must not keep the process alive.
-    this.markTimer.unref();
-  }
-
-  private async flushMarks(): Promise<void> {
-    clearTimeout(this.markTimer);
-    this.markTimer = undefined;
-    const ids = this.marks;
-    if (ids.length === 0) return;
-    this.marks = [];
-    try {
-      await runStatement(this.ds.manager, 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::text[]) AND published_at IS NULL', [ids]);
-    } catch (err) {
-      // Unmarked rows are published again by a round after `graceMs`; JetStream drops the copies.
-      this.reportFailure(`could not mark ${ids.length} published event(s): ${errorMessage(err)}`);
-    } finally {
-      for (const id of ids) this.eager.delete(id);
     }
   }
 
