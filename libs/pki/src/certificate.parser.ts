@@ -1,3 +1,4 @@
+import { BoundedCache } from './bounded-cache';
 import { x509 } from './x509.setup';
 import { PkiInputError } from './pki-input.error';
 import { decodeCertificate } from './path/certificate.facts';
@@ -125,13 +126,7 @@ function parseBareBase64(text: string, limit: number): x509.X509Certificate[] {
  * @throws PkiInputError as {@link parseCertificates}; `TOO_MANY_CERTIFICATES` when there are several.
  */
 export function parseCertificate(pem: string): x509.X509Certificate {
-  let cert = parsed.get(pem);
-  if (cert === undefined) {
-    cert = parseCertificates(pem, 1)[0];
-    if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value as string);
-    parsed.set(pem, cert);
-  }
-  return cert;
+  return parsed.getOrSet(pem, () => parseCertificates(pem, 1)[0]);
 }
 
 /**
@@ -139,8 +134,7 @@ export function parseCertificate(pem: string): x509.X509Certificate {
  * service reads them again for every request: decoding is the most expensive step of most handlers.
  * X509Certificate is immutable, so sharing one instance is safe. Failures are not kept.
  */
-const parsed = new Map<string, x509.X509Certificate>();
-const MAX_PARSED = 500;
+const parsed = new BoundedCache<string, x509.X509Certificate>(500);
 
 /** PEM text of a certificate, "\n" line ends, ending with a newline. */
 export function toPem(cert: x509.X509Certificate): string {

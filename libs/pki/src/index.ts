@@ -32,5 +32,6 @@ export { clearSignatureCache, signatureChecksPerformed } from './chain-signature
 export { verifyPath, type VerifyPathOptions, type PathVerdict, type CertificateInput } from './path/path.verify';
 export { certificateFacts, type CertificateFacts } from './path/certificate.facts';
 export { pemToDer } from './path/pem.decode';
+export { BoundedCache } from './bounded-cache';
 export { type PeerName } from './path/peer-name.match';
 export { X509Certificate, Pkcs10CertificateRequest } from '@peculiar/x509';

@@ -1,3 +1,4 @@
+import { BoundedCache } from '../bounded-cache';
 import { createHash } from 'node:crypto';
 import { DerError, TAG, bytesOf, children, expectTlv, readBoolean, readOid, readSmallInteger, readTime, readWhole, type Tlv } from './der.reader';
 import { readName, type NameFacts } from './name.facts';
@@ -178,9 +179,8 @@ export function decodeCertificate(der: Uint8Array, key = sha256(der)): Certifica
   return facts;
 }
 
-const cache = new Map<string, CertificateFacts | DerError>();
+const cache = new BoundedCache<string, CertificateFacts | DerError>(20_000);
 const byBuffer = new WeakMap<Uint8Array, CertificateFacts | DerError>();
-const MAX_CACHED = 20_000;
 
 /**
  * Facts of a certificate, decoded once per distinct DER (bounded cache, oldest dropped first). The
@@ -191,16 +191,13 @@ export function certificateFacts(der: Uint8Array): CertificateFacts {
   let hit = byBuffer.get(der);
   if (hit === undefined) {
     const id = sha256(der);
-    hit = cache.get(id);
-    if (hit === undefined) {
+    hit = cache.getOrSet(id, () => {
       try {
-        hit = decodeCertificate(der, id);
+        return decodeCertificate(der, id);
       } catch (error) {
-        hit = error instanceof DerError ? error : new DerError(String(error));
+        return error instanceof DerError ? error : new DerError(String(error));
       }
-      if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
-      cache.set(id, hit);
-    }
+    });
     byBuffer.set(der, hit);
   }
   if (hit instanceof DerError) throw hit;

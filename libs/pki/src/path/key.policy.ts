@@ -1,3 +1,4 @@
+import { BoundedCache } from '../bounded-cache';
 import { DerError, TAG, children, readOid, readWhole } from './der.reader';
 import type { CertificateFacts } from './certificate.facts';
 import { publicKeyOf } from './signature.verifier';
@@ -27,7 +28,7 @@ const WEAK_CURVES: Record<string, string> = {
 
 export const MIN_RSA_BITS = 2048;
 
-const verdicts = new Map<string, string | null>();
+const verdicts = new BoundedCache<string, string | null>(20_000);
 
 function judge(facts: CertificateFacts): string | null {
   try {
@@ -61,11 +62,5 @@ function judge(facts: CertificateFacts): string | null {
 
 /** `null` when the certificate's key is acceptable, else what is wrong with it, in words. Cached per key. */
 export function keyWeakness(facts: CertificateFacts): string | null {
-  let verdict = verdicts.get(facts.spkiKey);
-  if (verdict === undefined) {
-    verdict = judge(facts);
-    if (verdicts.size >= 20_000) verdicts.delete(verdicts.keys().next().value as string);
-    verdicts.set(facts.spkiKey, verdict);
-  }
-  return verdict;
+  return verdicts.getOrSet(facts.spkiKey, () => judge(facts));
 }

@@ -1,3 +1,4 @@
+import { BoundedCache } from '../bounded-cache';
 import { verify, constants, type KeyObject } from 'node:crypto';
 import { DerError, TAG, children, readOid, readSmallInteger, readWhole } from './der.reader';
 import type { CertificateFacts } from './certificate.facts';
@@ -101,7 +102,7 @@ export function signatureScheme(algorithmIdentifier: Uint8Array): Scheme | strin
   return scheme;
 }
 
-const keys = new Map<string, KeyObject | null>();
+const keys = new BoundedCache<string, KeyObject | null>(20_000);
 
 function importKey(facts: CertificateFacts): KeyObject {
   const imported = importSpki(facts.spki);
@@ -111,21 +112,16 @@ function importKey(facts: CertificateFacts): KeyObject {
 
 /** The issuer's public key as a KeyObject, cached by SPKI hash; `null` when OpenSSL cannot read it. */
 export function publicKeyOf(facts: CertificateFacts): KeyObject | null {
-  let key = keys.get(facts.spkiKey);
-  if (key === undefined) {
+  return keys.getOrSet(facts.spkiKey, () => {
     try {
-      key = importKey(facts);
+      return importKey(facts);
     } catch {
-      key = null;
+      return null;
     }
-    if (keys.size >= 20_000) keys.delete(keys.keys().next().value as string);
-    keys.set(facts.spkiKey, key);
-  }
-  return key;
+  });
 }
 
-const results = new Map<string, boolean>();
-const MAX_RESULTS = 50_000;
+const results = new BoundedCache<string, boolean>(50_000);
 let performed = 0;
 
 /**
@@ -155,9 +151,7 @@ export function verifySignature(child: CertificateFacts, issuer: CertificateFact
     performed++;
     ok = verifyWithScheme(scheme, key, child.tbs, child.signature);
   }
-  if (results.size >= MAX_RESULTS) results.delete(results.keys().next().value as string);
-  results.set(id, ok);
-  return ok;
+  return results.set(id, ok);
 }
 
 /** How many signatures were actually verified (not served from the cache) since start or the last clear. */

@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE, runStatement } from '@certflow/persistence';
 import { NATS_CONNECTION, callRpc, RpcError } from '@certflow/messaging';
 import { RPC, type CertificateDetails } from '@certflow/contracts';
-import { certificateDetails, normalizeThumbprint, parseCertificate, pemThumbprints } from '@certflow/pki';
+import { BoundedCache, certificateDetails, normalizeThumbprint, parseCertificate, pemThumbprints } from '@certflow/pki';
 import type { NatsConnection } from '@certflow/messaging';
 import { ApiError } from '../http/api-error';
 import { SeenCertificateRow } from './seen-certificate.orm-entity';
@@ -15,9 +15,9 @@ import { SeenCertificateRow } from './seen-certificate.orm-entity';
 @Injectable()
 export class CertificateCatalogService {
   /** Parsed details by PEM; parsing is the expensive part of a RequestView. */
-  private readonly cache = new Map<string, CertificateDetails>();
+  private readonly cache = new BoundedCache<string, CertificateDetails>(10_000);
   /** Thumbprints by PEM: every certificate a CA returns comes with the same few CA certificates. */
-  private readonly named = new Map<string, { sha1: string; sha256: string }>();
+  private readonly named = new BoundedCache<string, { sha1: string; sha256: string }>(1_000);
 
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource, @Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
@@ -39,23 +39,11 @@ export class CertificateCatalogService {
 
   /** Decoding the DER to know it is a certificate was half of naming a chain, which hardly ever changes. */
   private thumbprints(pem: string): { sha1: string; sha256: string } {
-    let t = this.named.get(pem);
-    if (!t) {
-      t = pemThumbprints(pem);
-      if (this.named.size >= 1_000) this.named.delete(this.named.keys().next().value as string);
-      this.named.set(pem, t);
-    }
-    return t;
+    return this.named.getOrSet(pem, () => pemThumbprints(pem));
   }
 
   details(pem: string): CertificateDetails {
-    let d = this.cache.get(pem);
-    if (!d) {
-      d = certificateDetails(parseCertificate(pem));
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(pem, d);
-    }
-    return d;
+    return this.cache.getOrSet(pem, () => certificateDetails(parseCertificate(pem)));
   }
 
   async lookup(thumbprint: string): Promise<CertificateDetails> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import { BoundedCache } from '@certflow/pki';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { NATS_CONNECTION, type NatsConnection, type Subscription } from '@certflow/messaging';
 import { CertificateRequestRow } from '../certificate-request/persistence/certificate-request.orm-entity';
@@ -37,8 +38,8 @@ const FLUSH_WAIT_MS = 2_000;
 export class ConsoleEventsService implements BeforeApplicationShutdown {
   private sub?: Subscription;
   private readonly listeners = new Map<Listener, () => void>();
-  private readonly seen = new Set<string>();
-  private readonly lastState = new Map<string, string>();
+  private readonly seen = new BoundedCache<string, true>(REMEMBER);
+  private readonly lastState = new BoundedCache<string, string>(REMEMBER);
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
@@ -111,8 +112,8 @@ export class ConsoleEventsService implements BeforeApplicationShutdown {
     }
     if (envelope.id) {
       // At-least-once publishing may repeat a message; forward each event id once.
-      if (this.seen.has(envelope.id)) return;
-      remember(this.seen, envelope.id);
+      if (this.seen.get(envelope.id)) return;
+      this.seen.set(envelope.id, true);
     }
     const data = Object.fromEntries(Object.entries(envelope.data ?? {}).filter(([k]) => !BIG_FIELDS.has(k)));
     this.emit({ event: 'certflow', data: { id: envelope.id, type: envelope.type ?? subject, subject: envelope.subject, time: envelope.time, data } });
@@ -138,9 +139,7 @@ export class ConsoleEventsService implements BeforeApplicationShutdown {
       const updatedAt = new Date(row.updatedAt).toISOString();
       const key = `${row.state}@${updatedAt}`;
       if (this.lastState.get(id) === key) return;
-      this.lastState.delete(id);
       this.lastState.set(id, key);
-      if (this.lastState.size > REMEMBER) this.lastState.delete(this.lastState.keys().next().value!);
       this.emit({ event: 'request.updated', data: { id, host: row.host, issuer: row.issuer, state: row.state, updatedAt } });
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, requestId: id }, 'console could not read a request after an event');
@@ -156,9 +155,4 @@ export class ConsoleEventsService implements BeforeApplicationShutdown {
       }
     }
   }
-}
-
-function remember(set: Set<string>, value: string): void {
-  set.add(value);
-  if (set.size > REMEMBER) set.delete(set.values().next().value!);
 }

@@ -1,3 +1,4 @@
+import { BoundedCache } from '@certflow/pki';
 import type { RequestSnapshot } from '../domain/certificate-request.state';
 
 /**
@@ -7,17 +8,17 @@ import type { RequestSnapshot } from '../domain/certificate-request.state';
  * the version, and anything but an accepted decision is decided again from the database.
  */
 export class RecentRequests {
-  private readonly entries = new Map<string, { request: RequestSnapshot; version: number }>();
+  private readonly entries: BoundedCache<string, { request: RequestSnapshot; version: number }>;
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(capacity = 10_000) {
+    this.entries = new BoundedCache(capacity);
+  }
 
   get(id: string): { request: RequestSnapshot; version: number } | undefined {
     return this.entries.get(id);
   }
 
   remember(request: RequestSnapshot, version: number): void {
-    this.entries.delete(request.id);
-    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value as string);
     this.entries.set(request.id, { request, version });
   }
 
