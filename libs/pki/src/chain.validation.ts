@@ -6,6 +6,13 @@ import { certificateFacts } from './path/certificate.facts';
 import type { CertificateFacts } from './path/certificate.facts';
 import type { PartialPath } from './path/path.builder';
 import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_STEPS, verifyPath } from './path/path.verify';
+import { profileProblem, type Problem } from './path/certificate-profile.check';
+
+/**
+ * Chain validation applies RFC 5280's MUSTs, not the strict profile's key-identifier rules: private
+ * PKIs that certflow serves often skip those.
+ */
+const STRICT_PROFILE = false;
 
 /**
  * The outcome of validating a certificate's chain at an instant.
@@ -135,7 +142,7 @@ export async function validateChain(opts: {
       roots: opts.roots.map(derOf),
       at: opts.at,
       maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH,
-      strict: false,
+      strict: STRICT_PROFILE,
       ...(opts.ekus ? { ekus: opts.ekus } : {}),
     });
   } catch (error) {
@@ -168,6 +175,15 @@ export async function validateChain(opts: {
 }
 
 /**
+ * The first rule CA certificate `cert` breaks that keeps it off every path `validateChain` accepts,
+ * as a trust anchor (`anchor`) or as an intermediate (a weak key, a critical extension no validator
+ * here understands, KeyUsage without keyCertSign, …); `null` when it breaks none.
+ */
+export function caCertificateProblem(cert: X509Certificate, opts: { anchor: boolean }): Problem | null {
+  return profileProblem(certificateFacts(derOf(cert)), 'ca', { strict: STRICT_PROFILE, anchor: opts.anchor });
+}
+
+/**
  * The fast path of {@link validateChain}, for certificates at hand as DER: the path (leaf → root, DER)
  * when one passes, `null` when none does or the input is unreadable — then call `validateChain`,
  * which says why. Same engine and options, without building X509Certificate objects for the leaf
@@ -181,7 +197,7 @@ export function completePath(opts: { leaf: Uint8Array; provided?: Uint8Array[]; 
       roots: opts.roots.map(derOf),
       at: opts.at,
       maxDepth: DEFAULT_MAX_DEPTH,
-      strict: false,
+      strict: STRICT_PROFILE,
     });
     return verdict.valid ? verdict.path.map((f) => f.der) : null;
   } catch {

@@ -27,7 +27,7 @@ export { checkCsr, type CheckedCsr, MAX_CSR_BYTES } from './csr.check';
 export { encryptPrivateKey, decryptPrivateKey, deriveKeyFromSecret } from './private-key.encryption';
 export { type KeyType, generateKeyPair, exportPkcs8, importPkcs8, signingAlgorithmFor } from './key-pair.factory';
 export { type CaMaterial, type LeafEku, createRootCa, createIntermediateCa, issueLeaf, issueFromCsr, issuePemFromCsr, randomSerialNumber } from './certificate-authority.issuer';
-export { type ChainValidation, type ChainFailureCode, validateChain, completePath } from './chain.validation';
+export { type ChainValidation, type ChainFailureCode, validateChain, completePath, caCertificateProblem } from './chain.validation';
 export { clearSignatureCache, signatureChecksPerformed } from './chain-signature.cache';
 export { verifyPath, type VerifyPathOptions, type PathVerdict, type CertificateInput } from './path/path.verify';
 export { certificateFacts, type CertificateFacts } from './path/certificate.facts';

@@ -4,7 +4,7 @@ import 'reflect-metadata';
 export { TestPki, type TestCa, type IssuedLeaf, type TestPkiOptions, type LeafParams } from './test-pki.factory';
 export { testCsr, garbageCsr, csrWithBadSignature, weakRsaCsr, type TestCsr, type TestCsrParams } from './csr.fixtures';
 export { fixedClock, type FixedClock } from './fixed.clock';
-export { intermediateCaWith, notDerExtension, duplicateSkiExtension } from './damaged-ca.fixtures';
+export { intermediateCaWith, notDerExtension, duplicateSkiExtension, unknownCriticalExtension, weakRsaKeys } from './damaged-ca.fixtures';
 export { type Clock, systemClock } from '@certflow/pki';
 export { startCertflow, waitForRequest, opensslCsr, freePort, SERVICES, type Certflow, type CertflowOptions, type ServiceName } from './certflow.harness';
 export { NatsProcess, type NatsConnectionStats } from './nats.process';

@@ -26,7 +26,13 @@ export class TrustController {
   @ApiOperation({ summary: 'Import roots or intermediates: PEM text (one or many) or {"pem": "..."}' })
   @ApiBody({ schema: { oneOf: [{ type: 'string' }, { type: 'object', properties: { pem: { type: 'string' } } }] } })
   @ApiResponse({ status: 201, description: '{imported: [thumbprint], alreadyPresent: [thumbprint]}' })
-  @ApiResponse({ status: 400, type: ErrorDto })
+  @ApiResponse({
+    status: 400,
+    type: ErrorDto,
+    description:
+      'Nothing imported. `details.refused` names each certificate refused: CERTIFICATE_UNPARSABLE (damaged), NOT_A_CA, NOT_A_ROOT, NOT_AN_INTERMEDIATE, ' +
+      'CA_CERTIFICATE_UNUSABLE (breaks a rule chain validation applies to every CA; `rule` says which), TOO_MANY_CERTIFICATES.',
+  })
   async import(@Param('store') store: string, @Body() body: unknown, @Req() req: Request & { caller?: Caller }): Promise<TrustImportResult> {
     const pem = typeof body === 'string' ? body : typeof (body as { pem?: unknown })?.pem === 'string' ? (body as { pem: string }).pem : null;
     if (!pem || !pem.trim()) {

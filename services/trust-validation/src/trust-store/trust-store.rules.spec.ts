@@ -1,7 +1,7 @@
-import type { Extension } from '@peculiar/x509';
+import { KeyUsageFlags, type Extension } from '@peculiar/x509';
 import { certificateFacts, completePath, createIntermediateCa, type X509Certificate } from '@certflow/pki';
-import { duplicateSkiExtension, intermediateCaWith, notDerExtension, TestPki } from '@certflow/testing';
-import { checkFitsStore, checkUsableOnPaths, isSelfSigned } from './trust-store.rules';
+import { duplicateSkiExtension, intermediateCaWith, notDerExtension, TestPki, unknownCriticalExtension, weakRsaKeys } from '@certflow/testing';
+import { checkFitsStore, checkUsableAsCa, checkUsableOnPaths, isSelfSigned } from './trust-store.rules';
 
 describe('trust store import rules', () => {
   let pki: TestPki;
@@ -84,6 +84,38 @@ describe('trust store import rules', () => {
       expect(await isSelfSigned(pki.root.certificate)).toBe(true);
       expect(selfIssued.subject).toBe(selfIssued.issuer);
       expect(await isSelfSigned(selfIssued)).toBe(false);
+    });
+  });
+
+  describe('when a sound CA certificate breaks a rule chain validation applies to every CA', () => {
+    const SUBJECT = 'CN=Unusable Intermediate, O=certflow tests';
+    const leafCompletesThrough = async (ca: Awaited<ReturnType<typeof intermediateCaWith>>) => {
+      const issued = await pki.leafFor({ host: 'unusable.example.com', issuer: ca });
+      return completePath({ leaf: new Uint8Array(issued.certificate.rawData), intermediates: [ca.certificate], roots: [pki.root.certificate], at: new Date() }) !== null;
+    };
+
+    const unusable: [string, () => Promise<Awaited<ReturnType<typeof intermediateCaWith>>>, string, RegExp][] = [
+      ['a critical extension no validator here understands', () => intermediateCaWith(pki.root, SUBJECT, unknownCriticalExtension), 'UnknownCriticalExtension', /1\.3\.6\.1\.4\.1\.55555\.2/],
+      ['a 1024-bit RSA key', async () => intermediateCaWith(pki.root, SUBJECT, async () => [], { keys: await weakRsaKeys() }), 'WeakKey', /1024-bit RSA key/],
+      ['KeyUsage without keyCertSign', () => intermediateCaWith(pki.root, SUBJECT, async () => [], { keyUsage: KeyUsageFlags.digitalSignature }), 'IssuerKeyUsageMissing', /keyCertSign/],
+    ];
+
+    it.each(unusable)('refuses one with %s as CA_CERTIFICATE_UNUSABLE, naming the rule', async (_sentence, make, rule, why) => {
+      const ca = await make();
+      // It parses cleanly and fits the store: only the new rule stands between it and the store.
+      expect(checkUsableOnPaths(ca.certificate, 1)).toBeNull();
+      expect(await checkFitsStore(ca.certificate, 'intermediates')).toBeNull();
+      expect(await leafCompletesThrough(ca)).toBe(false);
+
+      const refusal = checkUsableAsCa(ca.certificate, 2, 'intermediates');
+      expect(refusal).toMatchObject({ code: 'CA_CERTIFICATE_UNUSABLE', rule, subject: SUBJECT });
+      expect(refusal?.message).toMatch(/^Certificate #2 "CN=Unusable Intermediate, O=certflow tests" \([0-9A-F]{40}\) cannot serve as an intermediate: /);
+      expect(refusal?.message).toMatch(why);
+    });
+
+    it('takes the test root and intermediate, which complete paths', () => {
+      expect(checkUsableAsCa(pki.root.certificate, 1, 'roots')).toBeNull();
+      expect(checkUsableAsCa(pki.intermediate.certificate, 1, 'intermediates')).toBeNull();
     });
   });
 });

@@ -1,5 +1,5 @@
 import type { TrustStoreName } from '@certflow/contracts';
-import { basicConstraints, certificateFacts, issuerOf, subjectOf, thumbprintSha1, type X509Certificate } from '@certflow/pki';
+import { basicConstraints, caCertificateProblem, certificateFacts, issuerOf, subjectOf, thumbprintSha1, type X509Certificate } from '@certflow/pki';
 
 /**
  * Why a certificate does not belong in the store it was sent to. Stable codes; the message says what
@@ -9,14 +9,19 @@ import { basicConstraints, certificateFacts, issuerOf, subjectOf, thumbprintSha1
  * - `NOT_AN_INTERMEDIATE`: a self-signed root sent to intermediates.
  * - `CERTIFICATE_UNPARSABLE`: readable as X.509, but damaged where path validation reads it (e.g. a
  *   malformed extension), so it could never be on a valid path. Same code as a certificate no parser reads.
+ * - `CA_CERTIFICATE_UNUSABLE`: a sound CA certificate of the right kind that breaks a rule chain
+ *   validation applies to every CA on a path (a weak key, a critical extension it does not
+ *   understand, KeyUsage without keyCertSign, …); `rule` names it as validation would.
  */
-export type TrustStoreRefusalCode = 'NOT_A_CA' | 'NOT_A_ROOT' | 'NOT_AN_INTERMEDIATE' | 'CERTIFICATE_UNPARSABLE';
+export type TrustStoreRefusalCode = 'NOT_A_CA' | 'NOT_A_ROOT' | 'NOT_AN_INTERMEDIATE' | 'CERTIFICATE_UNPARSABLE' | 'CA_CERTIFICATE_UNUSABLE';
 
 export interface TrustStoreRefusal {
   code: TrustStoreRefusalCode;
   thumbprint: string;
   subject: string;
   message: string;
+  /** For `CA_CERTIFICATE_UNUSABLE`: the validation outcome code a chain through it would get. */
+  rule?: string;
 }
 
 /**
@@ -98,4 +103,25 @@ export async function checkFitsStore(cert: X509Certificate, store: TrustStoreNam
     };
   }
   return null;
+}
+
+/**
+ * `null` when `cert`, a CA certificate that fits `store` (see `checkFitsStore`), could be on a path
+ * chain validation accepts; else the rule it breaks. Stored, it would complete no chain, and the
+ * requests waiting on it would stay incomplete with a reason the import could have given at once.
+ */
+export function checkUsableAsCa(cert: X509Certificate, position: number, store: TrustStoreName): TrustStoreRefusal | null {
+  const problem = caCertificateProblem(cert, { anchor: store === 'roots' });
+  if (!problem) return null;
+  const thumbprint = thumbprintSha1(cert);
+  const subject = subjectOf(cert);
+  return {
+    code: 'CA_CERTIFICATE_UNUSABLE',
+    thumbprint,
+    subject,
+    rule: problem.code,
+    message:
+      `Certificate #${position} "${subject}" (${thumbprint}) cannot serve as ${store === 'roots' ? 'a trusted root' : 'an intermediate'}: ${problem.reason} (${problem.code}). ` +
+      `Chain validation refuses it on any path. Import a CA certificate without this defect; if the CA itself has it, it needs reissuing.`,
+  };
 }

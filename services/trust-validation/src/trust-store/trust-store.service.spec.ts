@@ -1,5 +1,5 @@
 import { RpcError } from '@certflow/messaging';
-import { duplicateSkiExtension, intermediateCaWith, notDerExtension, TestPki } from '@certflow/testing';
+import { duplicateSkiExtension, intermediateCaWith, notDerExtension, TestPki, unknownCriticalExtension } from '@certflow/testing';
 import { TrustStoreService } from './trust-store.service';
 
 /** checkImport reads and judges the PEM only; nothing of the database, cache or relay is touched. */
@@ -43,6 +43,21 @@ describe('TrustStoreService.checkImport', () => {
       const err = await refusalOf(service().checkImport('roots', damagedCa.pem));
       expect(err.code).toBe('CERTIFICATE_UNPARSABLE');
       expect(err.message).toMatch(/^Certificate #1 /);
+    });
+  });
+
+  describe('when a CA certificate of the right kind could be on no valid path', () => {
+    it('refuses the whole import with 400 CA_CERTIFICATE_UNUSABLE, naming the rule validation would give', async () => {
+      const unusable = await intermediateCaWith(pki.root, 'CN=Critical Extension CA, O=certflow tests', unknownCriticalExtension);
+      const err = await refusalOf(service().checkImport('intermediates', pki.intermediate.pem + unusable.pem));
+      expect({ code: err.code, status: err.status }).toEqual({ code: 'CA_CERTIFICATE_UNUSABLE', status: 400 });
+      expect(err.message).toMatch(/^Certificate #2 "CN=Critical Extension CA, O=certflow tests" \([0-9A-F]{40}\) cannot serve as an intermediate: .*\(UnknownCriticalExtension\)/);
+      expect(err.details).toEqual({ refused: [expect.objectContaining({ code: 'CA_CERTIFICATE_UNUSABLE', rule: 'UnknownCriticalExtension' })] });
+    });
+
+    it('reports a store misfit before it: a root sent to intermediates is named as such', async () => {
+      const err = await refusalOf(service().checkImport('intermediates', pki.root.pem));
+      expect(err.code).toBe('NOT_AN_INTERMEDIATE');
     });
   });
 

@@ -29,7 +29,7 @@ import { TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from '../config';
 import { TrustAuditRow } from './persistence/trust-audit.orm-entity';
 import { TrustedCertificateRow } from './persistence/trusted-certificate.orm-entity';
 import { TrustStoreCache } from './trust-store.cache';
-import { checkFitsStore, checkUsableOnPaths } from './trust-store.rules';
+import { checkFitsStore, checkUsableAsCa, checkUsableOnPaths } from './trust-store.rules';
 
 /** Most certificates one import may carry unless CERTFLOW_TRUST_IMPORT_MAX_CERTIFICATES says otherwise. */
 export const IMPORT_LIMIT = 50;
@@ -63,7 +63,8 @@ export class TrustStoreService {
 
   /**
    * Parses and checks an import; throws RpcError 400 naming every certificate that is damaged
-   * (CERTIFICATE_UNPARSABLE) or does not fit, or TOO_MANY_CERTIFICATES when the text carries more
+   * (CERTIFICATE_UNPARSABLE), does not fit the store, or could be on no valid path
+   * (CA_CERTIFICATE_UNUSABLE), or TOO_MANY_CERTIFICATES when the text carries more
    * than the limit (counted before parsing any).
    */
   async checkImport(store: TrustStoreName, pemText: string): Promise<X509Certificate[]> {
@@ -75,7 +76,9 @@ export class TrustStoreService {
       throw err;
     }
     // A damaged certificate is reported as damaged only: what else it seems to be cannot be trusted.
-    const refusals = (await Promise.all(certs.map(async (c, i) => checkUsableOnPaths(c, i + 1) ?? (await checkFitsStore(c, store))))).filter((r) => r !== null);
+    const refusals = (
+      await Promise.all(certs.map(async (c, i) => checkUsableOnPaths(c, i + 1) ?? (await checkFitsStore(c, store)) ?? checkUsableAsCa(c, i + 1, store)))
+    ).filter((r) => r !== null);
     if (refusals.length > 0) {
       const message = refusals.length === 1 ? refusals[0].message : `Nothing was imported. ${refusals.map((r) => r.message).join(' ')}`;
       throw new RpcError(refusals[0].code, message, 400, { refused: refusals });
