@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { generateKeyPair, parseName, signingAlgorithmFor, type KeyType } from '@certflow/pki';
+import { weakRsaKeys } from './damaged-ca.fixtures';
 
 /** A CSR in PEM and the key pair that made it. */
 export interface TestCsr {
@@ -58,10 +59,5 @@ export async function csrWithBadSignature(params: Partial<TestCsrParams> = {}): 
 
 /** A CSR with an RSA-1024 key (too weak), correctly signed. */
 export async function weakRsaCsr(params: Partial<TestCsrParams> = {}): Promise<TestCsr> {
-  const keys = (await globalThis.crypto.subtle.generateKey(
-    { name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
-    true,
-    ['sign', 'verify'],
-  )) as CryptoKeyPair;
-  return makeCsr({ host: 'weak-rsa.example.test', ...params }, keys);
+  return makeCsr({ host: 'weak-rsa.example.test', ...params }, await weakRsaKeys());
 }
