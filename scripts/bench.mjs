@@ -9,11 +9,12 @@
 //   --floor 0: skip measuring the floor (the contract's least work per certificate on this machine)
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
-import { certificateFloor, cryptoFloor, jetstreamFloor, meanMessageSize, postgresFloor, processCpuMs } from './lib/bench-floor.mjs';
+import { certificateFloor, cryptoFloor, jetstreamFloor, meanMessageSize, postgresFloor } from './lib/bench-floor.mjs';
+import { childProcesses, cpuTimes, natsMessagesPerCertificate, postgresBackends, redeliveriesByConsumer, statementGroupSizes } from './lib/bench-readings.mjs';
 import { build, ensureDependencies, ensureNats, ensurePostgres, gitSha, say, ROOT } from './lib/infra.mjs';
 
 const args = Object.fromEntries(
@@ -94,7 +95,9 @@ if (WARMUP > 0) {
 // one): read per request it does not depend on what else the machine is doing, unlike throughput.
 const children = { ...childProcesses(), ...postgresBackends(cf.databaseUrl) };
 const cpuBefore = cpuTimes(children);
-const natsBefore = await cf.nats.connections();
+// A harness from before `nats.connections()` (comparing old commits) gives no message counts.
+const natsConnections = () => (typeof cf.nats?.connections === 'function' ? cf.nats.connections() : Promise.resolve([]));
+const natsBefore = await natsConnections();
 const benchCpuBefore = process.cpuUsage();
 
 say(RATE ? `submitting ${N} requests at ${RATE}/s (open loop, at most ${C} calls in flight)…` : `submitting ${N} requests, ${C} in flight…`);
@@ -128,7 +131,7 @@ const cpuAfter = cpuTimes({ ...children, ...postgresBackends(cf.databaseUrl) });
 const benchCpu = process.cpuUsage(benchCpuBefore);
 const redeliveries = await redeliveriesByConsumer(cf);
 const groupSizes = await statementGroupSizes(cf);
-const natsMessages = natsMessagesPerCertificate(natsBefore, await cf.nats.connections(), finished.size);
+const natsMessages = natsMessagesPerCertificate(natsBefore, await natsConnections(), finished.size);
 await nc.close();
 let floor = null;
 // The floor reads the CPU of the run's own nats-server; without one (an old harness), it is skipped.
@@ -189,26 +192,6 @@ ${floor ? floorLines(floor, e2e.cpuMsPerRequest.total) : ''}  pgbench (same Post
 `);
 process.exit(0);
 
-/**
- * Messages each connection sent to the nats-server and received from it during the run, per
- * certificate, by service (connection names are `certflow/<service>/…`; others are the bench's own).
- */
-function natsMessagesPerCertificate(before, after, certificates) {
-  const was = new Map(before.map((c) => [c.cid, c]));
-  const out = {};
-  for (const c of after) {
-    const service = /^certflow\/([^/]+)/.exec(c.name ?? '')?.[1] ?? 'bench';
-    const o = (out[service] ??= { in: 0, out: 0 });
-    o.in += c.in_msgs - (was.get(c.cid)?.in_msgs ?? 0);
-    o.out += c.out_msgs - (was.get(c.cid)?.out_msgs ?? 0);
-  }
-  for (const o of Object.values(out)) {
-    o.in = Number((o.in / Math.max(1, certificates)).toFixed(1));
-    o.out = Number((o.out / Math.max(1, certificates)).toFixed(1));
-  }
-  return out;
-}
-
 /** The floor and its parts, as printed; see scripts/lib/bench-floor.mjs. */
 function floorLines(fl, certflowMs) {
   const us = (x) => `${x.toFixed(0)} µs`;
@@ -268,66 +251,3 @@ function runPgbench(wanted) {
   return { tps: m ? Number(m[1]) : null, clients, seconds: 10, ...(m ? {} : { note: (r.stderr || r.stdout || '').slice(0, 300) }) };
 }
 
-/** The services and the nats-server this run started: children of this process, by command line. */
-function childProcesses() {
-  const found = {};
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue;
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      const service = cmd.map((a) => /services\/([^/]+)\/dist\/main\.js$/.exec(a)?.[1]).find(Boolean);
-      const name = service ?? (cmd[0].endsWith('nats-server') ? 'nats-server' : null);
-      if (name) found[name] = pid;
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return found;
-}
-
-/** User + system CPU milliseconds of each process still running. */
-function cpuTimes(pids) {
-  const out = {};
-  for (const [name, pid] of Object.entries(pids)) {
-    try {
-      out[name] = processCpuMs(pid);
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-/** PostgreSQL's server processes serving the run's database (the services' pooled connections). */
-function postgresBackends(databaseUrl) {
-  const db = new URL(databaseUrl).pathname.slice(1);
-  const r = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres', '-qAtc', `SELECT pid FROM pg_stat_activity WHERE datname = '${db}'`], { encoding: 'utf8' });
-  return Object.fromEntries((r.stdout ?? '').split('\n').filter(Boolean).map((pid) => [`postgres#${pid}`, pid]));
-}
-
-/** JetStream redeliveries per consumer (a "not yet" or a failure), from every service's /metrics. */
-async function redeliveriesByConsumer(certflow) {
-  const out = {};
-  if (typeof certflow.metricsUrl !== 'function') return out; // a harness from before metrics (comparing old commits)
-  for (const name of ['request', 'ca-gateway', 'trust-validation', 'assignment']) {
-    const text = await fetch(certflow.metricsUrl(name)).then((r) => r.text(), () => '');
-    for (const m of text.matchAll(/^certflow_jetstream_redeliveries_total\{[^}]*consumer="([^"]+)"[^}]*\} (\d+)/gm)) {
-      if (Number(m[2]) > 0) out[m[1]] = (out[m[1]] ?? 0) + Number(m[2]);
-    }
-  }
-  return out;
-}
-
-/** Statements sent through group commit and the round trips they took, per service, from /metrics. */
-async function statementGroupSizes(certflow) {
-  const out = {};
-  if (typeof certflow.metricsUrl !== 'function') return out;
-  const read = (text, name) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-  for (const name of ['request', 'ca-gateway', 'trust-validation', 'assignment']) {
-    const text = await fetch(certflow.metricsUrl(name)).then((r) => r.text(), () => '');
-    const g = { statements: read(text, 'certflow_db_grouped_statements_total'), groups: read(text, 'certflow_db_groups_total') };
-    if (g.groups > 0) out[name] = g;
-  }
-  return out;
-}
