@@ -4,8 +4,8 @@
 // so `npm run bench` prints it beside the measured figure: the gap between the two is what code can
 // still win; the floor itself only fewer messages, statements or signatures can lower.
 import { webcrypto } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { processCpuMs } from './bench-readings.mjs';
 import { ROOT } from './infra.mjs';
 
 /**
@@ -26,13 +26,6 @@ export const CONTRACT_MINIMUM = {
   signatures: 1,
   verifications: 2,
 };
-
-/** CPU milliseconds (user + system) of a process, from /proc/<pid>/stat (clock ticks of 10 ms). */
-export function processCpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
 
 /**
  * One JetStream round as certflow uses it: publish with `Nats-Msg-Id` (deduplicated, acknowledged),

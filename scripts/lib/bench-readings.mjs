@@ -2,7 +2,13 @@
 // PostgreSQL backends serving it, and the counters the services and the nats-server expose.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { processCpuMs } from './bench-floor.mjs';
+
+/** CPU milliseconds (user + system) of a process, from /proc/<pid>/stat (clock ticks of 10 ms). */
+export function processCpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
 
 /**
  * Messages each connection sent to the nats-server and received from it during the run, per

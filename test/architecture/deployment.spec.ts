@@ -10,10 +10,12 @@ const ROOT = join(__dirname, '..', '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 const SERVICES = readdirSync(join(ROOT, 'services'));
 
-/** Every variable name some service's configuration schema reads. */
+/** Every variable name a configuration schema reads: the shared ones (libs/runtime) and each service's. */
 function configuredNames(): Set<string> {
-  const files = [join('libs', 'runtime', 'src', 'config.ts'), ...readdirSync(join(ROOT, 'libs', 'runtime', 'src')).filter((f) => f.endsWith('.config.ts')).map((f) => join('libs', 'runtime', 'src', f))];
-  for (const s of SERVICES) files.push(join('services', s, 'src', 'config.ts'));
+  const runtime = readdirSync(join(ROOT, 'libs', 'runtime', 'src'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('spec.ts'))
+    .map((f) => join('libs', 'runtime', 'src', f));
+  const files = [...runtime, ...SERVICES.map((s) => join('services', s, 'src', 'config.ts'))];
   const names = new Set<string>();
   for (const f of files.filter((f) => existsSync(join(ROOT, f)))) for (const m of read(f).matchAll(/\b((?:CERTFLOW|DATABASE|NATS)_[A-Z0-9_]+)\b/g)) names.add(m[1]);
   return names;

@@ -93,7 +93,7 @@ export class RequestCommandService {
     m: EntityManager,
     command: Extract<RequestCommand, { type: 'Submit' }>,
     extra: { idempotencyKey: string | null; bodyHash: string | null },
-  ): Promise<{ request: RequestSnapshot; outgoing: CloudEvent[] }> {
+  ): Promise<{ request: RequestSnapshot; published: CloudEvent[] }> {
     const decision = decide(null, command);
     if (decision.kind !== 'accepted') throw new Error(`submit refused: ${decision.kind}`);
     const after = evolveAll(null, decision.events)!;
@@ -102,6 +102,6 @@ export class RequestCommandService {
     const outgoing = outgoingEvents(after, decision.events);
     await CertificateRequestRepository.insert(m, after, decision.events, extra, outgoing);
     if (!m.queryRunner?.isTransactionActive) this.recent.remember(after, 0);
-    return { request: after, outgoing };
+    return { request: after, published: outgoing };
   }
 }

@@ -42,8 +42,8 @@ export class SubmitRequestHandler {
     await checkCsr(input.csr, input.host);
     try {
       // One statement writes the request, its history and its event: no transaction around it needed.
-      const { request, outgoing } = await this.commands.submit(this.ds.manager, { type: 'Submit', at: this.clock.now(), id: randomUUID(), ...input }, { idempotencyKey: idempotencyKey ?? null, bodyHash });
-      this.relay.publishCommitted(outgoing);
+      const { request, published } = await this.commands.submit(this.ds.manager, { type: 'Submit', at: this.clock.now(), id: randomUUID(), ...input }, { idempotencyKey: idempotencyKey ?? null, bodyHash });
+      this.relay.publishCommitted(published);
       return { created: true, request };
     } catch (e) {
       // Two retries with the same key raced; the loser answers with the winner's request.
