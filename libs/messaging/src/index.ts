@@ -17,3 +17,4 @@ export * from './outbox.relay';
 export * from './messaging.module';
 export * from './rpc';
 export * from './fact.signals';
+export * from './bus-security';

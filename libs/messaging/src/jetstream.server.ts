@@ -8,7 +8,8 @@ import { ConsumerRunner, upsertConsumer, type ConsumerRunnerOptions } from './je
 import type { JetStreamContext } from './jetstream.context';
 import { JetStreamPublisher } from './jetstream.publisher';
 import { defaultLogger, type MessagingLogger } from './messaging.logger';
-import { connectNats, ensureStream } from './nats.connection';
+import { inboxPrefixOf } from './bus-security/bus.permissions';
+import { connectNats, waitForStream } from './nats.connection';
 
 /**
  * Identifies this transport to Nest. A handler decorated `@EventPattern(subject, JETSTREAM_TRANSPORT)`
@@ -113,10 +114,10 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
   private async start(): Promise<void> {
     const { service } = this.settings;
     // The pid tells two instances of one service apart in the server's monitoring (/connz).
-    const nc = await connectNats({ servers: this.options.servers, name: `certflow/${service}/consumers/${process.pid}` });
+    const nc = await connectNats({ servers: this.options.servers, name: `certflow/${service}/consumers/${process.pid}`, inboxPrefix: inboxPrefixOf(service) });
     this.nc = nc;
     void this.watchStatus(nc);
-    await ensureStream(nc);
+    await waitForStream(nc, this.log);
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
     const publisher = new JetStreamPublisher(nc);

@@ -14,10 +14,11 @@ import { DATA_SOURCE } from '@certflow/persistence';
 import { JetStreamFailureInterceptor } from './jetstream-failure.interceptor';
 import { JetStreamPublisher } from './jetstream.publisher';
 import { defaultLogger, errorMessage, type MessagingLogger } from './messaging.logger';
-import { connectNats, ensureStream } from './nats.connection';
+import { inboxPrefixOf } from './bus-security/bus.permissions';
+import { connectNats } from './nats.connection';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox.relay';
 
-/** Nest injection token of the service's NATS connection (stream `CERTFLOW` ensured). */
+/** Nest injection token of the service's NATS connection. */
 export const NATS_CONNECTION = Symbol.for('certflow.messaging.NatsConnection');
 
 /** Nest injection token of the resolved `MessagingModuleOptions`. */
@@ -91,14 +92,8 @@ export class MessagingModule {
           provide: NATS_CONNECTION,
           inject: [MESSAGING_OPTIONS],
           useFactory: async (o: ResolvedMessagingOptions) => {
-            const nc = await connectNats({ servers: o.natsUrl, name: `certflow/${o.service}` });
-            try {
-              await ensureStream(nc);
-            } catch (err) {
-              await nc.close();
-              throw err;
-            }
-            return nc;
+            // The stream is the provisioning step's; until it exists the relay's publishes fail and are retried.
+            return connectNats({ servers: o.natsUrl, name: `certflow/${o.service}`, inboxPrefix: inboxPrefixOf(o.service) });
           },
         },
         {

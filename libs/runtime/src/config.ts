@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MetricsConfigShape } from './metrics/metrics.config';
 import { DeliveryConfigShape } from './delivery.config';
+import { NatsAuthConfigShape, natsAuthProblems } from './nats-auth.config';
 
 /** Thrown at start when the environment does not describe a runnable service. */
 export class ConfigError extends Error {
@@ -13,6 +14,7 @@ export class ConfigError extends Error {
 /** Settings every service reads. Each one is an environment variable with a working default. */
 export const BaseConfigSchema = z.object({
   NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/.+/, 'must be a URL like nats://127.0.0.1:4222').default('nats://127.0.0.1:4222'),
+  ...NatsAuthConfigShape,
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\/.+\/[^/?]+/, 'must be a URL like postgres://postgres@127.0.0.1:5432/certflow')
@@ -31,6 +33,10 @@ export type BaseConfig = z.infer<typeof BaseConfigSchema>;
  */
 export function loadConfig<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problems = natsAuthProblems(result.data as Record<string, string | undefined>);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return result.data;
+  }
   throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
 }

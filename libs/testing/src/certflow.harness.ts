@@ -10,7 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { NatsProcess } from './nats.process';
+import { BUS_PROVISIONER } from '@certflow/contracts';
+import { ensureStream, type NatsConnection } from '@certflow/messaging';
+import { NatsProcess, TEST_IDENTITY } from './nats.process';
 import { PrivatePostgres } from './private-postgres';
 import { freePort, waitFor } from './process.wait';
 import { SERVICES, ServiceProcesses, type ServiceName } from './service.processes';
@@ -57,6 +59,10 @@ export interface Certflow {
   metricsUrl(name: ServiceName, instance?: number): string;
   /** Kills nats-server hard and starts it again on the same port and store. */
   restartNats(): Promise<void>;
+  /** A NATS connection as `identity`: a service's, `subscriber`, `provisioner`, or (default) the unrestricted test identity. */
+  connectNats(identity?: string): Promise<NatsConnection>;
+  /** The environment a process needs to connect as `identity` (NATS_URL and NATS_NKEY_SEED_FILE). */
+  natsEnv(identity: string): Record<string, string>;
   /** The last lines of every instance's output that are not info-level, for failure messages. */
   dumpLogs(chars?: number): string;
   stop(): Promise<void>;
@@ -64,6 +70,9 @@ export interface Certflow {
 
 export async function startCertflow(opts: CertflowOptions = {}): Promise<Certflow> {
   const nats = await NatsProcess.start();
+  // The provisioning step `npm start` runs: the stream is created by its own identity, never by a service.
+  const provisioner = await nats.connect(BUS_PROVISIONER);
+  await ensureStream(provisioner).finally(() => provisioner.close());
   const postgres = opts.privatePostgres ? await PrivatePostgres.start() : undefined;
   const count = (s: ServiceName) => Math.max(1, opts.instances?.[s] ?? 1);
   const httpPorts: number[] = [];
@@ -77,19 +86,25 @@ export async function startCertflow(opts: CertflowOptions = {}): Promise<Certflo
   const databaseUrl = `${serverUrl}/${dbName}`;
   const token = randomBytes(24).toString('hex');
   const stateDir = mkdtempSync(join(tmpdir(), 'certflow-e2e-state-'));
+  // The test runner's own NATS credentials (npm test sets them) must not reach the services.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NATS_') && k !== 'CERTFLOW_CA_KEY')) as Record<string, string>;
   const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
+    ...inherited,
     NATS_URL: nats.url,
     DATABASE_URL: databaseUrl,
     CERTFLOW_HTTP_PORT: String(httpPorts[0]),
     CERTFLOW_ADMIN_TOKEN: token,
-    CERTFLOW_CA_KEY: randomBytes(32).toString('hex'),
     CERTFLOW_STATE_DIR: stateDir,
     CERTFLOW_LOG_LEVEL: 'info',
     ...opts.env,
   };
+  // Only ca-gateway holds the key that opens the internal CA's private keys.
+  const caKey = opts.env?.CERTFLOW_CA_KEY ?? randomBytes(32).toString('hex');
+  const natsEnv = (identity: string) => ({ NATS_URL: nats.url, NATS_NKEY_SEED_FILE: nats.seedFile(identity) });
   const envFor = (name: ServiceName, instance: number): Record<string, string> => {
-    const own = { ...env, CERTFLOW_METRICS_PORT: String(metricsPorts.get(`${name}#${instance}`) ?? 0) };
+    const own: Record<string, string> = { ...env, ...natsEnv(name), CERTFLOW_METRICS_PORT: String(metricsPorts.get(`${name}#${instance}`) ?? 0) };
+    delete own.CERTFLOW_CA_KEY;
+    if (name === 'ca-gateway') own.CERTFLOW_CA_KEY = caKey;
     return name === 'request' ? { ...own, CERTFLOW_HTTP_PORT: String(httpPorts[instance] ?? httpPorts[0]) } : own;
   };
   const logs = new Map<ServiceName, string[]>(SERVICES.map((s) => [s, []]));
@@ -182,6 +197,8 @@ export async function startCertflow(opts: CertflowOptions = {}): Promise<Certflo
     kill: (name, instance = 0, signal = 'SIGKILL') => processes.stop(name, instance, signal),
     waitReady,
     restartNats: () => nats.restart(),
+    connectNats: (identity = TEST_IDENTITY) => nats.connect(identity),
+    natsEnv,
     metricsUrl: (name, instance = 0) =>
       name === 'request' ? `${baseUrls[instance] ?? baseUrl}/metrics` : `http://127.0.0.1:${metricsPorts.get(`${name}#${instance}`)}/metrics`,
     dumpLogs,

@@ -1,14 +1,37 @@
 /**
  * A private nats-server for one test run: JetStream in a temp store, a free port, HTTP monitoring
- * on another. It can be killed hard and started again on the same port and store, the way a crashed
- * NATS comes back, so fault tests never touch the machine's NATS.
+ * on another, and the same authentication as `npm start` generates: one nkey identity per service,
+ * the provisioner and the subscriber with their permissions, plus a `test` identity that may do
+ * anything (the test's own hands: publishing a poison message, reading the stream). Anonymous
+ * connections are refused. It can be killed hard and started again on the same port and store,
+ * the way a crashed NATS comes back, so fault tests never touch the machine's NATS.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  CERTFLOW_IDENTITIES,
+  connectNats,
+  ensureBusIdentities,
+  inboxPrefixOf,
+  permissionsOf,
+  renderNatsServerConfig,
+  type BusIdentity,
+  type NatsAuth,
+  type NatsConnection,
+} from '@certflow/messaging';
 import { freePort, waitFor } from './process.wait';
+
+/** The identity a test uses for its own hands; it has no permission limits. */
+export const TEST_IDENTITY = 'test';
+
+/** What a test may add to the server's configuration. */
+export interface NatsProcessOptions {
+  /** Server TLS (client certificates required when `caFile` is set). */
+  tls?: { certFile: string; keyFile: string; caFile?: string };
+}
 
 function natsBinary(): string {
   for (const p of ['/usr/sbin/nats-server', '/usr/bin/nats-server']) {
@@ -40,26 +63,54 @@ export interface NatsConnectionStats {
 
 export class NatsProcess {
   private child?: ChildProcess;
+  private readonly identities = new Map<string, BusIdentity>();
+  private readonly configFile: string;
 
   private constructor(
     readonly port: number,
     readonly monitorPort: number,
     readonly storeDir: string,
-  ) {}
-
-  get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
+    private readonly options: NatsProcessOptions,
+  ) {
+    for (const id of ensureBusIdentities(join(storeDir, 'identities'), [...CERTFLOW_IDENTITIES, TEST_IDENTITY])) this.identities.set(id.name, id);
+    this.configFile = join(storeDir, 'nats-server.conf');
+    const users = [...this.identities.values()].map((id) => ({ nkey: id.publicKey, permissions: id.name === TEST_IDENTITY ? undefined : permissionsOf(id.name) }));
+    writeFileSync(
+      this.configFile,
+      renderNatsServerConfig({ host: '127.0.0.1', port, monitorPort, storeDir: join(storeDir, 'js'), users, tls: options.tls }),
+      { mode: 0o600 },
+    );
   }
 
-  static async start(): Promise<NatsProcess> {
-    const n = new NatsProcess(await freePort(), await freePort(), mkdtempSync(join(tmpdir(), 'certflow-e2e-nats-')));
+  get url(): string {
+    return `${this.options.tls ? 'tls' : 'nats'}://127.0.0.1:${this.port}`;
+  }
+
+  static async start(options: NatsProcessOptions = {}): Promise<NatsProcess> {
+    const n = new NatsProcess(await freePort(), await freePort(), mkdtempSync(join(tmpdir(), 'certflow-e2e-nats-')), options);
     await n.spawn();
     return n;
   }
 
+  /** The nkey seed file of a certflow identity (a service, `provisioner`, `subscriber`) or `test`. */
+  seedFile(identity: string): string {
+    const id = this.identities.get(identity);
+    if (!id) throw new Error(`this NATS server has no identity "${identity}"`);
+    return id.seedFile;
+  }
+
+  /** Connection settings of an identity, as a service would take them from NATS_NKEY_SEED_FILE. */
+  auth(identity: string = TEST_IDENTITY): NatsAuth {
+    return { nkeySeedFile: this.seedFile(identity), inboxPrefix: identity === TEST_IDENTITY ? undefined : inboxPrefixOf(identity) };
+  }
+
+  /** A connection as `identity` (default: the unrestricted test identity). */
+  connect(identity: string = TEST_IDENTITY, name = `test/${identity}`): Promise<NatsConnection> {
+    return connectNats({ servers: this.url, name, auth: this.auth(identity) });
+  }
+
   private async spawn(): Promise<void> {
-    const args = ['-a', '127.0.0.1', '-p', String(this.port), '-m', String(this.monitorPort), '-js', '-sd', this.storeDir];
-    this.child = spawn(natsBinary(), args, { stdio: 'ignore' });
+    this.child = spawn(natsBinary(), ['-c', this.configFile], { stdio: 'ignore' });
     await waitFor('nats-server', () => accepts(this.port), 15_000);
   }
 

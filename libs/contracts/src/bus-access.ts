@@ -1,0 +1,82 @@
+import { RPC } from './subjects';
+import { AssignmentRequestedV1 } from './events/assignment-requested.v1';
+import { CertificateAssignedV1 } from './events/certificate-assigned.v1';
+import { CertificateIssuedV1 } from './events/certificate-issued.v1';
+import { CertificateUploadedV1 } from './events/certificate-uploaded.v1';
+import { ChainCompleteV1 } from './events/chain-complete.v1';
+import { ChainIncompleteV1 } from './events/chain-incomplete.v1';
+import { DeadLetterV1 } from './events/dead-letter.v1';
+import { IssuerCaPublishedV1 } from './events/issuer-ca-published.v1';
+import { RequestFailedV1 } from './events/request-failed.v1';
+import { RequestPendingV1 } from './events/request-pending.v1';
+import { RequestSubmittedV1 } from './events/request-submitted.v1';
+import { TrustUpdatedV1 } from './events/trust-updated.v1';
+
+/** The four services, each a NATS identity of its own. */
+export const BUS_SERVICES = ['request', 'ca-gateway', 'trust-validation', 'assignment'] as const;
+export type BusService = (typeof BUS_SERVICES)[number];
+
+/**
+ * What one service may say and hear on the bus. The NATS server's permissions are generated from
+ * this table and nothing else, so a service that starts consuming or publishing a subject must be
+ * given it here (test/architecture checks the handlers against it).
+ */
+export interface BusGrant {
+  /** Event subjects the service publishes (through its outbox, or a dead letter). */
+  publishes: readonly string[];
+  /** Event subjects the service has a durable consumer for. */
+  consumes: readonly string[];
+  /** RPC subjects the service answers (in a queue group). */
+  serves: readonly string[];
+  /** RPC subjects the service asks. */
+  calls: readonly string[];
+}
+
+/** Identities that are not services: the stream's provisioning step, and read-only subscribers. */
+export const BUS_PROVISIONER = 'provisioner';
+export const BUS_SUBSCRIBER = 'subscriber';
+
+// A `request.failed` can come from any stage; a dead letter from any consumer.
+const failed = RequestFailedV1.subject;
+const deadLetter = DeadLetterV1.subject;
+const others = (self: BusService) => BUS_SERVICES.filter((s) => s !== self);
+
+export const BUS_GRANTS: Readonly<Record<BusService, BusGrant>> = {
+  request: {
+    publishes: [RequestSubmittedV1.subject, CertificateUploadedV1.subject, AssignmentRequestedV1.subject, deadLetter],
+    consumes: [
+      RequestPendingV1.subject,
+      CertificateIssuedV1.subject,
+      ChainCompleteV1.subject,
+      ChainIncompleteV1.subject,
+      CertificateAssignedV1.subject,
+      failed,
+      TrustUpdatedV1.subject,
+      deadLetter,
+    ],
+    serves: [RPC.ping('request')],
+    calls: [RPC.trustImport, RPC.trustList, RPC.trustRemove, RPC.certificateLookup, RPC.hostAssignments, ...others('request').map(RPC.ping)],
+  },
+  'ca-gateway': {
+    publishes: [RequestPendingV1.subject, CertificateIssuedV1.subject, IssuerCaPublishedV1.subject, failed, deadLetter],
+    consumes: [RequestSubmittedV1.subject, CertificateUploadedV1.subject],
+    serves: [RPC.ping('ca-gateway')],
+    calls: [],
+  },
+  'trust-validation': {
+    publishes: [ChainCompleteV1.subject, ChainIncompleteV1.subject, TrustUpdatedV1.subject, failed, deadLetter],
+    consumes: [CertificateIssuedV1.subject, TrustUpdatedV1.subject, IssuerCaPublishedV1.subject],
+    serves: [RPC.ping('trust-validation'), RPC.trustImport, RPC.trustList, RPC.trustRemove, RPC.certificateLookup],
+    calls: [],
+  },
+  assignment: {
+    publishes: [CertificateAssignedV1.subject, failed, deadLetter],
+    consumes: [ChainCompleteV1.subject, AssignmentRequestedV1.subject],
+    serves: [RPC.ping('assignment'), RPC.hostAssignments],
+    calls: [],
+  },
+};
+
+export function isBusService(name: string): name is BusService {
+  return (BUS_SERVICES as readonly string[]).includes(name);
+}
