@@ -15,7 +15,8 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { certificateFloor, cryptoFloor, jetstreamFloor, meanMessageSize, postgresFloor } from './lib/bench-floor.mjs';
 import { childProcesses, cpuTimes, natsMessagesPerCertificate, postgresBackends, redeliveriesByConsumer, statementGroupSizes } from './lib/bench-readings.mjs';
-import { build, ensureDependencies, ensureNats, ensurePostgres, gitSha, say, ROOT } from './lib/infra.mjs';
+import { build, ensureDependencies, ensurePostgres, gitSha, say, ROOT } from './lib/infra.mjs';
+import { ensureNatsServerBinary } from './lib/own-nats.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -32,11 +33,12 @@ const FLOOR = args.floor !== '0';
 
 ensureDependencies();
 await ensurePostgres();
-await ensureNats();
+ensureNatsServerBinary();
 build();
 
 const require = createRequire(import.meta.url);
 const { startCertflow, testCsr } = require(join(ROOT, 'libs/testing/dist/index.js'));
+const { natsClientAuthOptions } = require(join(ROOT, 'libs/messaging/dist/index.js'));
 const { connect } = await import(join(ROOT, 'node_modules/@nats-io/transport-node/lib/mod.js'));
 
 say(`making ${WARMUP + N} ECDSA P-256 CSRs…`);
@@ -49,7 +51,9 @@ say(`CSRs made in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 say('starting certflow (four services, own nats-server, fresh database)…');
 const cf = await startCertflow({ env: { CERTFLOW_LOG_LEVEL: 'warn', CERTFLOW_DB_POOL: '20' } });
 const submit = requestSubmitter(cf, C);
-const nc = await connect({ servers: cf.natsUrl });
+// The bench's own hands on the bus: the harness's unrestricted test identity (the services have their own).
+const natsOptions = natsClientAuthOptions(cf.nats.auth());
+const nc = await connect({ servers: cf.natsUrl, ...natsOptions });
 const started = new Map();
 const finished = new Map();
 let failed = 0;
@@ -139,8 +143,8 @@ if (FLOOR && children['nats-server']) {
   // On the run's own nats-server and database, after the run, so the two never share the cores.
   say('floor: JetStream, PostgreSQL and P-256 alone, with no certflow code…');
   // Messages and rows as large as the run's own events (stored size, headers included).
-  const size = (await meanMessageSize({ natsUrl: cf.natsUrl })) ?? 2_500;
-  const js = await jetstreamFloor({ natsUrl: cf.natsUrl, natsPid: children['nats-server'], size });
+  const size = (await meanMessageSize({ natsUrl: cf.natsUrl, natsOptions })) ?? 2_500;
+  const js = await jetstreamFloor({ natsUrl: cf.natsUrl, natsOptions, natsPid: children['nats-server'], size });
   const pg = await postgresFloor({ databaseUrl: cf.databaseUrl, size });
   const crypto = await cryptoFloor();
   floor = { jetstream: js, postgresql: pg, crypto, ...certificateFloor({ js, pg, crypto, cores: os.cpus().length }) };

@@ -32,10 +32,10 @@ export const CONTRACT_MINIMUM = {
  * `consumers` durable pull consumers each receiving and acking every message. Returns µs of CPU per
  * message for the nats-server and for the client side (publisher and consumers, this process).
  */
-async function jetstreamRound({ natsUrl, natsPid, consumers, count, size }) {
+async function jetstreamRound({ natsUrl, natsOptions = {}, natsPid, consumers, count, size }) {
   const { connect } = await import(join(ROOT, 'node_modules/@nats-io/transport-node/lib/mod.js'));
   const { jetstream, jetstreamManager, AckPolicy } = await import(join(ROOT, 'node_modules/@nats-io/jetstream/lib/mod.js'));
-  const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
+  const nc = await connect({ servers: natsUrl, noAsyncTraces: true, ...natsOptions });
   const stream = `FLOOR_${process.pid}`;
   try {
     const jsm = await jetstreamManager(nc);
@@ -80,10 +80,10 @@ async function jetstreamRound({ natsUrl, natsPid, consumers, count, size }) {
 }
 
 /** Mean size in bytes of the messages stream `name` holds (certflow's own events, after a run). */
-export async function meanMessageSize({ natsUrl, stream = 'CERTFLOW' }) {
+export async function meanMessageSize({ natsUrl, natsOptions = {}, stream = 'CERTFLOW' }) {
   const { connect } = await import(join(ROOT, 'node_modules/@nats-io/transport-node/lib/mod.js'));
   const { jetstreamManager } = await import(join(ROOT, 'node_modules/@nats-io/jetstream/lib/mod.js'));
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ servers: natsUrl, ...natsOptions });
   try {
     const { state } = await (await jetstreamManager(nc)).streams.info(stream);
     return state.messages > 0 ? Math.round(state.bytes / state.messages) : null;
@@ -96,12 +96,12 @@ export async function meanMessageSize({ natsUrl, stream = 'CERTFLOW' }) {
  * JetStream: one publish delivered to one consumer and acked, and what each further consumer of the
  * same message adds (from the difference between a round with four consumers and one with one).
  */
-export async function jetstreamFloor({ natsUrl, natsPid, count = 10_000, size = 2_500 }) {
+export async function jetstreamFloor({ natsUrl, natsOptions = {}, natsPid, count = 10_000, size = 2_500 }) {
   // Warm both sides first: the first thousands of messages pay for JIT and buffers.
-  await jetstreamRound({ natsUrl, natsPid, consumers: 1, count: 2_000, size });
-  const one = await jetstreamRound({ natsUrl, natsPid, consumers: 1, count, size });
+  await jetstreamRound({ natsUrl, natsOptions, natsPid, consumers: 1, count: 2_000, size });
+  const one = await jetstreamRound({ natsUrl, natsOptions, natsPid, consumers: 1, count, size });
   // Three further consumers, not one: a single one's cost is within the noise of a round.
-  const four = await jetstreamRound({ natsUrl, natsPid, consumers: 4, count, size });
+  const four = await jetstreamRound({ natsUrl, natsOptions, natsPid, consumers: 4, count, size });
   const furtherDelivery = { serverUs: Math.max(0, (four.serverUs - one.serverUs) / 3), clientUs: Math.max(0, (four.clientUs - one.clientUs) / 3) };
   return { size, count, publishDelivered: one, furtherDelivery };
 }

@@ -1,4 +1,5 @@
-// Brings up what certflow needs on this machine: dependencies, PostgreSQL, NATS with JetStream.
+// Brings up what certflow needs on this machine: dependencies, PostgreSQL, the tools tests use.
+// certflow's own NATS is started by own-nats.mjs.
 // Used by `npm start`, `npm test` and .ci/run so a fresh machine works the same as a dev one.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -48,7 +49,7 @@ async function waitPort(port, seconds) {
 }
 
 let aptUpdated = false;
-function aptInstall(pkg) {
+export function aptInstall(pkg) {
   if (!have('apt-get')) return false;
   say(`installing ${pkg} from Debian's packages (apt-get install -y ${pkg})…`);
   if (!aptUpdated) {
@@ -100,23 +101,6 @@ export function natsServerBinary() {
   for (const p of ['/usr/sbin/nats-server', '/usr/bin/nats-server']) if (existsSync(p)) return p;
   if (have('nats-server')) return 'nats-server';
   return null;
-}
-
-/**
- * NATS with JetStream on 127.0.0.1:4222: if nothing listens there, Debian's nats-server is started
- * (installed first if needed) as a daemon with its store under `storeDir`.
- */
-export async function ensureNats(storeDir = '/var/lib/nats-server') {
-  if (await portOpen(4222)) return say('NATS is up on 127.0.0.1:4222');
-  say('NATS is not running on 127.0.0.1:4222; starting nats-server with JetStream…');
-  let bin = natsServerBinary();
-  if (!bin && aptInstall('nats-server')) bin = natsServerBinary();
-  if (!bin) fail('nats-server is not installed and could not be installed', 'run `apt-get install -y nats-server`, or set NATS_URL to a NATS server with JetStream');
-  mkdirSync(storeDir, { recursive: true });
-  const child = spawn(bin, ['-a', '127.0.0.1', '-p', '4222', '-js', '-sd', storeDir], { detached: true, stdio: 'ignore' });
-  child.unref();
-  if (!(await waitPort(4222, 20))) fail('nats-server did not start on 127.0.0.1:4222', `run \`${bin} -a 127.0.0.1 -p 4222 -js -sd ${storeDir}\` and read its output`);
-  say('NATS started');
 }
 
 /** Pebble (Let's Encrypt's ACME test CA, Debian package) for the ACME end-to-end tests. */

@@ -38,15 +38,15 @@ export function metricsUrls(apiBase, env = process.env) {
 }
 
 /**
- * Spawns every service with `env`. `onLine(service, line)` receives their output (JSON log lines);
+ * Spawns every service with `envOf(name)` (each its own NATS identity, secrets only where used). `onLine(service, line)` receives their output (JSON log lines);
  * returns a handle whose stop() sends SIGTERM and waits for all to exit (SIGKILL after `graceMs`).
  */
-export function startServices(env, onLine, services = SERVICES) {
+export function startServices(envOf, onLine, services = SERVICES) {
   const children = new Map();
   for (const name of services) {
     const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
       cwd: ROOT,
-      env: withMetricsPort(name, { ...process.env, ...env }),
+      env: withMetricsPort(name, envOf(name)),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(name, child);

@@ -27,7 +27,9 @@ export interface RunningCli {
 }
 
 export function cliEnv(cf: Certflow, extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), CERTFLOW_URL: cf.baseUrl, CERTFLOW_TOKEN: cf.token, NATS_URL: cf.natsUrl, CERTFLOW_CONFIG: '/nonexistent/certflow.json', ...extra };
+  // `certflow events` reads the bus as the read-only subscriber identity, as an operator would.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NATS_'))) as Record<string, string>;
+  const env: Record<string, string> = { ...inherited, CERTFLOW_URL: cf.baseUrl, CERTFLOW_TOKEN: cf.token, ...cf.natsEnv('subscriber'), CERTFLOW_CONFIG: '/nonexistent/certflow.json', ...extra };
   delete env.CI;
   return env;
 }

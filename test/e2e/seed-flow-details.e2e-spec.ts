@@ -100,7 +100,7 @@ describe('the summary status flow (issue #3): usages, certificate details, event
     expect((await cf.api(`/api/v1/requests/${req.id}/assign`, { method: 'POST', json: {} })).status).toBe(202);
     const done = await waitForRequest(cf, req.id, (v) => v.state === 'ASSIGNED');
 
-    const all = await readStream(cf.natsUrl);
+    const all = await readStream(cf);
     const mine = all.filter((m) => m.body.subject === req.id);
     const subjects = mine.map((m) => m.subject);
     for (const s of ['certflow.request.submitted.v1', 'certflow.certificate.issued.v1', 'certflow.chain.incomplete.v1', 'certflow.chain.complete.v1', 'certflow.certificate.assigned.v1']) {

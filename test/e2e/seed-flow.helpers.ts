@@ -3,7 +3,6 @@
  * requests whose CSR key the test holds, uploads, trust imports, and reading the CERTFLOW stream.
  */
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { createIntermediateCa, createRootCa, issueLeaf, toPem, type CaMaterial, type LeafEku } from '@certflow/pki';
 import { testCsr } from '@certflow/testing';
 import { waitForRequest, type Certflow } from './harness';
@@ -62,8 +61,8 @@ export interface StoredMessage {
 }
 
 /** Every message stream CERTFLOW holds under `certflow.>`, oldest first, read by an ephemeral consumer. */
-export async function readStream(natsUrl: string, filter = 'certflow.>'): Promise<StoredMessage[]> {
-  const nc = await connect({ servers: natsUrl });
+export async function readStream(bus: Pick<Certflow, 'connectNats'>, filter = 'certflow.>'): Promise<StoredMessage[]> {
+  const nc = await bus.connectNats();
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.consumers.add('CERTFLOW', { filter_subject: filter, ack_policy: AckPolicy.None, deliver_policy: DeliverPolicy.All, inactive_threshold: 30_000_000_000 });

@@ -4,7 +4,6 @@
  * and — with several instances — every instance did part of the work.
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import type { Certflow, ServiceName } from '@certflow/testing';
 import { withDb } from './faults.helpers';
 
@@ -17,8 +16,8 @@ export interface StreamEvent {
 }
 
 /** Every message on `subjects`, read with ordered consumers (no durable state left behind). */
-export async function readStream(natsUrl: string, subjects: string[]): Promise<StreamEvent[]> {
-  const nc = await connect({ servers: natsUrl });
+export async function readStream(bus: Pick<Certflow, 'connectNats'>, subjects: string[]): Promise<StreamEvent[]> {
+  const nc = await bus.connectNats();
   const out: StreamEvent[] = [];
   try {
     // One consumer per subject: NATS before 2.10 has no multi-subject filters.
@@ -61,7 +60,7 @@ const groupCount = <T>(xs: T[], key: (x: T) => string | undefined) => {
 export async function exactlyOnceProblems(cf: Certflow, ids: string[], hosts: string[]): Promise<string[]> {
   const problems: string[] = [];
   const idSet = new Set(ids);
-  const events = await readStream(cf.natsUrl, ['certflow.certificate.issued.v1', 'certflow.certificate.assigned.v1', 'certflow.request.submitted.v1']);
+  const events = await readStream(cf, ['certflow.certificate.issued.v1', 'certflow.certificate.assigned.v1', 'certflow.request.submitted.v1']);
   for (const subject of ['certflow.request.submitted.v1', 'certflow.certificate.issued.v1', 'certflow.certificate.assigned.v1']) {
     const mine = events.filter((e) => e.subject === subject && e.requestId !== undefined && idSet.has(e.requestId));
     // The same event id twice is a republish JetStream's duplicate window missed; distinct ids for one request are a second decision.
@@ -128,8 +127,8 @@ export async function deliveredBytesBySlot(cf: Certflow, services: readonly Serv
 }
 
 /** Each durable consumer's backlog, for failure messages: pending, waiting for ack, redelivered. */
-export async function consumerBacklog(natsUrl: string): Promise<string> {
-  const nc = await connect({ servers: natsUrl });
+export async function consumerBacklog(bus: Pick<Certflow, 'connectNats'>): Promise<string> {
+  const nc = await bus.connectNats();
   try {
     const jsm = await jetstreamManager(nc);
     const lines: string[] = [];

@@ -44,14 +44,14 @@ describe('kill -9 of each service instance while 1,000 requests are in flight', 
       cf.startService(s, { instance: i });
       await cf.waitReady(s, i);
       kills.push(`${s}#${i} with ${progress.submitted - settledOf(before)} in flight${moved ? '' : ' (no progress while it was down)'}`);
-      if (!moved) throw new Error(`no request changed state in 60 s while ${s}#${i} was down: ${kills.join('; ')}; counts ${JSON.stringify(await stateCounts(cf))}\n${await consumerBacklog(cf.natsUrl)}\n${cf.dumpLogs(4000)}`);
+      if (!moved) throw new Error(`no request changed state in 60 s while ${s}#${i} was down: ${kills.join('; ')}; counts ${JSON.stringify(await stateCounts(cf))}\n${await consumerBacklog(cf)}\n${cf.dumpLogs(4000)}`);
     }
     const results = await Promise.all(submissions);
     const ids = results.flatMap((r) => r.ids);
     const byInstance = [0, 1].map((i) => results.reduce((sum, r) => sum + r.byInstance[i], 0));
     expect(new Set(ids).size).toBe(N);
 
-    const counts = await waitSettled(cf, N, { deadline, stallMs: 60_000, explain: () => consumerBacklog(cf.natsUrl) });
+    const counts = await waitSettled(cf, N, { deadline, stallMs: 60_000, explain: () => consumerBacklog(cf) });
     const seconds = (Date.now() - started) / 1000;
     expect(counts).toEqual({ ASSIGNED: N });
     expect(await exactlyOnceProblems(cf, ids, planned.map((p) => p.host))).toEqual([]);

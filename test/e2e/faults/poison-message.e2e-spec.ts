@@ -10,7 +10,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { ChainCompleteV1, createEvent } from '@certflow/contracts';
 import { startCertflow, testCsr, waitForRequest, type Certflow } from '@certflow/testing';
 import { planRequests, submitAll } from './faults.helpers';
@@ -41,7 +40,7 @@ describe('a poison message', () => {
 
     const thumbprint = 'AB'.repeat(20);
     const poison = createEvent(ChainCompleteV1, { requestId: pending.body.id, thumbprint, path: [thumbprint] }, { source: 'certflow/faults-test', subject: pending.body.id, id: randomUUID() });
-    const nc = await connect({ servers: cf.natsUrl });
+    const nc = await cf.connectNats();
     try {
       await jetstream(nc).publish(ChainCompleteV1.subject, JSON.stringify(poison), { msgID: poison.id });
     } finally {

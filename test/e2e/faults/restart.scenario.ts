@@ -21,7 +21,7 @@ export async function restartMidFlight(cf: Certflow, o: { n: number; tag: string
 
   const { ids } = await submitting;
   expect(new Set(ids).size).toBe(o.n);
-  const counts = await waitSettled(cf, o.n, { deadline, stallMs: 60_000, explain: () => consumerBacklog(cf.natsUrl) });
+  const counts = await waitSettled(cf, o.n, { deadline, stallMs: 60_000, explain: () => consumerBacklog(cf) });
   expect(counts).toEqual({ ASSIGNED: o.n });
   expect(SERVICES.map((s) => cf.pid(s))).toEqual(pids);
   expect(await exactlyOnceProblems(cf, ids, planned.map((p) => p.host))).toEqual([]);

@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { SERVICES, type Certflow, type ServiceName } from '../harness';
 
@@ -34,7 +33,7 @@ export async function storeCounts(cf: Certflow): Promise<StoreCounts> {
   } finally {
     await pg.end();
   }
-  const nc = await connect({ servers: cf.natsUrl });
+  const nc = await cf.connectNats();
   const streams: Record<string, number> = {};
   try {
     const jsm = await jetstreamManager(nc);

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, NatsProcess, PrivatePostgres } from '@certflow/testing';
+import { ensureStream } from '@certflow/messaging';
 
 jest.setTimeout(150_000);
 
@@ -63,12 +64,15 @@ describe('/readyz when NATS or PostgreSQL goes away and comes back', () => {
 
   beforeAll(async () => {
     nats = await NatsProcess.start();
+    const provisioner = await nats.connect('provisioner');
+    await ensureStream(provisioner).finally(() => provisioner.close());
     pg = await PrivatePostgres.start();
     stateDir = mkdtempSync(join(tmpdir(), 'certflow-readyz-'));
     const metricsPort = await freePort();
     const httpPort = await freePort();
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('NATS_')));
     const env = {
-      ...process.env,
+      ...inherited,
       NATS_URL: nats.url,
       DATABASE_URL: pg.url('certflow_readyz'),
       CERTFLOW_METRICS_PORT: String(metricsPort),
@@ -79,7 +83,8 @@ describe('/readyz when NATS or PostgreSQL goes away and comes back', () => {
     };
     // One after the other: the first creates the database.
     for (const service of ['assignment', 'request']) {
-      const child = spawn(process.execPath, [join(ROOT, 'services', service, 'dist', 'main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const own = { ...env, NATS_NKEY_SEED_FILE: nats.seedFile(service) };
+      const child = spawn(process.execPath, [join(ROOT, 'services', service, 'dist', 'main.js')], { cwd: ROOT, env: own, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (d) => output.push(`${service}: ${d}`));
       child.stderr!.on('data', (d) => output.push(`${service}: ${d}`));
       children.push(child);

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from 'pg';
@@ -16,7 +15,7 @@ import {
   RequestSubmittedV1,
   STREAM_NAME,
 } from '@certflow/contracts';
-import { consumerName, ensureStream, JetStreamServer, type NatsConnection } from '@certflow/messaging';
+import { connectNats, consumerName, ensureStream, JetStreamServer, type NatsConnection } from '@certflow/messaging';
 import { parseCertificate, thumbprintSha1, validateChain } from '@certflow/pki';
 import { createLogger, PinoNestLogger } from '@certflow/runtime';
 import { testCsr } from '@certflow/testing';
@@ -162,7 +161,7 @@ describe('ca-gateway: request.submitted → certificate.issued (PostgreSQL + Jet
   }
 
   beforeAll(async () => {
-    nc = await connect({ servers: NATS_URL });
+    nc = await connectNats({ servers: NATS_URL, name: 'test/ca-gateway-stream' });
     await ensureStream(nc);
     js = jetstream(nc);
     jsm = await jetstreamManager(nc);
