@@ -49,7 +49,8 @@ async function waitPort(port, seconds) {
  */
 export async function startOwnNats({ dir, preferredPort = 4222, extraIdentities = [], quiet = false }) {
   const bin = ensureNatsServerBinary();
-  const { CERTFLOW_IDENTITIES, BUS_PROVISIONER, connectNats, ensureBusIdentities, ensureStream, permissionsOf, renderNatsServerConfig } = require(join(ROOT, 'libs/messaging/dist/index.js'));
+  const { CERTFLOW_IDENTITIES, connectNats, ensureBusIdentities, ensureStream, permissionsOf, renderNatsServerConfig } = require(join(ROOT, 'libs/messaging/dist/index.js'));
+  const { BUS_PROVISIONER } = require(join(ROOT, 'libs/contracts/dist/index.js'));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const configFile = join(dir, 'nats-server.conf');
   const pidFile = join(dir, 'nats-server.pid');
@@ -71,15 +72,22 @@ export async function startOwnNats({ dir, preferredPort = 4222, extraIdentities 
   writeFileSync(configFile, renderNatsServerConfig({ host: '127.0.0.1', port, storeDir: join(dir, 'jetstream'), users, pidFile, logFile: join(dir, 'nats-server.log') }), { mode: 0o600 });
   if (!quiet) say(`starting certflow's own nats-server (JetStream, nkey authentication, anonymous refused) on 127.0.0.1:${port}…`);
   const child = spawn(bin, ['-c', configFile], { stdio: 'ignore' });
+  // However this process ends (an error, Ctrl-C), the server it started ends with it.
+  process.once('exit', () => child.kill('SIGTERM'));
   if (!(await waitPort(port, 20))) fail(`nats-server did not start on 127.0.0.1:${port}`, `run \`${bin} -c ${configFile}\` and read ${join(dir, 'nats-server.log')}`);
   const url = `nats://127.0.0.1:${port}`;
   const seedFile = (name) => identities.find((i) => i.name === name)?.seedFile;
   // The provisioning step: only this identity may create or update the stream.
-  const nc = await connectNats({ servers: url, name: 'certflow/provisioner', auth: { nkeySeedFile: seedFile(BUS_PROVISIONER), inboxPrefix: `_INBOX_${BUS_PROVISIONER}` } });
   try {
-    await ensureStream(nc);
-  } finally {
-    await nc.close();
+    const nc = await connectNats({ servers: url, name: 'certflow/provisioner', auth: { nkeySeedFile: seedFile(BUS_PROVISIONER), inboxPrefix: `_INBOX_${BUS_PROVISIONER}` } });
+    try {
+      await ensureStream(nc);
+    } finally {
+      await nc.close();
+    }
+  } catch (e) {
+    child.kill('SIGTERM');
+    fail(`could not create stream CERTFLOW on certflow's own nats-server: ${e.message}`, `read ${join(dir, 'nats-server.log')}`);
   }
   return {
     url,
@@ -102,7 +110,8 @@ export async function startOwnNats({ dir, preferredPort = 4222, extraIdentities 
  * The stream is created when the credentials may; otherwise the services wait for it and say so.
  */
 export async function externalNats() {
-  const { BUS_PROVISIONER, connectNats, ensureStream, natsAuthFromEnv, seedFileOf } = require(join(ROOT, 'libs/messaging/dist/index.js'));
+  const { connectNats, ensureStream, natsAuthFromEnv, seedFileOf } = require(join(ROOT, 'libs/messaging/dist/index.js'));
+  const { BUS_PROVISIONER } = require(join(ROOT, 'libs/contracts/dist/index.js'));
   const url = process.env.NATS_URL;
   const seedDir = process.env.CERTFLOW_NATS_SEED_DIR;
   const seedFile = (name) => (seedDir ? seedFileOf(seedDir, name) : undefined);

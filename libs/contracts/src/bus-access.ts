@@ -1,4 +1,4 @@
-import { RPC } from './subjects';
+import { RPC, STREAM_SUBJECTS } from './subjects';
 import { AssignmentRequestedV1 } from './events/assignment-requested.v1';
 import { CertificateAssignedV1 } from './events/certificate-assigned.v1';
 import { CertificateIssuedV1 } from './events/certificate-issued.v1';
@@ -30,6 +30,8 @@ export interface BusGrant {
   serves: readonly string[];
   /** RPC subjects the service asks. */
   calls: readonly string[];
+  /** Subjects the service hears live without a durable consumer (the request service's console feed). */
+  observes: readonly string[];
 }
 
 /** Identities that are not services: the stream's provisioning step, and read-only subscribers. */
@@ -56,24 +58,29 @@ export const BUS_GRANTS: Readonly<Record<BusService, BusGrant>> = {
     ],
     serves: [RPC.ping('request')],
     calls: [RPC.trustImport, RPC.trustList, RPC.trustRemove, RPC.certificateLookup, RPC.hostAssignments, ...others('request').map(RPC.ping)],
+    // The console's live updates: what happened, as it happens, to the people who may see it.
+    observes: [...STREAM_SUBJECTS],
   },
   'ca-gateway': {
     publishes: [RequestPendingV1.subject, CertificateIssuedV1.subject, IssuerCaPublishedV1.subject, failed, deadLetter],
     consumes: [RequestSubmittedV1.subject, CertificateUploadedV1.subject],
     serves: [RPC.ping('ca-gateway')],
     calls: [],
+    observes: [],
   },
   'trust-validation': {
     publishes: [ChainCompleteV1.subject, ChainIncompleteV1.subject, TrustUpdatedV1.subject, failed, deadLetter],
     consumes: [CertificateIssuedV1.subject, TrustUpdatedV1.subject, IssuerCaPublishedV1.subject],
     serves: [RPC.ping('trust-validation'), RPC.trustImport, RPC.trustList, RPC.trustRemove, RPC.certificateLookup],
     calls: [],
+    observes: [],
   },
   assignment: {
     publishes: [CertificateAssignedV1.subject, failed, deadLetter],
     consumes: [ChainCompleteV1.subject, AssignmentRequestedV1.subject],
     serves: [RPC.ping('assignment'), RPC.hostAssignments],
     calls: [],
+    observes: [],
   },
 };
 

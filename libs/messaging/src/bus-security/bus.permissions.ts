@@ -53,7 +53,7 @@ export function servicePermissions(service: BusService): NatsPermissions {
       allow: [...grant.publishes, ...grant.calls, `${API}.INFO`, `${API}.STREAM.INFO.${STREAM_NAME}`, ...consumers],
       deny: DANGEROUS,
     },
-    subscribe: { allow: [`${inboxPrefixOf(service)}.>`, ...grant.serves] },
+    subscribe: { allow: [`${inboxPrefixOf(service)}.>`, ...grant.serves, ...grant.observes] },
     ...(grant.serves.length > 0 ? { allow_responses: true } : {}),
   };
 }
