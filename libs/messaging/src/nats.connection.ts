@@ -52,6 +52,8 @@ export interface NatsConnectOptions {
   auth?: NatsAuth;
   /** The identity's private inbox prefix, used unless `auth.inboxPrefix` names another. */
   inboxPrefix?: string;
+  /** How long the first connection may take (default 20 s, the client's). */
+  timeoutMs?: number;
 }
 
 /** The client options that carry `auth`: an authenticator, user/password or token, TLS files. */
@@ -82,6 +84,7 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
     name: opts.name,
     ...natsClientAuthOptions(auth),
     ...(inboxPrefix ? { inboxPrefix } : {}),
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     // Otherwise the client builds an Error (with its stack) up front for every request, JetStream
