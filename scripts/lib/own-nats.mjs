@@ -18,6 +18,21 @@ export function ensureNatsServerBinary() {
   return bin;
 }
 
+/**
+ * Writes the identities (`<dir>/<name>.nk`, mode 0600, kept when present) and `<dir>/nats-server.conf`
+ * for a server listening on host:port with its JetStream store in `storeDir`. Used by `npm start`,
+ * `npm test` and the deployment's init step (scripts/nats-config.mjs).
+ */
+export function writeNatsConfig({ dir, host, port, storeDir, extraIdentities = [], monitorPort, pidFile, logFile }) {
+  const { CERTFLOW_IDENTITIES, ensureBusIdentities, permissionsOf, renderNatsServerConfig } = require(join(ROOT, 'libs/messaging/dist/index.js'));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const identities = ensureBusIdentities(dir, [...CERTFLOW_IDENTITIES, ...extraIdentities]);
+  const users = identities.map((id) => ({ nkey: id.publicKey, permissions: extraIdentities.includes(id.name) ? undefined : permissionsOf(id.name) }));
+  const configFile = join(dir, 'nats-server.conf');
+  writeFileSync(configFile, renderNatsServerConfig({ host, port, monitorPort, storeDir, users, pidFile, logFile }), { mode: 0o600 });
+  return { identities, configFile };
+}
+
 /** True when `pid` is a live nats-server started with `configFile` (ours, from an earlier start). */
 function isOurs(pid, configFile) {
   try {
@@ -49,7 +64,7 @@ async function waitPort(port, seconds) {
  */
 export async function startOwnNats({ dir, preferredPort = 4222, extraIdentities = [], quiet = false }) {
   const bin = ensureNatsServerBinary();
-  const { CERTFLOW_IDENTITIES, connectNats, ensureBusIdentities, ensureStream, permissionsOf, renderNatsServerConfig } = require(join(ROOT, 'libs/messaging/dist/index.js'));
+  const { connectNats, ensureStream } = require(join(ROOT, 'libs/messaging/dist/index.js'));
   const { BUS_PROVISIONER } = require(join(ROOT, 'libs/contracts/dist/index.js'));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const configFile = join(dir, 'nats-server.conf');
@@ -67,9 +82,7 @@ export async function startOwnNats({ dir, preferredPort = 4222, extraIdentities 
     port = await freePortFrom(preferredPort + 1);
     say(`127.0.0.1:${preferredPort} is taken by a NATS server certflow did not start; certflow's own runs on ${port}`);
   }
-  const identities = ensureBusIdentities(dir, [...CERTFLOW_IDENTITIES, ...extraIdentities]);
-  const users = identities.map((id) => ({ nkey: id.publicKey, permissions: extraIdentities.includes(id.name) ? undefined : permissionsOf(id.name) }));
-  writeFileSync(configFile, renderNatsServerConfig({ host: '127.0.0.1', port, storeDir: join(dir, 'jetstream'), users, pidFile, logFile: join(dir, 'nats-server.log') }), { mode: 0o600 });
+  const { identities } = writeNatsConfig({ dir, host: '127.0.0.1', port, storeDir: join(dir, 'jetstream'), extraIdentities, pidFile, logFile: join(dir, 'nats-server.log') });
   if (!quiet) say(`starting certflow's own nats-server (JetStream, nkey authentication, anonymous refused) on 127.0.0.1:${port}…`);
   const child = spawn(bin, ['-c', configFile], { stdio: 'ignore' });
   // However this process ends (an error, Ctrl-C), the server it started ends with it.
