@@ -36,6 +36,16 @@ describe('deployment files', () => {
     expect(set.filter((name) => !known.has(name))).toEqual([]);
   });
 
+  it.each(SERVICES)('gives the %s service its own NATS identity', (service) => {
+    expect(compose).toMatch(new RegExp(`^  ${service}:\\n(?:    .*\\n)*?    environment: \\{[^}]*NATS_NKEY_SEED_FILE: /auth/${service}\\.nk`, 'm'));
+  });
+
+  it('gives the CA key to ca-gateway alone', () => {
+    const blocks = compose.split(/^(?=  [a-z-]+:\n)/m);
+    const holders = blocks.filter((b) => b.includes('CERTFLOW_CA_KEY:')).map((b) => b.trim().split(':')[0]);
+    expect(holders).toEqual(['ca-gateway']);
+  });
+
   it('runs the built entry point of the service the image was built for', () => {
     expect(read('deploy/Dockerfile')).toMatch(/node services\/\$\{SERVICE\}\/dist\/main\.js/);
   });
