@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
 import { x509 } from './x509.setup';
 import { parseName } from './distinguished-name.format';
 import { generateKeyPair, signingAlgorithmFor, type KeyType } from './key-pair.factory';
 import { subjectNames } from './subject-alt-name.reader';
 import type { CheckedCsr } from './csr.check';
 import { derToPem, toPem } from './certificate.parser';
-import { csrSubjectAndKey, signLeafDer } from './issuance/leaf.builder';
+import { csrPublicKeyDer, hostSubjectDer, signLeafDer } from './issuance/leaf.builder';
+import { namesToCertify } from './issuance/leaf.names';
 
 /** A CA certificate with the private key that signs under it. */
 export interface CaMaterial {
@@ -20,7 +20,6 @@ export type LeafEku = 'serverAuth' | 'clientAuth';
 const DEFAULT_KEY: KeyType = 'ec-p256';
 const BACKDATE_MS = 5 * 60 * 1000;
 const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
-const HOSTNAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 /** A random 16-byte positive serial number, hex (first byte 0x40..0x7F: positive and minimal in DER). */
 export function randomSerialNumber(): string {
@@ -128,7 +127,8 @@ async function signLeaf(p: LeafParams): Promise<x509.X509Certificate> {
   const extensions: x509.Extension[] = [new x509.BasicConstraintsExtension(p.isCa === true, undefined, p.isCa === true), new x509.KeyUsagesExtension(usages, true)];
   if (p.eku.length > 0) extensions.push(new x509.ExtendedKeyUsageExtension(p.eku.map((u) => x509.ExtendedKeyUsage[u])));
   const san = [...p.dnsNames.map((value) => ({ type: 'dns' as const, value })), ...p.ipAddresses.map((value) => ({ type: 'ip' as const, value }))];
-  if (san.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(san));
+  // RFC 5280 §4.2.1.6: with an empty subject the SAN alone names the holder, and must be critical.
+  if (san.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(san, p.subject.toJSON().length === 0));
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(p.publicKey));
   extensions.push(await authorityKeyId(p.issuer.certificate));
   return x509.X509CertificateGenerator.create({
@@ -170,18 +170,10 @@ export async function issueLeaf(opts: {
   });
 }
 
-/** The SAN a leaf gets: the CSR's DNS and IP names, plus its CN when that names a host not among them, as public CAs do (clients ignore the CN). */
-function namesToIssue(found: { commonName?: string; dnsNames: string[]; ipAddresses: string[] }): { dnsNames: string[]; ipAddresses: string[] } {
-  const dnsNames = [...found.dnsNames];
-  const ipAddresses = [...found.ipAddresses];
-  const cn = found.commonName?.trim();
-  if (cn && isIP(cn) !== 0 && !ipAddresses.includes(cn)) ipAddresses.push(cn);
-  else if (cn && isIP(cn) === 0 && HOSTNAME.test(cn) && !dnsNames.some((d) => d.toLowerCase() === cn.toLowerCase())) dnsNames.unshift(cn);
-  return { dnsNames, ipAddresses };
-}
-
 interface FromCsrOptions {
   csr: CheckedCsr | x509.Pkcs10CertificateRequest;
+  /** The request's host: the leaf's only CN, and among its SANs. Checked by the caller to be among the CSR's names. */
+  host: string;
   issuer: CaMaterial;
   notBefore: Date;
   notAfter: Date;
@@ -194,9 +186,9 @@ async function leafDerFromCsr(opts: FromCsrOptions): Promise<Buffer | null> {
   const checked = 'spkiFingerprint' in opts.csr ? opts.csr : null;
   const csr = checked ? null : (opts.csr as x509.Pkcs10CertificateRequest);
   const found = checked ?? subjectNames(csr!.subjectName, csr!.getExtension('2.5.29.17'));
-  const { subjectDer, spkiDer } = csrSubjectAndKey(checked ? checked.der : new Uint8Array(csr!.rawData));
+  const spkiDer = csrPublicKeyDer(checked ? checked.der : new Uint8Array(csr!.rawData));
   return signLeafDer({
-    subject: { subjectDer, spkiDer, ...namesToIssue(found), rsaKey: checked ? checked.publicKey.algorithm === 'RSA' : isRsa(csr!.publicKey) },
+    subject: { subjectDer: hostSubjectDer(opts.host), spkiDer, ...namesToCertify(found, opts.host), rsaKey: checked ? checked.publicKey.algorithm === 'RSA' : isRsa(csr!.publicKey) },
     issuer: opts.issuer,
     notBefore: opts.notBefore,
     notAfter: opts.notAfter,
@@ -205,9 +197,11 @@ async function leafDerFromCsr(opts: FromCsrOptions): Promise<Buffer | null> {
 }
 
 /**
- * Issues the certificate a CSR asks for: its subject as encoded in the CSR, its DNS and IP SANs (plus
- * the CN when it is a host name or IP not already among them, as public CAs do), its public key; EKU serverAuth + clientAuth; a random 16-byte positive serial unless one is given.
- * Does not check the CSR: pass one from {@link checkCsr} unless it is trusted.
+ * Issues a leaf for a request's CSR: subject `CN=<host>` and nothing else (see {@link hostSubjectDer}),
+ * the CSR's DNS and IP SANs with the host among them ({@link namesToCertify}), the CSR's public key;
+ * EKU serverAuth + clientAuth; a random 16-byte positive serial unless one is given. Nothing else of
+ * the CSR (its subject, other requested extensions) reaches the leaf.
+ * Does not check the CSR: pass one from {@link checkCsr} (whose names the caller has checked) unless it is trusted.
  */
 export async function issueFromCsr(opts: FromCsrOptions): Promise<x509.X509Certificate> {
   const der = await leafDerFromCsr(opts);
@@ -216,8 +210,8 @@ export async function issueFromCsr(opts: FromCsrOptions): Promise<x509.X509Certi
   return signLeaf({
     issuer: opts.issuer,
     publicKey: csr.publicKey,
-    subject: csr.subjectName,
-    ...namesToIssue(subjectNames(csr.subjectName, csr.getExtension('2.5.29.17'))),
+    subject: new x509.Name(new Uint8Array(hostSubjectDer(opts.host))),
+    ...namesToCertify(subjectNames(csr.subjectName, csr.getExtension('2.5.29.17')), opts.host),
     notBefore: opts.notBefore,
     notAfter: opts.notAfter,
     eku: ['serverAuth', 'clientAuth'],

@@ -77,6 +77,21 @@ describe('checkCsr', () => {
     });
   });
 
+  describe('when the CSR has several CNs', () => {
+    it('reports every CN among its names, not only the last', async () => {
+      const { pem } = await makeCsr({ subject: 'CN=a.web.example.com, CN=bank.example.org, O=system:masters', dns: ['b.web.example.com'] });
+      const checked = await checkCsr(pem, 'a.web.example.com');
+      // In encoded order: an RFC 4514 string lists the RDNs the other way round.
+      expect(checked.commonNames).toEqual(['bank.example.org', 'a.web.example.com']);
+      expect(checked.names).toEqual(['bank.example.org', 'a.web.example.com', 'b.web.example.com']);
+    });
+
+    it('finds the host in any CN, not only the last', async () => {
+      const { pem } = await makeCsr({ subject: 'CN=first.example.com, CN=last.example.com' });
+      expect([await codeOf(pem, 'first.example.com'), await codeOf(pem, 'last.example.com'), await codeOf(pem, 'other.example.com')]).toEqual(['ACCEPTED', 'ACCEPTED', 'HOST_NOT_IN_CSR']);
+    });
+  });
+
   describe('when the CSR is not acceptable', () => {
     it('refuses text that is not a PEM CSR', async () => {
       expect(await codeOf('hello')).toBe('CSR_NOT_PEM');

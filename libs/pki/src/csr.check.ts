@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
 import { importSpki } from './spki.import';
-import { isIP } from 'node:net';
 import { x509 } from './x509.setup';
 import { PkiInputError, isPkiInputError } from './pki-input.error';
 import { formatName } from './distinguished-name.format';
@@ -8,17 +7,21 @@ import { spkiFingerprint, type PublicKeyInfo } from './public-key.describe';
 import { readCsr, type CsrStructure } from './csr.reader';
 import { derToPem } from './certificate.parser';
 import { signatureScheme, verifyWithScheme } from './path/signature.verifier';
+import { comparableName } from './issuance/leaf.names';
 
 /** A CSR that passed {@link checkCsr}: readable, its own key signed it, the key is strong, the host is named. */
 export interface CheckedCsr {
   /** The request re-encoded as PEM ("CERTIFICATE REQUEST", "\n" line ends). */
   pem: string;
-  /** RFC 4514 subject ("CN=host, O=Acme"). */
+  /** RFC 4514 subject ("CN=host, O=Acme"): what the requester wrote; certflow's leaves do not carry it. */
   subject: string;
+  /** The last CN, as clients read it. */
   commonName?: string;
+  /** Every CN, in order. */
+  commonNames: string[];
   dnsNames: string[];
   ipAddresses: string[];
-  /** CN + DNS + IP, lower-cased, deduplicated, in that order. */
+  /** Every CN + DNS + IP, lower-cased, deduplicated, in that order: every name the CSR asks for. */
   names: string[];
   publicKey: { algorithm: 'RSA' | 'EC'; size?: number; curve?: string };
   /** {@link spkiFingerprint} of the request's public key. */
@@ -106,23 +109,10 @@ async function checkSignature(csr: CsrStructure, key: KeyObject | null, library:
   }
 }
 
-function normalizeHost(host: string): string {
-  const h = host.trim().toLowerCase().replace(/\.$/, '');
-  if (isIP(h) === 6) return canonicalIpv6(h);
-  return h;
-}
-
-function canonicalIpv6(ip: string): string {
-  try {
-    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-  } catch {
-    return ip;
-  }
-}
 
 /**
  * Checks a CSR submitted for `host`, in this order: size, PEM, PKCS#10 structure, key type and
- * strength, signature (proof of possession), host among its names. Hosts match exactly (case-insensitive,
+ * strength, signature (proof of possession), host among its names (every CN, DNS and IP SAN). Hosts match exactly (case-insensitive,
  * a trailing dot ignored, IPv6 in canonical form); a wildcard does not cover a host.
  *
  * @throws PkiInputError `CSR_TOO_LARGE`, `CSR_NOT_PEM`, `CSR_UNPARSABLE`, `CSR_KEY_UNSUPPORTED` (DSA,
@@ -142,13 +132,14 @@ export async function checkCsr(pem: string, host: string): Promise<CheckedCsr> {
     const library = () => (parsed ??= parseCsr(der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer));
     await checkSignature(structure, key, library);
 
-    const names = [...new Set([...(structure.commonName !== undefined ? [structure.commonName] : []), ...structure.dnsNames, ...structure.ipAddresses].map((n) => n.toLowerCase()))];
-    const wanted = typeof host === 'string' ? normalizeHost(host) : '';
-    if (!wanted || !names.some((n) => normalizeHost(n) === wanted)) {
+    const names = [...new Set([...structure.commonNames, ...structure.dnsNames, ...structure.ipAddresses].map((n) => n.toLowerCase()))];
+    const wanted = typeof host === 'string' ? comparableName(host) : '';
+    if (!wanted || !names.some((n) => comparableName(n) === wanted)) {
       throw new PkiInputError('HOST_NOT_IN_CSR', `The host "${String(host)}" is not among the CSR's names (${names.join(', ') || 'none'}); put it in the CN or a subjectAltName.`);
     }
     const checked = {
       der,
+      commonNames: structure.commonNames,
       dnsNames: structure.dnsNames,
       ipAddresses: structure.ipAddresses,
       names,

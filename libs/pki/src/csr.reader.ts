@@ -1,6 +1,6 @@
 import { DerError, TAG, bytesOf, children, readBitString, readOid, readSmallInteger, readWhole, valueOf } from './path/der.reader';
 import { readGeneralNames } from './path/general-name.reader';
-import { commonNameOf, readName } from './path/name.facts';
+import { OID_CN, attributeTexts, commonNameOf, readName } from './path/name.facts';
 import { ipAddressText } from './ip-address.text';
 
 const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
@@ -14,7 +14,10 @@ export interface CsrStructure {
   signature: Uint8Array;
   subjectDer: Uint8Array;
   spki: Uint8Array;
+  /** The last CN, as clients read it. */
   commonName?: string;
+  /** Every CN of the subject, in order: each is a name the requester asks for, and is checked. */
+  commonNames: string[];
   dnsNames: string[];
   ipAddresses: string[];
 }
@@ -55,13 +58,17 @@ export function readCsr(der: Uint8Array): CsrStructure {
   if (subject?.tag !== TAG.SEQUENCE || spki?.tag !== TAG.SEQUENCE || (attributes && attributes.tag !== 0xa0) || more) throw new DerError('bad CertificationRequestInfo');
   const bits = readBitString(der, signature);
   if (bits.unused !== 0) throw new DerError('signature has unused bits');
-  const commonName = commonNameOf(readName(der, subject));
+  const name = readName(der, subject);
+  // Every CN is checked against what the requester may ask for: one that cannot be read as text could not be.
+  if (name.rdns.some((rdn) => rdn.some((a) => a.oid === OID_CN && a.text === undefined))) throw new DerError('a CN that is not a string');
+  const commonName = commonNameOf(name);
   const csr: CsrStructure = {
     signed: bytesOf(der, info),
     signatureAlgorithm: bytesOf(der, algorithm),
     signature: bits.bytes,
     subjectDer: bytesOf(der, subject),
     spki: bytesOf(der, spki),
+    commonNames: attributeTexts(name, OID_CN),
     ...requestedSan(der, attributes ? children(der, attributes) : []),
   };
   if (commonName !== undefined) csr.commonName = commonName;

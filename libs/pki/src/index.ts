@@ -26,6 +26,7 @@ export { type SubjectNames } from './subject-alt-name.reader';
 export { checkCsr, type CheckedCsr, MAX_CSR_BYTES } from './csr.check';
 export { encryptPrivateKey, decryptPrivateKey, deriveKeyFromSecret } from './private-key.encryption';
 export { type KeyType, generateKeyPair, exportPkcs8, importPkcs8, signingAlgorithmFor } from './key-pair.factory';
+export { namesToCertify, compareNames, comparableName, type LeafNames, type NamesDifference } from './issuance/leaf.names';
 export { type CaMaterial, type LeafEku, createRootCa, createIntermediateCa, issueLeaf, issueFromCsr, issuePemFromCsr, randomSerialNumber } from './certificate-authority.issuer';
 export { type ChainValidation, type ChainFailureCode, validateChain, completePath, caCertificateProblem } from './chain.validation';
 export { clearSignatureCache, signatureChecksPerformed } from './chain-signature.cache';

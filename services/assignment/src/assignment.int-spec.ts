@@ -118,6 +118,24 @@ describe('assignment against PostgreSQL and NATS', () => {
     });
   });
 
+  describe('when the assignment request carries another certificate than the thumbprint it names', () => {
+    it('fails the request with ThumbprintMismatch and binds nothing', async () => {
+      const host = `lying-${id}.example.com`;
+      const requestId = randomUUID();
+      const validated = await leafFor(host, ['serverAuth', 'clientAuth']);
+      const other = await leafFor(host, ['serverAuth', 'clientAuth']);
+      await svc.publisher.publish(chainComplete(requestId, validated));
+      const lying = assignmentRequested(requestId, host, validated);
+      await svc.publisher.publish({ ...lying, data: { ...lying.data, certificate: other.pem } });
+
+      const failed = await svc.log.waitFor(RequestFailedV1, (d) => d.requestId === requestId);
+      expect(failed.data).toMatchObject({ stage: 'assignment', code: 'ThumbprintMismatch' });
+      expect(failed.data.message).toContain(thumbprintSha1(other.certificate));
+      expect(await ds.query(`SELECT 1 FROM binding WHERE host = $1`, [host])).toHaveLength(0);
+      expect(svc.log.of(CertificateAssignedV1, (d) => d.requestId === requestId)).toHaveLength(0);
+    });
+  });
+
   describe('host assignments', () => {
     it('answers over NATS with the bindings and what they replaced, whatever the case of the host', async () => {
       const host = `renewed-${id}.example.com`;

@@ -11,6 +11,7 @@ import { generateKeyPair, signingAlgorithmFor, type KeyType } from '../key-pair.
 import { parseName } from '../distinguished-name.format';
 import { spkiFingerprint } from '../public-key.describe';
 import { ecdsaSignatureToDer, objectIdentifier, time, unsignedInteger } from './der.writer';
+import { hostSubjectDer } from './leaf.builder';
 
 async function csrFor(keyType: KeyType, subject: string, san: { type: 'dns' | 'ip'; value: string }[]) {
   const keys = await generateKeyPair(keyType);
@@ -46,12 +47,12 @@ describe('leaves encoded directly', () => {
     const checked = await checkCsr(pem, 'web.example.com');
     const notBefore = new Date('2030-01-01T00:00:00Z');
     const notAfter = new Date('2050-06-01T12:30:00Z');
-    const leafPem = await issuePemFromCsr({ csr: checked, issuer: intermediate, notBefore, notAfter });
+    const leafPem = await issuePemFromCsr({ csr: checked, host: 'web.example.com', issuer: intermediate, notBefore, notAfter });
     expect(opensslVerify(root, intermediate, leafPem, new Date('2030-02-01T00:00:00Z'))).toMatch(/OK$/);
 
     const direct = certificateDetails(parseCertificate(leafPem));
     const general = certificateDetails(
-      await issueLeaf({ issuer: intermediate, publicKey: keys.publicKey, subject: 'CN=web.example.com, O=Acme', dnsNames: ['web.example.com', 'alt.example.com'], ipAddresses: ['2001:db8::7', '10.1.2.3'], notBefore, notAfter }),
+      await issueLeaf({ issuer: intermediate, publicKey: keys.publicKey, subject: 'CN=web.example.com', dnsNames: ['web.example.com', 'alt.example.com'], ipAddresses: ['2001:db8::7', '10.1.2.3'], notBefore, notAfter }),
     );
     const profile = ({ subject, issuer, subjectAltNames, keyUsage, extendedKeyUsage, basicConstraints, subjectKeyIdentifier, authorityKeyIdentifier, notBefore: nb, notAfter: na, signatureAlgorithm, publicKey }: typeof direct) =>
       ({ subject, issuer, subjectAltNames, keyUsage, extendedKeyUsage, basicConstraints, subjectKeyIdentifier, authorityKeyIdentifier, nb, na, signatureAlgorithm, publicKey });
@@ -66,14 +67,44 @@ describe('leaves encoded directly', () => {
     const rsaRoot = await createRootCa({ subject: 'CN=RSA Root', keyType: 'rsa-2048' });
     const rsaInt = await createIntermediateCa({ subject: 'CN=RSA Issuing', issuer: rsaRoot, keyType: 'rsa-2048', pathLength: 0 });
     const { pem } = await csrFor('ec-p256', 'CN=rsa-ca.example.com', []);
-    const leafPem = await issuePemFromCsr({ csr: await checkCsr(pem, 'rsa-ca.example.com'), issuer: rsaInt, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
+    const leafPem = await issuePemFromCsr({ csr: await checkCsr(pem, 'rsa-ca.example.com'), host: 'rsa-ca.example.com', issuer: rsaInt, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
     expect(opensslVerify(rsaRoot, rsaInt, leafPem)).toMatch(/OK$/);
     expect(certificateDetails(parseCertificate(leafPem)).subjectAltNames).toEqual(['DNS:rsa-ca.example.com']);
   });
 
+  describe('when the CSR asks for a subject of its own', () => {
+    it('signs CN=<host> only, with the checked names as SANs: no other CN, no O', async () => {
+      const { pem } = await csrFor('ec-p256', 'CN=a.web.example.com, CN=bank.example.org, O=system:masters', [{ type: 'dns', value: 'b.web.example.com' }]);
+      const leafPem = await issuePemFromCsr({ csr: await checkCsr(pem, 'a.web.example.com'), host: 'a.web.example.com', issuer: intermediate, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
+      const leaf = parseCertificate(leafPem);
+      expect(certificateDetails(leaf).subject).toBe('CN=a.web.example.com');
+      expect(Buffer.from(leaf.subjectName.toArrayBuffer())).toEqual(hostSubjectDer('a.web.example.com'));
+      expect(certificateDetails(leaf).subjectAltNames).toEqual(['DNS:a.web.example.com', 'DNS:b.web.example.com']);
+      expect(opensslVerify(root, intermediate, leafPem)).toMatch(/OK$/);
+    });
+
+    it('names a host the CSR has only as a SAN, as an IP SAN when it is an address', async () => {
+      const { pem } = await csrFor('ec-p256', 'CN=Some Server, O=Acme', [{ type: 'ip', value: '10.9.8.7' }]);
+      const leafPem = await issuePemFromCsr({ csr: await checkCsr(pem, '10.9.8.7'), host: '10.9.8.7', issuer: intermediate, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
+      const details = certificateDetails(parseCertificate(leafPem));
+      expect([details.subject, details.subjectAltNames]).toEqual(['CN=10.9.8.7', ['IP:10.9.8.7']]);
+    });
+
+    it('leaves the subject empty and the SAN critical for a host longer than a CN may be (64)', async () => {
+      const host = `${'a'.repeat(60)}.web.example.com`;
+      const { pem } = await csrFor('ec-p256', 'CN=short.web.example.com', [{ type: 'dns', value: host }]);
+      const leafPem = await issuePemFromCsr({ csr: await checkCsr(pem, host), host, issuer: intermediate, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
+      const leaf = parseCertificate(leafPem);
+      expect(certificateDetails(leaf).subject).toBe('');
+      expect(leaf.getExtension(x509.SubjectAlternativeNameExtension)?.critical).toBe(true);
+      expect(certificateDetails(leaf).subjectAltNames).toEqual([`DNS:${host}`]);
+      expect(opensslVerify(root, intermediate, leafPem)).toMatch(/OK$/);
+    });
+  });
+
   it('uses the serial number it is given', async () => {
     const { pem } = await csrFor('ec-p256', 'CN=serial.example.com', []);
-    const leafPem = await issuePemFromCsr({ csr: await checkCsr(pem, 'serial.example.com'), issuer: intermediate, notBefore: new Date(), notAfter: new Date(Date.now() + 1000), serialNumber: '7f0102' });
+    const leafPem = await issuePemFromCsr({ csr: await checkCsr(pem, 'serial.example.com'), host: 'serial.example.com', issuer: intermediate, notBefore: new Date(), notAfter: new Date(Date.now() + 1000), serialNumber: '7f0102' });
     expect(certificateDetails(parseCertificate(leafPem)).serialNumber).toBe('7F0102');
   });
 });

@@ -2,14 +2,18 @@ import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import { x509 } from '../x509.setup';
 import { TAG, bytesOf, children, readBitString, readWhole } from '../path/der.reader';
-import { bitString, booleanTrue, ecdsaSignatureToDer, explicit, objectIdentifier, octetString, sequence, smallInteger, tlv, time, unsignedInteger } from './der.writer';
+import { bitString, booleanTrue, ecdsaSignatureToDer, explicit, objectIdentifier, octetString, sequence, set, smallInteger, tlv, time, unsignedInteger } from './der.writer';
 
-/** What a leaf says about its subject: everything comes from the CSR, as DER, untouched. */
+/**
+ * What a leaf says about its subject. The Name and the names are certflow's ({@link hostSubjectDer},
+ * `namesToCertify`); only the key comes from the CSR: a CSR's subject is a request, never copied.
+ */
 export interface LeafSubject {
-  /** The CSR's subject Name (DER). */
+  /** The leaf's subject Name (DER), from {@link hostSubjectDer}. */
   subjectDer: Uint8Array;
   /** The CSR's SubjectPublicKeyInfo (DER). */
   spkiDer: Uint8Array;
+  /** The checked names (subjectAltName): critical when the subject is empty (RFC 5280 §4.2.1.6). */
   dnsNames: string[];
   ipAddresses: string[];
   /** The key is RSA: KeyUsage then also allows keyEncipherment. */
@@ -29,6 +33,21 @@ const ECDSA_OID: Record<string, string> = { 'SHA-256': '1.2.840.10045.4.3.2', 'S
 const EXT = { basicConstraints: '2.5.29.19', keyUsage: '2.5.29.15', eku: '2.5.29.37', san: '2.5.29.17', ski: '2.5.29.14', aki: '2.5.29.35' };
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+/** RFC 5280 ub-common-name: a longer host cannot be a CN, and is named by the SAN alone. */
+const UB_COMMON_NAME = 64;
+const OID_COMMON_NAME = '2.5.4.3';
+const UTF8_STRING = 0x0c;
+const EMPTY_NAME_LENGTH = 2;
+
+/**
+ * The subject certflow gives a leaf for `host`: `CN=<host>` (UTF8String), nothing else; the empty
+ * Name for a host longer than a CN may be (its SAN then names it, and is marked critical).
+ */
+export function hostSubjectDer(host: string): Buffer {
+  if (host.length > UB_COMMON_NAME) return sequence();
+  return sequence(set(sequence(objectIdentifier(OID_COMMON_NAME), tlv(UTF8_STRING, Buffer.from(host, 'utf8')))));
+}
 
 const issuers = new WeakMap<x509.X509Certificate, IssuerFacts>();
 
@@ -94,7 +113,7 @@ function leafExtensions(subject: LeafSubject, issuer: IssuerFacts): Buffer {
     extension(EXT.basicConstraints, false, sequence()),
     extension(EXT.keyUsage, true, keyUsage),
     extension(EXT.eku, false, sequence(objectIdentifier(SERVER_AUTH), objectIdentifier(CLIENT_AUTH))),
-    ...(san.length ? [extension(EXT.san, false, sequence(...san))] : []),
+    ...(san.length ? [extension(EXT.san, subject.subjectDer.length <= EMPTY_NAME_LENGTH, sequence(...san))] : []),
     extension(EXT.ski, false, octetString(keyIdentifierOf(subject.spkiDer))),
     extension(EXT.aki, false, sequence(tlv(0x80, issuer.keyIdentifier))),
   ];
@@ -131,10 +150,10 @@ export async function signLeafDer(opts: {
   return sequence(tbs, issuer.signatureAlgorithmDer, bitString(ecdsaSignatureToDer(raw)));
 }
 
-/** Subject Name and SubjectPublicKeyInfo of a PKCS#10 request, as their DER. */
-export function csrSubjectAndKey(csrDer: Uint8Array): { subjectDer: Uint8Array; spkiDer: Uint8Array } {
+/** SubjectPublicKeyInfo of a PKCS#10 request, as its DER: the one thing a leaf takes from the CSR as it is. */
+export function csrPublicKeyDer(csrDer: Uint8Array): Uint8Array {
   const [info] = children(csrDer, readWhole(csrDer));
   const [version, subject, spki] = children(csrDer, info);
   if (version?.tag !== TAG.INTEGER || subject?.tag !== TAG.SEQUENCE || spki?.tag !== TAG.SEQUENCE) throw new Error('not a CertificationRequestInfo');
-  return { subjectDer: bytesOf(csrDer, subject), spkiDer: bytesOf(csrDer, spki) };
+  return bytesOf(csrDer, spki);
 }

@@ -16,6 +16,7 @@ import { CLOCK } from '@certflow/runtime';
 import { normalizeHost } from '../usage-fitness/host-name.match';
 import { assessUsageFitness, noUsageFitsMessage, type FitnessResult } from '../usage-fitness/usage-fitness';
 import { preparedQuery } from '@certflow/persistence';
+import { thumbprintRefusal } from './thumbprint.check';
 
 export const EVENT_SOURCE = 'certflow/assignment';
 
@@ -26,7 +27,8 @@ export type AssignmentRequest = EventData<typeof AssignmentRequestedV1>;
  * - `notChainComplete`: no chain.complete seen for this certificate yet; nothing changed (retry later).
  * - `duplicate`: the request was already assigned (or refused); nothing changed.
  * - `assigned`: some usages were bound; CertificateAssignedV1 enqueued (`published`, committed).
- * - `failed`: no usage fits (or the certificate cannot be read); RequestFailedV1 enqueued. Final.
+ * - `failed`: no usage fits, the certificate cannot be read, or it is not the one its thumbprint names
+ *   (`ThumbprintMismatch`); RequestFailedV1 enqueued, nothing bound. Final.
  */
 export type AssignmentOutcome =
   | { kind: 'notChainComplete' }
@@ -93,6 +95,8 @@ export class AssignCertificateService {
 
   private assess(req: AssignmentRequest, host: string): FitnessResult | { code: string; message: string } {
     try {
+      const forged = thumbprintRefusal(req.certificate, req.thumbprint);
+      if (forged) return forged;
       const { extendedKeyUsage, names } = certificateUsageFacts(req.certificate);
       return assessUsageFitness({ host, usages: req.usages, extendedKeyUsage, names });
     } catch (err) {

@@ -102,6 +102,10 @@ export class RequestFactsConsumer {
     }
     const decision = result?.decision;
     if (decision?.kind === 'notYet') throw new RetryLaterError(`${def.subject} for ${event.data.requestId}: ${decision.reason}`, 100);
+    if (decision?.kind === 'ignored' && decision.foreign) {
+      // Recorded in the inbox and acked like any fact; it changed nothing, but someone published it.
+      this.logger.warn({ requestId: event.data.requestId, subject: def.subject, eventId: event.id, source: event.source, reason: decision.reason }, 'fact about another certificate ignored');
+    }
     if (decision?.kind === 'rejected') this.logger.warn({ requestId: event.data.requestId, subject: def.subject, code: decision.code }, 'event for an unknown request ignored');
     if (decision?.kind === 'accepted' && result?.published) this.relay.publishCommitted(result.published);
   }

@@ -151,6 +151,24 @@ describe('certificate request state machine', () => {
     it('ignores an assignment of another certificate', () => {
       expect(decide(inState('ASSIGNABLE'), { ...commands.RecordAssigned, thumbprint: OTHER_TP } as RequestCommand).kind).toBe('ignored');
     });
+
+    const foreignChainComplete: RequestCommand = { type: 'RecordChainComplete', at: T1, thumbprint: OTHER_TP, path: [OTHER_TP] };
+    it.each(['ISSUED', 'CHAIN_INCOMPLETE', 'ASSIGNABLE', 'ASSIGNED', 'FAILED'] as const)(
+      'a chain.complete for a thumbprint the request was not issued changes nothing in %s, and is flagged foreign (warned about)',
+      (state) => {
+        expect(decide(inState(state), foreignChainComplete)).toEqual({ kind: 'ignored', reason: expect.stringContaining(OTHER_TP), foreign: true });
+      },
+    );
+    it("a chain.complete naming the request's thumbprint but a path from another certificate changes nothing", () => {
+      expect(decide(inState('ISSUED'), { type: 'RecordChainComplete', at: T1, thumbprint: TP, path: [OTHER_TP, TP] })).toMatchObject({ kind: 'ignored', foreign: true });
+    });
+    it('a chain.complete before the certificate is recorded waits, to be judged against the thumbprint issued', () => {
+      expect(decide(inState('PENDING'), foreignChainComplete).kind).toBe('notYet');
+      expect(decide(inState('ISSUED', { thumbprint: TP }), foreignChainComplete)).toMatchObject({ kind: 'ignored', foreign: true });
+    });
+    it("the request's own chain.complete is not flagged", () => {
+      expect(decide(inState('ASSIGNABLE'), commands.RecordChainComplete)).toEqual({ kind: 'ignored', reason: expect.any(String) });
+    });
   });
 
   describe('the events', () => {

@@ -63,12 +63,14 @@ export type RequestEvent =
  * The outcome of a decision.
  * - `accepted`: apply these events.
  * - `ignored`: a fact already applied, or one that no longer matters (a late event for a final request).
+ *   `foreign`: the fact is about a certificate this request was not issued (another thumbprint, a
+ *   path that does not start at its certificate): it changes nothing, and is worth a warning.
  * - `notYet`: a fact that arrived before the one it follows (events travel on separate consumers); retry later.
  * - `rejected`: an operator's command that is not allowed in this state; `code` is stable.
  */
 export type Decision =
   | { kind: 'accepted'; events: RequestEvent[] }
-  | { kind: 'ignored'; reason: string }
+  | { kind: 'ignored'; reason: string; foreign?: true }
   | { kind: 'notYet'; reason: string }
   | { kind: 'rejected'; code: RejectionCode; message: string };
 
@@ -79,6 +81,7 @@ const BEFORE_ISSUED: RequestState[] = ['SUBMITTED', 'PENDING'];
 
 const accepted = (...events: RequestEvent[]): Decision => ({ kind: 'accepted', events });
 const ignored = (reason: string): Decision => ({ kind: 'ignored', reason });
+const foreign = (reason: string): Decision => ({ kind: 'ignored', reason, foreign: true });
 const notYet = (reason: string): Decision => ({ kind: 'notYet', reason });
 
 export function isFinal(state: RequestState): boolean {
@@ -113,7 +116,9 @@ export function decide(state: RequestSnapshot | null, command: RequestCommand): 
 
     case 'RecordChainComplete': {
       if (BEFORE_ISSUED.includes(s)) return notYet('the certificate has not been recorded yet');
-      if (command.thumbprint !== state.thumbprint) return ignored('validation of another certificate');
+      // Only the certificate this request was issued may make it assignable.
+      if (command.thumbprint !== state.thumbprint) return foreign(`validation of another certificate (${command.thumbprint}, not ${state.thumbprint})`);
+      if (command.path[0] !== state.thumbprint) return foreign(`a validated path that does not start at the request's certificate (${state.thumbprint})`);
       if (s === 'ISSUED') {
         const completed: RequestEvent = { type: 'ChainCompleted', at: command.at, path: command.path };
         // The wizard's default: a certificate that validated at once is assigned at once. One that
@@ -128,7 +133,7 @@ export function decide(state: RequestSnapshot | null, command: RequestCommand): 
 
     case 'RecordChainIncomplete':
       if (BEFORE_ISSUED.includes(s)) return notYet('the certificate has not been recorded yet');
-      if (command.thumbprint !== state.thumbprint) return ignored('validation of another certificate');
+      if (command.thumbprint !== state.thumbprint) return foreign(`validation of another certificate (${command.thumbprint}, not ${state.thumbprint})`);
       if (s === 'ISSUED' || s === 'CHAIN_INCOMPLETE') {
         if (s === 'CHAIN_INCOMPLETE' && sameMissing(state.validation?.missing, command.missing)) {
           return ignored('the same gap is already recorded');
@@ -160,7 +165,7 @@ export function decide(state: RequestSnapshot | null, command: RequestCommand): 
 
     case 'RecordAssigned':
       if (s === 'ASSIGNABLE') {
-        if (command.thumbprint !== state.thumbprint) return ignored('assignment of another certificate');
+        if (command.thumbprint !== state.thumbprint) return foreign(`assignment of another certificate (${command.thumbprint}, not ${state.thumbprint})`);
         return accepted({ type: 'Assigned', at: command.at, usages: command.usages, notBound: command.notBound });
       }
       if (s === 'ASSIGNED') return ignored('already assigned');

@@ -78,7 +78,7 @@ export class RequestsController {
   @ApiOperation({ summary: 'Upload the certificate an offline CA returned for a PENDING request' })
   @ApiBody({ type: UploadCertificateDto })
   @ApiResponse({ status: 202, description: 'RequestView; certificate.issued follows' })
-  @ApiResponse({ status: 400, type: ErrorDto, description: 'not a certificate, or not for the CSR\'s key (KEY_MISMATCH)' })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'not a certificate, not for the CSR\'s key (KEY_MISMATCH), or not for exactly the request\'s names (CERTIFICATE_NAMES_MISMATCH, details {missing, extra})' })
   @ApiResponse({ status: 409, type: ErrorDto, description: 'NOT_OFFLINE or NOT_PENDING' })
   async uploadCertificate(@Param('id') id: string, @Body() body: unknown, @Req() req: Request & { caller?: Caller }): Promise<RequestView> {
     const request = await this.upload.execute(id, body, req.caller?.name ?? 'unknown');

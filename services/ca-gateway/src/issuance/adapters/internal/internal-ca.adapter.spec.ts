@@ -38,9 +38,9 @@ function adapter(store: InternalCaStore, clock: FixedClock, key = KEY, leafDays 
   return new InternalCaAdapter({ issuer: 'internal', caName: 'certflow Internal', key, leafDays, clock, store });
 }
 
-async function requestFor(host: string, names: string[] = []): Promise<IssueRequest> {
+async function requestFor(host: string, names: string[] = [], subject?: string): Promise<IssueRequest> {
   const pki = await TestPki.create();
-  const csr = await pki.csr({ host, names });
+  const csr = await pki.csr({ host, names, subject });
   return { requestId: 'req-1', issuer: 'internal', host, csrPem: csr.pem, csr: await checkCsr(csr.pem, host) };
 }
 
@@ -122,7 +122,7 @@ describe(InternalCaAdapter, () => {
       expect(outcome.chain).toEqual([store.records.get('internal')!.intermediatePem]);
     });
 
-    it('copies the names from the CSR and carries the CSR key', () => {
+    it("certifies the CSR's names with the host first, and carries the CSR key", () => {
       if (outcome.kind !== 'issued') throw new Error(outcome.kind);
       const leaf = parseCertificate(outcome.certificate);
       expect(subjectOf(leaf)).toBe('CN=sfb-pool.corp.example.com');
@@ -130,6 +130,14 @@ describe(InternalCaAdapter, () => {
       expect(names.dnsNames).toEqual(['sfb-pool.corp.example.com', 'sfb01.corp.example.com']);
       expect(names.ipAddresses).toEqual(['10.1.2.3']);
       expect(Buffer.from(leaf.publicKey.rawData)).toEqual(Buffer.from(req.csr.csr.publicKey.rawData));
+    });
+
+    it('builds the subject itself from the host: another CN or an O in the CSR does not reach the leaf', async () => {
+      const forged = await ca.issue(await requestFor('a.web.example.com', ['b.web.example.com'], 'CN=a.web.example.com, CN=bank.example.org, O=system:masters'));
+      if (forged.kind !== 'issued') throw new Error(forged.kind);
+      const leaf = parseCertificate(forged.certificate);
+      expect(subjectOf(leaf)).toBe('CN=a.web.example.com');
+      expect(certificateNames(leaf)).toMatchObject({ dnsNames: ['a.web.example.com', 'b.web.example.com'], ipAddresses: [] });
     });
 
     it('allows server and client authentication (the Default usage needs both)', () => {

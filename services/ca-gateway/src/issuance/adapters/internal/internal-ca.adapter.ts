@@ -46,8 +46,10 @@ export class InternalCaAdapter implements StartableCaAdapter {
         message: `the internal issuing CA expired on ${issuing.notAfter.toISOString()}; it must be renewed before it can issue`,
       };
     }
+    // The leaf's subject is built from the request's host, never copied from the CSR.
     const certificate = await issuePemFromCsr({
       csr: req.csr,
+      host: req.host,
       issuer: this.ca.issuing,
       ...leafValidity(now, this.opts.leafDays, issuing.notAfter),
     });

@@ -8,6 +8,7 @@ import { CLOCK } from '@certflow/runtime';
 import { ApiError } from '../../../http/api-error';
 import { CertificateRequestRepository } from '../../persistence/certificate-request.repository';
 import type { RequestSnapshot } from '../../domain/certificate-request.state';
+import { checkCertificateNames } from './certificate-names.check';
 
 export const OFFLINE_ISSUERS = 'OFFLINE_ISSUERS';
 
@@ -19,7 +20,7 @@ export const MAX_UPLOADED_CHAIN = 10;
 
 /**
  * POST /api/v1/requests/{id}/certificate: the certificate an offline CA returned. It is checked
- * here (a certificate, carrying the CSR's public key) and handed to ca-gateway, which brings it into
+ * here (a certificate, carrying the CSR's public key, for exactly the CSR's names) and handed to ca-gateway, which brings it into
  * the flow as `certificate.issued`, exactly as a CA's answer. A refused upload changes nothing.
  */
 @Injectable()
@@ -48,6 +49,7 @@ export class UploadCertificateHandler {
       if (spkiFingerprint(leaf.publicKey.rawData) !== csr.spkiFingerprint) {
         throw new ApiError(400, 'KEY_MISMATCH', "the certificate does not carry the CSR's public key; upload the certificate the CA issued for this request's CSR");
       }
+      checkCertificateNames(leaf, csr, r.host);
       await enqueue(
         m,
         createEvent(
