@@ -8,3 +8,4 @@ export * from './events';
 export * from './rpc';
 export * from './events.doc';
 export * from './host-assignments';
+export * from './printable-text';
