@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { TestPki } from '@certflow/testing';
-import { opensslCsr, startCertflow, waitForRequest, type Certflow } from './harness';
+import { opensslCsr, startCertflow, waitForRequest, type Certflow } from '../harness';
 
 jest.setTimeout(180_000);
 
