@@ -46,6 +46,7 @@ async function openStream(baseUrl: string, token: string) {
           .finally(() => (ended = true));
   return {
     status: res.status,
+    retryAfter: res.headers.get('retry-after'),
     body: res.status === 200 ? undefined : await res.json(),
     seen,
     hello,
@@ -134,6 +135,7 @@ describe('the live event stream (issue 15): revocation, caps, host scope', () =>
       expect(third.body.error.code).toBe('TOO_MANY_STREAMS');
       expect(third.body.error.message).toMatch(/close one/);
       expect(third.body.error.details).toEqual({ limit: 'per_token', max: 2 });
+      expect(third.retryAfter).toBe('5');
 
       // The cap is per token: another token still gets a stream.
       const other = await createToken({ name: 'other-scripts', role: 'viewer' });

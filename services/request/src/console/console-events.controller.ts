@@ -87,11 +87,9 @@ export class ConsoleEventsController {
     });
     let n = 0;
     end = (why) => {
-      if (closed) return;
       clearInterval(ping);
       // Said before the end so a client knows not to reconnect with the same token.
-      if (why) out.send(`event: closed\ndata: ${JSON.stringify({ code: why.code, message: why.message })}\n\n`);
-      if (!out.isDropped) res.end();
+      out.end(why ? `event: closed\ndata: ${JSON.stringify({ code: why.code, message: why.message })}\n\n` : undefined);
     };
     detach = await this.events.attach({
       scope: streamScopeOf(caller),

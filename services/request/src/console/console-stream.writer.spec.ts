@@ -5,6 +5,7 @@ class StalledSink implements SseSink {
   writableLength = 0;
   destroyed = false;
   written: string[] = [];
+  ended = false;
   write(chunk: string): boolean {
     if (this.destroyed) throw new Error('write after destroy');
     this.written.push(chunk);
@@ -14,12 +15,29 @@ class StalledSink implements SseSink {
   drain(bytes: number): void {
     this.writableLength = Math.max(0, this.writableLength - bytes);
   }
+  end(): void {
+    if (this.ended) throw new Error('end twice');
+    this.ended = true;
+  }
   destroy(): void {
     this.destroyed = true;
   }
 }
 
 describe('SseWriter', () => {
+  describe('when the stream is ended', () => {
+    it('writes the last event, ends once, and writes nothing after', () => {
+      const sink = new StalledSink();
+      const w = new SseWriter(sink, () => undefined, 100);
+      w.send('a\n\n');
+      w.end('event: closed\n\n');
+      w.end('again\n\n');
+      expect(w.send('late\n\n')).toBe(false);
+      expect(sink.written).toEqual(['a\n\n', 'event: closed\n\n']);
+      expect(sink.ended).toBe(true);
+    });
+  });
+
   describe('when the reader keeps up', () => {
     it('writes every event and never drops it', () => {
       const sink = new StalledSink();
@@ -55,6 +73,14 @@ describe('SseWriter', () => {
       sink.drain(1_000);
       expect(w.send('y')).toBe(false);
       expect(sink.written).toEqual([]);
+    });
+
+    it('does not end a dropped stream (its connection is already gone)', () => {
+      const sink = new StalledSink();
+      const w = new SseWriter(sink, () => undefined, 10);
+      w.send('x'.repeat(11));
+      w.end('event: closed\n\n');
+      expect([sink.destroyed, sink.ended]).toEqual([true, false]);
     });
 
     it('counts bytes, not characters, against the bound', () => {

@@ -3,6 +3,8 @@ export interface SseSink {
   write(chunk: string): boolean;
   /** Bytes queued in the process and not yet handed to the kernel (ServerResponse counts its socket's too). */
   readonly writableLength: number;
+  /** Ends the response once what is queued is sent. */
+  end(): void;
   /** Drops the connection and what is queued for it. */
   destroy(): void;
 }
@@ -19,6 +21,7 @@ export const MAX_BUFFERED_BYTES = 256 * 1024;
  */
 export class SseWriter {
   private dropped = false;
+  private ended = false;
 
   constructor(
     private readonly sink: SseSink,
@@ -31,9 +34,20 @@ export class SseWriter {
     return this.dropped;
   }
 
-  /** Queues `chunk`; false when the reader is (now) dropped and nothing was written. */
+  /**
+   * Ends the stream, after `last` if given. Later sends write nothing: an event arriving between
+   * the end and the socket's close must not write after the end (Node reports that as an error).
+   */
+  end(last?: string): void {
+    if (this.ended || this.dropped) return;
+    if (last !== undefined && !this.send(last)) return;
+    this.ended = true;
+    this.sink.end();
+  }
+
+  /** Queues `chunk`; false when the stream is ended or the reader (now) dropped, and nothing was written. */
   send(chunk: string): boolean {
-    if (this.dropped) return false;
+    if (this.dropped || this.ended) return false;
     if (this.sink.writableLength + Buffer.byteLength(chunk) > this.maxBuffered) {
       this.dropped = true;
       this.sink.destroy();
