@@ -35,7 +35,7 @@ export class ConsoleEventsController {
     summary: 'Live events (text/event-stream)',
     description:
       'Server-sent events, kept open. `event: hello` first; then `event: certflow` — every NATS event on certflow.> as `{id, type, subject, time, data}` ' +
-      '(data without PEM fields: csr, certificate, chain, pem). `event: request.updated` — `{id, host, issuer, state, updatedAt}` ' +
+      '(data without PEM fields: csr, certificate, chain, pem, pathPem). `event: request.updated` — `{id, host, issuer, state, updatedAt}` ' +
       'once a request\'s stored state changed after an event: re-read GET /api/v1/requests/{id} then. ' +
       'A comment line `: ping` every 15 s keeps proxies from closing the stream. Not durable: after a reconnect, re-read what you show. ' +
       'A `requester` (or other host-scoped) token gets only events about its hosts: none that name no host (trust-store changes), and a request\'s events once its host is known. ' +

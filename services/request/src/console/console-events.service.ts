@@ -26,7 +26,7 @@ export interface ConsoleListener {
 }
 
 /** Fields of event data that carry PEM (certificates, CSRs, chains): never forwarded to browsers. */
-const BIG_FIELDS = new Set(['csr', 'certificate', 'chain', 'pem']);
+const BIG_FIELDS = new Set(['csr', 'certificate', 'chain', 'pem', 'pathPem']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * After an event about a request, its row is read again at these delays: the event may arrive
