@@ -25,3 +25,10 @@ describe('exit codes', () => {
     expect(hintFor(401, 'UNAUTHENTICATED', 'http://x')).toMatch(/--token/);
   });
 });
+
+describe('CliError.line', () => {
+  it('escapes control characters the message quotes (a CA answer, a subject), keeping it one line', () => {
+    const e = new CliError('the CA said: bad\x1b[2J\ncertflow: all good', EXIT.FAILED, 'CA_REJECTED', 'see \u202etxt.exe');
+    expect(e.line()).toBe('certflow: the CA said: bad\\x1b[2J\\x0acertflow: all good (CA_REJECTED) — see \\u{202E}txt.exe');
+  });
+});

@@ -1,3 +1,5 @@
+import { printable } from '@certflow/contracts';
+
 /**
  * Exit codes of `certflow`, stable for scripts (documented in libs/cli/README.md).
  */
@@ -56,7 +58,8 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 
+  /** The one line, control characters escaped: the message may quote a subject or a CA's answer. */
   line(): string {
-    return `certflow: ${this.message}${this.code ? ` (${this.code})` : ''}${this.hint ? ` — ${this.hint}` : ''}`;
+    return printable(`certflow: ${this.message}${this.code ? ` (${this.code})` : ''}${this.hint ? ` — ${this.hint}` : ''}`);
   }
 }

@@ -1,6 +1,7 @@
 // reflect-metadata and the x509 crypto provider load with @certflow/pki, before @peculiar/x509 is used.
 import '@certflow/pki';
 import { Command, CommanderError } from 'commander';
+import { printable } from '@certflow/contracts';
 import { CliError, EXIT } from './exit-codes';
 import { registerAgent } from './commands/agent.command';
 import { registerBulk } from './commands/bulk.command';
@@ -65,7 +66,7 @@ export async function run(argv: string[]): Promise<void> {
       process.stderr.write(e.line() + '\n');
       process.exitCode = e.exitCode;
     } else {
-      process.stderr.write(`certflow: ${(e as Error)?.message ?? String(e)} (INTERNAL) — this is a bug; please report it with the command you ran\n`);
+      process.stderr.write(`certflow: ${printable((e as Error)?.message ?? String(e))} (INTERNAL) — this is a bug; please report it with the command you ran\n`);
       if (process.env.CERTFLOW_DEBUG) process.stderr.write(`${(e as Error)?.stack}\n`);
       process.exitCode = EXIT.ERROR;
     }

@@ -1,15 +1,20 @@
 /**
  * What the CLI shows while it works. Progress goes to stderr (results and --json to stdout), and
- * only a terminal gets the animated spinner and bar; a pipe or a log file gets plain lines.
+ * only a terminal gets the animated spinner and bar; a pipe or a log file gets plain lines. Every
+ * line and cell passes through `printable`: they may quote a subject, SAN or CA message, whose
+ * control characters would otherwise reach the terminal.
  */
+import { printable } from '@certflow/contracts';
+
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 export function isTty(stream: NodeJS.WriteStream = process.stderr): boolean {
   return !!stream.isTTY && process.env.TERM !== 'dumb' && !process.env.CI;
 }
 
+/** One line on stderr, control characters escaped. */
 export function info(line: string): void {
-  process.stderr.write(line + '\n');
+  process.stderr.write(printable(line) + '\n');
 }
 
 /** A spinner with a text; `note()` prints a line that stays (e.g. each state change). */
@@ -25,7 +30,7 @@ export class Spinner {
   }
 
   start(text: string): this {
-    this.text = text;
+    this.text = printable(text);
     if (this.tty) {
       this.timer = setInterval(() => this.render(), 100);
       this.timer.unref();
@@ -35,12 +40,12 @@ export class Spinner {
   }
 
   update(text: string): void {
-    this.text = text;
+    this.text = printable(text);
   }
 
   note(line: string): void {
     if (this.tty) this.out.write('\r\x1b[2K');
-    this.out.write(line + '\n');
+    this.out.write(printable(line) + '\n');
     if (this.tty && this.timer) this.render();
   }
 
@@ -48,7 +53,7 @@ export class Spinner {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (this.tty) this.out.write('\r\x1b[2K');
-    if (finalLine) this.out.write(finalLine + '\n');
+    if (finalLine) this.out.write(printable(finalLine) + '\n');
   }
 
   private render(): void {
@@ -74,15 +79,15 @@ export class ProgressBar {
   /** One item finished in `state`; `label` names it for the plain-line output. */
   tick(state: string, label: string): void {
     this.done++;
-    this.counts.set(state, (this.counts.get(state) ?? 0) + 1);
+    this.counts.set(printable(state), (this.counts.get(printable(state)) ?? 0) + 1);
     if (this.tty) this.render();
-    else this.out.write(`[${this.done}/${this.total}] ${label} ${state}\n`);
+    else this.out.write(`[${this.done}/${this.total}] ${printable(label)} ${printable(state)}\n`);
   }
 
   /** A line that stays above the bar. */
   note(line: string): void {
     if (this.tty) this.out.write('\r\x1b[2K');
-    this.out.write(line + '\n');
+    this.out.write(printable(line) + '\n');
     if (this.tty) this.render();
   }
 
@@ -101,8 +106,9 @@ export class ProgressBar {
   }
 }
 
-/** A plain text table: columns padded to the widest cell. */
-export function table(headers: string[], rows: string[][]): string {
+/** A plain text table: columns padded to the widest cell; cells with control characters escaped. */
+export function table(headers: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map((c) => printable(c ?? '')));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : (c ?? '').padEnd(widths[i]))).join('  ').trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');

@@ -9,3 +9,4 @@ export * from './rpc';
 export * from './events.doc';
 export * from './host-assignments';
 export * from './bus-access';
+export * from './printable-text';

@@ -8,7 +8,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos } from './nats.types';
-import { annotateTrace, createEvent, DeadLetterV1, runWithTrace, STREAM_NAME, type TraceFields } from '@certflow/contracts';
+import { annotateTrace, createEvent, DeadLetterV1, printable, runWithTrace, STREAM_NAME, type TraceFields } from '@certflow/contracts';
 import { deadLetterId, decideAfterFailure, isBeyondLastAttempt, serverMaxDeliver, type DeliveryPolicy } from './delivery.policy';
 import { JetStreamContext } from './jetstream.context';
 import type { JetStreamPublisher } from './jetstream.publisher';
@@ -150,8 +150,9 @@ export class ConsumerRunner {
       const decision = decideAfterFailure(this.o, delivery, ctx.failure ? ctx.failure.error : thrown);
       if (decision.action === 'dead-letter') return this.deadLetter(msg, text, payload, decision.error);
       const fields = { consumer: this.o.name, subject: msg.subject, seq: msg.info.streamSequence, delivery, delayMs: decision.delayMs };
-      if (decision.expected) this.o.logger.debug(fields, `not ready, retrying later: ${decision.error}`);
-      else this.o.logger.warn({ ...fields, err: decision.error }, 'handler failed, will retry');
+      // A handler's error may quote what a CA or a certificate said: escaped for the log line.
+      if (decision.expected) this.o.logger.debug(fields, `not ready, retrying later: ${printable(decision.error)}`);
+      else this.o.logger.warn({ ...fields, err: printable(decision.error) }, 'handler failed, will retry');
       msg.nak(decision.delayMs);
     }
   }
@@ -162,7 +163,7 @@ export class ConsumerRunner {
    * instead and dead-lettered on its next (reserved) delivery.
    */
   private async deadLetter(msg: JsMsg, text: string, payload: unknown, error: string): Promise<void> {
-    const fields = { consumer: this.o.name, subject: msg.subject, seq: msg.info.streamSequence, delivery: msg.info.deliveryCount, err: error };
+    const fields = { consumer: this.o.name, subject: msg.subject, seq: msg.info.streamSequence, delivery: msg.info.deliveryCount, err: printable(error) };
     if (msg.subject === DeadLetterV1.subject) {
       this.o.logger.error(fields, 'dead letter could not be handled; dropped (dead letters are not dead-lettered)');
       msg.term(error);

@@ -38,6 +38,7 @@ import { ISSUER_CONFIGS, IssuersController } from './issuers/issuers.controller'
 import { ConsoleController } from './console/console.controller';
 import { ConsoleEventsController } from './console/console-events.controller';
 import { ConsoleEventsService } from './console/console-events.service';
+import { ConsoleStreams } from './console/console-streams.registry';
 import { MetricsController, RequestMetricsBinder } from './metrics/metrics.controller';
 
 @Module({})
@@ -73,6 +74,7 @@ export class AppModule {
         DeadLettersQuery,
         CertificateCatalogService,
         ConsoleEventsService,
+        ConsoleStreams,
         RequestMetricsBinder,
         TokenStore,
         TokensService,

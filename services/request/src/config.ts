@@ -16,6 +16,10 @@ export const RequestConfigSchema = BaseConfigSchema.extend({
   CERTFLOW_ISSUERS_FILE: z.string().optional(),
   /** Largest accepted request body, in bytes. */
   CERTFLOW_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+  /** Open live event streams (GET /api/v1/events/stream) one token may hold on this instance. */
+  CERTFLOW_SSE_MAX_PER_TOKEN: z.coerce.number().int().min(1, 'must be at least 1').max(10_000).default(5),
+  /** Open live event streams on this instance, all tokens together. */
+  CERTFLOW_SSE_MAX_STREAMS: z.coerce.number().int().min(1, 'must be at least 1').max(100_000).default(500),
 });
 /** The settings plus the issuers; every problem is reported at once. */
 export function loadRequestConfig(env: NodeJS.ProcessEnv = process.env) {

@@ -1,13 +1,13 @@
 import { Command } from 'commander';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { STREAM_NAME, type CloudEvent } from '@certflow/contracts';
+import { STREAM_NAME, printable, type CloudEvent } from '@certflow/contracts';
 import { resolveNatsUrl } from '../config';
 import { connectNats } from '../nats';
 import { parseDuration } from '../options';
 
 type AnyEvent = CloudEvent<string, Record<string, any>>;
 
-/** One readable line for an event: time, short type, request id, what happened. */
+/** One readable line for an event: time, short type, request id, what happened; control characters escaped. */
 export function eventLine(e: AnyEvent): string {
   const d = e.data ?? {};
   const type = e.type.replace(/^certflow\./, '').replace(/\.v\d+$/, '');
@@ -21,7 +21,7 @@ export function eventLine(e: AnyEvent): string {
   if (d.message) parts.push(`message="${d.message}"`);
   if (d.detail) parts.push(`detail="${d.detail}"`);
   if (d.store) parts.push(`${d.action} ${d.store} "${d.subject}"`);
-  return `${e.time} ${type.padEnd(22)} ${e.subject} ${parts.join(' ')}`.trimEnd();
+  return printable(`${e.time} ${type.padEnd(22)} ${e.subject} ${parts.join(' ')}`.trimEnd());
 }
 
 /** Keeps the events of one host (known by request id once its submitted/assigned event is seen) and/or one request. */

@@ -1,11 +1,12 @@
 import { Command, Option } from 'commander';
-import { REQUEST_STATES, type CertificateDetails, type RequestView } from '@certflow/contracts';
+import { REQUEST_STATES, printable, type CertificateDetails, type RequestView } from '@certflow/contracts';
 import { EXIT, exitCodeForState } from '../exit-codes';
 import { apiFor, choice, collectUsages, parseDuration, parsePositiveInt, printJson } from '../options';
 import { missingLines, stateLine, waitUntilSettled, WaitTimeout } from '../request-flow';
 import { CliError } from '../exit-codes';
 import { Spinner, table } from '../ui';
 
+/** A certificate's details, one field a line; its text (subject, issuer, SANs) with control characters escaped. */
 export function formatDetails(d: CertificateDetails): string {
   const key = `${d.publicKey.algorithm}${d.publicKey.size ? ` ${d.publicKey.size}` : ''}${d.publicKey.curve ? ` ${d.publicKey.curve}` : ''}`;
   const rows: [string, string][] = [
@@ -25,9 +26,10 @@ export function formatDetails(d: CertificateDetails): string {
     ['Subject key id', d.subjectKeyIdentifier ?? '-'],
     ['Authority key id', d.authorityKeyIdentifier ?? '-'],
   ];
-  return rows.map(([k, v]) => `${k.padEnd(21)} ${v}`).join('\n');
+  return rows.map(([k, v]) => `${k.padEnd(21)} ${printable(v)}`).join('\n');
 }
 
+/** A request for `certflow status`, one field a line, each line with control characters escaped. */
 export function formatRequest(v: RequestView): string {
   const lines = [
     `Request   ${v.id}`,
@@ -50,7 +52,7 @@ export function formatRequest(v: RequestView): string {
   if (v.failure) lines.push(`Failure   ${v.failure.message} (${v.failure.code}, ${v.failure.stage})`);
   lines.push('History');
   for (const h of v.history) lines.push(`  ${h.at}  ${h.state}${h.reason ? `  ${h.reason}` : ''}`);
-  return lines.join('\n');
+  return lines.map(printable).join('\n');
 }
 
 export function registerRequests(program: Command): void {
@@ -115,7 +117,7 @@ export function registerRequests(program: Command): void {
         }
       }
       if (o.json) printJson(v);
-      else process.stdout.write(`${v.id} ${stateLine(v)}\n`);
+      else process.stdout.write(`${v.id} ${printable(stateLine(v))}\n`);
       process.exitCode = exitCodeForState(v.state);
     });
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { CertificateIssuedV1, createEvent, RequestFailedV1, RequestPendingV1, type CloudEvent } from '@certflow/contracts';
+import { CertificateIssuedV1, createEvent, printable, RequestFailedV1, RequestPendingV1, type CloudEvent } from '@certflow/contracts';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { enqueue, OutboxRelay } from '@certflow/messaging';
 import { isPkiInputError, parseCertificate, thumbprintSha1, type Clock } from '@certflow/pki';
@@ -85,7 +85,7 @@ export class PendingOrderPoller implements OnApplicationBootstrap, OnModuleDestr
     await Promise.all(
       claimed.map((row) =>
         this.driveOne({ requestId: row.request_id, issuer: row.issuer, csrPem: row.csr_pem, orderUrl: row.order_url, attempts: row.attempts }).catch((err) =>
-          this.log.error(`driving request ${row.request_id} failed: ${(err as Error).message}`),
+          this.log.error(`driving request ${row.request_id} failed: ${printable((err as Error).message)}`),
         ),
       ),
     );
@@ -134,7 +134,7 @@ export class PendingOrderPoller implements OnApplicationBootstrap, OnModuleDestr
         }
         row.nextAttemptAt = new Date(at.getTime() + nextDelayMs(row.attempts, this.settings.backoff, outcome.afterMs));
         row.attempts += 1;
-        this.log.warn(`request ${row.requestId}: ${outcome.reason}; retry ${row.attempts} at ${row.nextAttemptAt.toISOString()}`);
+        this.log.warn(`request ${row.requestId}: ${printable(outcome.reason)}; retry ${row.attempts} at ${row.nextAttemptAt.toISOString()}`);
         const base = before.replace(/; last attempt: .*$/, '');
         return this.pending(row, `${base}; last attempt: ${outcome.reason.replace(/\s+/g, ' ').slice(0, 300)}`, before, opts);
       }
@@ -160,13 +160,14 @@ export class PendingOrderPoller implements OnApplicationBootstrap, OnModuleDestr
 
   private pending(row: IssuanceOrmEntity, detail: string, before: string, opts: { source: string; subject: string; time: Date }): CloudEvent[] {
     row.outcome = { kind: 'pending', detail };
-    if (detail !== before) this.log.log(`request ${row.requestId}: ${detail}`);
+    // The detail quotes the CA (an order URL, its last error): escaped for the log line, as sent in the event.
+    if (detail !== before) this.log.log(`request ${row.requestId}: ${printable(detail)}`);
     return detail === before ? [] : [createEvent(RequestPendingV1, { requestId: row.requestId, issuer: row.issuer, detail }, opts)];
   }
 
   private final(row: IssuanceOrmEntity, outcome: Extract<IssuanceOutcome, { kind: 'refused' | 'failed' }>, opts: { source: string; subject: string; time: Date }): CloudEvent[] {
     this.finish(row, outcome, null);
-    this.log.warn(`request ${row.requestId} failed at the CA: ${outcome.code}: ${outcome.message}`);
+    this.log.warn(`request ${row.requestId} failed at the CA: ${printable(`${outcome.code}: ${outcome.message}`)}`);
     return [createEvent(RequestFailedV1, { requestId: row.requestId, stage: 'issuance', code: outcome.code, message: outcome.message }, opts)];
   }
 

@@ -6,18 +6,27 @@ import { DATA_SOURCE } from '@certflow/persistence';
 import { NATS_CONNECTION, type NatsConnection, type Subscription } from '@certflow/messaging';
 import { CertificateRequestRow } from '../certificate-request/persistence/certificate-request.orm-entity';
 import { HTTP_LOGGER } from '../http/error.filter';
+import { REQUEST_HOST_LOOKUP, type RequestHostLookup } from '../auth/request-host.lookup';
+import { visibleIn, type StreamScope } from './console-stream.scope';
 
 /** One message on the console's event stream (`GET /api/v1/events/stream`). */
 export interface ConsoleEvent {
   /** `certflow` (a NATS event, forwarded) or `request.updated` (a request's committed state changed). */
   event: 'certflow' | 'request.updated';
   data: Record<string, unknown>;
+  /** The host the event is about, when known; decides which host-scoped streams get it. Not sent. */
+  host?: string;
 }
 
-type Listener = (e: ConsoleEvent) => void;
+/** One open stream: where its events go, how to end it at shutdown, and what it may see. */
+export interface ConsoleListener {
+  send(e: ConsoleEvent): void;
+  end(): void;
+  scope: StreamScope;
+}
 
 /** Fields of event data that carry PEM (certificates, CSRs, chains): never forwarded to browsers. */
-const BIG_FIELDS = new Set(['csr', 'certificate', 'chain', 'pem']);
+const BIG_FIELDS = new Set(['csr', 'certificate', 'chain', 'pem', 'pathPem']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * After an event about a request, its row is read again at these delays: the event may arrive
@@ -37,7 +46,9 @@ const FLUSH_WAIT_MS = 2_000;
 @Injectable()
 export class ConsoleEventsService implements BeforeApplicationShutdown {
   private sub?: Subscription;
-  private readonly listeners = new Map<Listener, () => void>();
+  private readonly listeners = new Set<ConsoleListener>();
+  /** Request id → host, so an event that names only its request reaches the streams of that host. */
+  private readonly hostOf = new BoundedCache<string, string>(REMEMBER);
   private readonly seen = new BoundedCache<string, true>(REMEMBER);
   private readonly lastState = new BoundedCache<string, string>(REMEMBER);
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -47,6 +58,7 @@ export class ConsoleEventsService implements BeforeApplicationShutdown {
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     @Inject(HTTP_LOGGER) private readonly logger: Logger,
+    @Inject(REQUEST_HOST_LOOKUP) private readonly requests: RequestHostLookup,
   ) {}
 
   /**
@@ -74,22 +86,22 @@ export class ConsoleEventsService implements BeforeApplicationShutdown {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const end of this.listeners.values()) end();
+    for (const l of this.listeners) l.end();
     this.listeners.clear();
     this.sub?.unsubscribe();
     this.sub = undefined;
   }
 
   /**
-   * Registers a listener; `end` is called at shutdown. Resolves, once the server has the
+   * Registers a listener; its `end` is called at shutdown. Resolves, once the server has the
    * subscription, to the function that detaches it.
    */
-  async attach(listener: Listener, end: () => void): Promise<() => void> {
+  async attach(listener: ConsoleListener): Promise<() => void> {
     if (this.closed) {
-      end();
+      listener.end();
       return () => undefined;
     }
-    this.listeners.set(listener, end);
+    this.listeners.add(listener);
     this.subscribe();
     // Bounded: while NATS is away the stream still opens (and gets events once it is back).
     await Promise.race([this.nc.flush().catch(() => undefined), new Promise((r) => setTimeout(r, FLUSH_WAIT_MS).unref())]);
@@ -116,9 +128,32 @@ export class ConsoleEventsService implements BeforeApplicationShutdown {
       this.seen.set(envelope.id, true);
     }
     const data = Object.fromEntries(Object.entries(envelope.data ?? {}).filter(([k]) => !BIG_FIELDS.has(k)));
-    this.emit({ event: 'certflow', data: { id: envelope.id, type: envelope.type ?? subject, subject: envelope.subject, time: envelope.time, data } });
     const requestId = typeof data.requestId === 'string' ? data.requestId : envelope.subject;
-    if (requestId && UUID.test(requestId)) this.recheck(requestId);
+    const aboutRequest = !!requestId && UUID.test(requestId);
+    let host = typeof data.host === 'string' ? data.host : undefined;
+    if (aboutRequest && host) this.hostOf.set(requestId, host);
+    host ??= aboutRequest ? this.hostOf.get(requestId) : undefined;
+    const event: ConsoleEvent = { event: 'certflow', data: { id: envelope.id, type: envelope.type ?? subject, subject: envelope.subject, time: envelope.time, data }, host };
+    if (host || !aboutRequest) this.emit(event);
+    else this.emitResolvingHost(event, requestId);
+    if (aboutRequest) this.recheck(requestId);
+  }
+
+  /**
+   * An event that names its request but not its host: unscoped streams get it now; host-scoped
+   * ones once the request's host is read (they get nothing when it cannot be: fail closed).
+   */
+  private emitResolvingHost(event: ConsoleEvent, requestId: string): void {
+    this.emit(event, (l) => l.scope === null);
+    if (![...this.listeners].some((l) => l.scope !== null)) return;
+    this.requests.hostOf(requestId).then(
+      (host) => {
+        if (!host) return;
+        this.hostOf.set(requestId, host);
+        this.emit({ ...event, host }, (l) => l.scope !== null);
+      },
+      (err: Error) => this.logger.warn({ err: err.message, requestId }, 'console could not read the host of a request for host-scoped streams'),
+    );
   }
 
   private recheck(id: string): void {
@@ -136,20 +171,24 @@ export class ConsoleEventsService implements BeforeApplicationShutdown {
     try {
       const row = await this.ds.getRepository(CertificateRequestRow).findOne({ where: { id }, select: { id: true, host: true, issuer: true, state: true, updatedAt: true } });
       if (!row) return;
+      this.hostOf.set(id, row.host);
       const updatedAt = new Date(row.updatedAt).toISOString();
       const key = `${row.state}@${updatedAt}`;
       if (this.lastState.get(id) === key) return;
       this.lastState.set(id, key);
-      this.emit({ event: 'request.updated', data: { id, host: row.host, issuer: row.issuer, state: row.state, updatedAt } });
+      this.emit({ event: 'request.updated', data: { id, host: row.host, issuer: row.issuer, state: row.state, updatedAt }, host: row.host });
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, requestId: id }, 'console could not read a request after an event');
     }
   }
 
-  private emit(e: ConsoleEvent): void {
-    for (const listener of this.listeners.keys()) {
+  /** Sends `e` to every listener whose scope lets it see the event's host (and that `only` picks). */
+  private emit(e: ConsoleEvent, only?: (l: ConsoleListener) => boolean): void {
+    for (const listener of this.listeners) {
+      if (only && !only(listener)) continue;
+      if (!visibleIn(listener.scope, e.host)) continue;
       try {
-        listener(e);
+        listener.send(e);
       } catch {
         /* a broken stream is detached by its own close handler */
       }

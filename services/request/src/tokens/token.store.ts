@@ -79,6 +79,13 @@ export class TokenStore {
     return rows.length ? { token: toView(rows[0]), changed: false } : null;
   }
 
+  /** Those of `ids` that are live tokens (exist, not revoked): one query however many. */
+  async liveIds(ids: readonly string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows: { id: string }[] = await this.ds.query('SELECT id FROM api_token WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL', [ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** The live token whose secret this is, or null (unknown or revoked). */
   async authenticate(secret: string, now: Date): Promise<TokenIdentity | null> {
     const rows: Row[] = await this.ds.query(

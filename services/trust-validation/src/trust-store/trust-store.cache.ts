@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { TrustUpdatedV1 } from '@certflow/contracts';
+import { printable, TrustUpdatedV1 } from '@certflow/contracts';
 import { NATS_CONNECTION } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { parseCertificate, type X509Certificate } from '@certflow/pki';
@@ -77,7 +77,7 @@ export class TrustStoreCache implements OnApplicationBootstrap, OnApplicationShu
         snapshot[row.store].push(parseCertificate(row.pem));
       } catch (err) {
         // Stored only after parsing, so this means a damaged row: skip it rather than stop validating.
-        this.log.error(`trusted certificate ${row.thumbprint} cannot be parsed: ${String(err)}`);
+        this.log.error(`trusted certificate ${row.thumbprint} cannot be parsed: ${printable(String(err))}`);
       }
     }
     return snapshot;

@@ -1,6 +1,6 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { AssignmentRequestedV1, parseEvent } from '@certflow/contracts';
+import { AssignmentRequestedV1, parseEvent, printable } from '@certflow/contracts';
 import { FactSignals, OutboxRelay, RetryLaterError, type JetStreamContext } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import type { DataSource } from 'typeorm';
@@ -59,6 +59,6 @@ export class OnAssignmentRequestedConsumer {
       );
     }
     if (outcome.kind === 'assigned' || outcome.kind === 'failed') this.relay.publishCommitted(outcome.published);
-    if (outcome.kind === 'failed') this.log.warn(`request ${event.data.requestId} not assigned (${outcome.code}): ${outcome.message}`);
+    if (outcome.kind === 'failed') this.log.warn(`request ${event.data.requestId} not assigned (${outcome.code}): ${printable(outcome.message)}`);
   }
 }

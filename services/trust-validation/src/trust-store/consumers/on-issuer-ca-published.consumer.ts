@@ -1,6 +1,6 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { IssuerCaPublishedV1, parseEvent } from '@certflow/contracts';
+import { IssuerCaPublishedV1, parseEvent, printable } from '@certflow/contracts';
 import { handleOnce, RpcError } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import type { DataSource } from 'typeorm';
@@ -31,7 +31,7 @@ export class OnIssuerCaPublishedConsumer {
     } catch (err) {
       // A published "root" that is not one will not become one on retry: log it and move on.
       if (err instanceof RpcError) {
-        this.log.error(`issuer ${event.data.issuer} published roots that cannot be trusted (${err.code}): ${err.message}`);
+        this.log.error(`issuer ${event.data.issuer} published roots that cannot be trusted (${err.code}): ${printable(err.message)}`);
         return;
       }
       throw err;
