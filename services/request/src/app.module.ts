@@ -18,7 +18,7 @@ import { DeadLettersQuery } from './dead-letters/dead-letters.query';
 import { TokenStore } from './tokens/token.store';
 import { TokensService } from './tokens/tokens.service';
 import { TokensController } from './tokens/tokens.controller';
-import { AuditStore } from './audit/audit.store';
+import { AUDIT_TABLE, AuditStore } from './audit/audit.store';
 import { AuditController } from './audit/audit.controller';
 import { AuditFactsConsumer } from './audit/audit-facts.consumer';
 import { PgRequestHostLookup, REQUEST_HOST_LOOKUP } from './auth/request-host.lookup';
@@ -52,6 +52,8 @@ export class AppModule {
           config,
           entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, DeadLetterRow],
           migrations: [RequestTables1700000001000, Access1700000003000, DeadLetters1700000004000, RequestVersion1700000005000],
+          // The audit log: the runtime database role may add and read entries, never change or remove them.
+          appendOnly: [AUDIT_TABLE],
         }),
       ],
       controllers: [RequestsController, CertificatesController, TrustController, HostsController, IssuersController, HealthController, MetricsController, RequestFactsConsumer, ConsoleController, ConsoleEventsController, TokensController, AuditController, AuditFactsConsumer, DeadLettersController, DeadLettersConsumer],
