@@ -5,6 +5,7 @@ import { FactSignals } from '@certflow/messaging';
 import { SERVICE, REQUEST_CONFIG, type RequestConfig } from './config';
 import { ErrorFilter, HTTP_LOGGER } from './http/error.filter';
 import { ADMIN_TOKEN, TokenGuard } from './auth/token.guard';
+import type { AdminTokenSource } from './auth/admin-token';
 import { CertificateRequestRow, RequestHistoryRow } from './certificate-request/persistence/certificate-request.orm-entity';
 import { SeenCertificateRow } from './catalog/seen-certificate.orm-entity';
 import { RequestTables1700000001000 } from './migrations/1700000001000-request-tables';
@@ -42,7 +43,7 @@ import { MetricsController, RequestMetricsBinder } from './metrics/metrics.contr
 
 @Module({})
 export class AppModule {
-  static forRoot(config: RequestConfig, adminToken: string): DynamicModule {
+  static forRoot(config: RequestConfig, adminToken: string | AdminTokenSource): DynamicModule {
     return {
       module: AppModule,
       imports: [
