@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { startCertflow, type Certflow } from '../harness';
 import { cliEnv, runCli } from '../cli.helpers';
 
@@ -10,7 +11,7 @@ jest.setTimeout(180_000);
  * The admin token file with all four services running: generated on first start, replaced by
  * `certflow tokens rotate-admin`, and followed by the running request service without a restart.
  */
-describe('admin token file: rotation without a restart (four services)', () => {
+describe('secrets with four services running: database roles, admin token file rotation without a restart', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'certflow-admin-token-'));
   const tokenFile = join(stateDir, 'admin.token');
   let cf: Certflow;
@@ -33,6 +34,26 @@ describe('admin token file: rotation without a restart (four services)', () => {
     }
     return got;
   };
+
+  describe('when the services run on a PostgreSQL user that may create roles', () => {
+    it('each pool is logged in as its own runtime role', async () => {
+      const pg = new Client({ connectionString: cf.databaseUrl });
+      await pg.connect();
+      try {
+        const database = new URL(cf.databaseUrl).pathname.slice(1);
+        const { rows } = await pg.query(
+          `SELECT DISTINCT application_name AS app, usename AS role FROM pg_stat_activity
+            WHERE datname = $1 AND application_name LIKE 'certflow/%' AND application_name NOT LIKE '%/migrate' ORDER BY 1`,
+          [database],
+        );
+        expect(rows).toEqual(
+          ['assignment', 'ca_gateway', 'request', 'trust_validation'].map((schema) => ({ app: `certflow/${schema}`, role: `${database}_${schema}_app` })),
+        );
+      } finally {
+        await pg.end();
+      }
+    });
+  });
 
   describe('when the request service started without CERTFLOW_ADMIN_TOKEN', () => {
     it('wrote the token file (mode 0600) and takes its token', async () => {
