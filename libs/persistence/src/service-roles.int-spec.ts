@@ -152,10 +152,16 @@ describe('per-service database roles', () => {
   });
 
   describe('when a database whose roles were made is dropped', () => {
+    const made: string[] = [];
+    afterAll(async () => {
+      for (const u of made) await dropDatabase(u);
+    });
+
     it('drops its roles at the next service start elsewhere, and leaves roles in use alone', async () => {
       const gone = freshDatabase();
       const kept = freshDatabase();
       const other = freshDatabase();
+      made.push(gone, kept, other);
       for (const u of [gone, kept]) await (await openServiceDataSource(options(u, 'eps'))).destroy();
       await dropDatabase(gone);
       const roleExists = async (name: string) => (await admin(withDatabase(BASE_URL, 'postgres'), 'SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).length === 1;
@@ -165,19 +171,41 @@ describe('per-service database roles', () => {
       expect(await roleExists(serviceRoleNames(databaseNameOf(gone), 'eps').owner)).toBe(false);
       expect(await roleExists(serviceRoleNames(databaseNameOf(gone), 'eps').app)).toBe(false);
       expect(await roleExists(serviceRoleNames(databaseNameOf(kept), 'eps').owner)).toBe(true);
-      await dropDatabase(kept);
-      await dropDatabase(other);
     });
 
     it("drops a dropped schema's roles at the next start in the same database", async () => {
       const db = freshDatabase();
+      made.push(db);
       const roleExists = async (name: string) => (await admin(withDatabase(BASE_URL, 'postgres'), 'SELECT 1 FROM pg_roles WHERE rolname = $1', [name])).length === 1;
       await (await openServiceDataSource(options(db, 'zeta'))).destroy();
       await admin(db, 'DROP SCHEMA zeta CASCADE');
       await (await openServiceDataSource(options(db, 'eta'))).destroy();
       expect(await roleExists(serviceRoleNames(databaseNameOf(db), 'zeta').owner)).toBe(false);
       expect(await roleExists(serviceRoleNames(databaseNameOf(db), 'eta').owner)).toBe(true);
-      await dropDatabase(db);
+    });
+  });
+
+  describe('when the configured user has CREATEROLE but is not a superuser', () => {
+    const url = freshDatabase();
+    const creator = `certflow_test_creator_${randomBytes(4).toString('hex')}`;
+    let ds: DataSource;
+
+    beforeAll(async () => {
+      await admin(withDatabase(BASE_URL, 'postgres'), `CREATE ROLE ${creator} LOGIN CREATEDB CREATEROLE`);
+      const creatorUrl = new URL(url);
+      creatorUrl.username = creator;
+      ds = await openServiceDataSource(options(creatorUrl.toString(), 'theta', { appendOnly: ['journal'] }));
+    });
+    afterAll(async () => {
+      await ds?.destroy();
+      await dropDatabase(url);
+      await admin(withDatabase(BASE_URL, 'postgres'), `DROP ROLE IF EXISTS ${creator}`);
+    });
+
+    it('makes the roles all the same, and the pool is the runtime role', async () => {
+      expect(await ds.query('SELECT current_user AS u')).toEqual([{ u: serviceRoleNames(databaseNameOf(url), 'theta').app }]);
+      await ds.query(`INSERT INTO journal (note) VALUES ('x')`);
+      expect(await refusal(ds.query('DELETE FROM journal'))).toBe(PgErrorCode.InsufficientPrivilege);
     });
   });
 

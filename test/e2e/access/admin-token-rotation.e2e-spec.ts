@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -22,6 +22,7 @@ describe('secrets with four services running: database roles, admin token file r
   });
   afterAll(async () => {
     await cf?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   const status = async (token: string) => (await cf.api('/api/v1/tokens', { token })).status;
