@@ -15,6 +15,10 @@ export const PgErrorCode = {
   DuplicateTable: '42P07',
   /** The connected role lacks a privilege: what per-service roles make of a reach into another schema. */
   InsufficientPrivilege: '42501',
+  /** The server refused the login (pg_hba.conf has no rule that lets this role in this way). */
+  InvalidAuthorization: '28000',
+  /** Wrong password. */
+  InvalidPassword: '28P01',
   /** The database named in a connection does not exist. */
   InvalidCatalogName: '3D000',
 } as const;

@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { databaseNameOf, ensureDatabase, ensureSchema, quoteIdent } from './database.provisioner';
+import { databaseNameOf, ensureDatabase, ensureSchema, quoteIdent, redactUrl } from './database.provisioner';
+import { PgErrorCode, pgErrorCode } from './pg-error.codes';
 import { grantServiceRuntime, prepareServiceRoles, roleCapability, withLogin, type ServiceLogin } from './service-roles';
 import { assertSchemaName, type PersistenceLogger, type ServiceDatabaseOptions } from './service-database.options';
 import { setStatementGroupSize } from './prepared.query';
@@ -46,7 +47,9 @@ export async function openServiceDataSource(opts: ServiceDatabaseOptions): Promi
     const login = await underMigrationLock(lockClient, opts.schema, () => provisionAndMigrate(lockClient, opts, logger));
     // Extensions are the provisioning user's business (the migration connection installs them).
     dataSource = newDataSource(opts, login ? withLogin(opts.url, login) : opts.url, { poolSize: opts.poolSize ?? 10, installExtensions: false });
-    await dataSource.initialize();
+    await dataSource.initialize().catch((err: unknown) => {
+      throw login ? runtimeLoginError(err, login, opts.url) : err;
+    });
     if (opts.statementGroup !== undefined) setStatementGroupSize(dataSource, opts.statementGroup);
     return dataSource;
   } catch (err) {
@@ -115,6 +118,19 @@ async function migrate(opts: ServiceDatabaseOptions, logger: PersistenceLogger, 
   } finally {
     await ds.destroy().catch(() => undefined);
   }
+}
+
+/**
+ * A runtime role PostgreSQL does not let in (e.g. pg_hba.conf allows only `peer` on the socket):
+ * said in terms of what to change, not as the driver's bare authentication error.
+ */
+function runtimeLoginError(err: unknown, login: ServiceLogin, url: string): Error {
+  const code = pgErrorCode(err);
+  if (code !== PgErrorCode.InvalidAuthorization && code !== PgErrorCode.InvalidPassword) return err as Error;
+  return new Error(
+    `the service's runtime database role ${login.roles.app} could not log in to ${redactUrl(url)} (${(err as Error).message}): ` +
+      'let it log in with its password (pg_hba.conf: scram-sha-256 or md5 for this host), or configure a DATABASE_URL user without CREATEROLE to keep one user for everything',
+  );
 }
 
 const sharedRolesLogged = new Set<string>();
