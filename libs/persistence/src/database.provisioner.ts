@@ -54,7 +54,10 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-/** Drops the database named in `url` if it exists, closing its connections first (tests clean up with it). */
+/**
+ * Drops the database named in `url` if it exists, closing its connections first (tests clean up
+ * with it). The per-service roles made for it go at the next service start (`sweepOrphanRoles`).
+ */
 export async function dropDatabase(url: string): Promise<void> {
   const admin = await connectMaintenance(url);
   try {

@@ -4,3 +4,5 @@ export * from './database.provisioner';
 export * from './service-data-source.factory';
 export * from './persistence.module';
 export * from './prepared.query';
+export * from './service-roles';
+export * from './service-roles.names';

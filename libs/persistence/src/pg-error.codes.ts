@@ -9,6 +9,16 @@ export const PgErrorCode = {
   DuplicateDatabase: '42P04',
   /** `CREATE SCHEMA` lost a race with another creator. */
   DuplicateSchema: '42P06',
+  /** `CREATE ROLE` lost a race with another creator. */
+  DuplicateObject: '42710',
+  /** `CREATE TABLE IF NOT EXISTS` lost a race with another creator. */
+  DuplicateTable: '42P07',
+  /** The connected role lacks a privilege: what per-service roles make of a reach into another schema. */
+  InsufficientPrivilege: '42501',
+  /** The server refused the login (pg_hba.conf has no rule that lets this role in this way). */
+  InvalidAuthorization: '28000',
+  /** Wrong password. */
+  InvalidPassword: '28P01',
   /** The database named in a connection does not exist. */
   InvalidCatalogName: '3D000',
 } as const;

@@ -12,7 +12,8 @@ describe('prepared statements', () => {
   let ds: DataSource;
 
   beforeAll(async () => {
-    ds = await openServiceDataSource({ url: withDatabase(BASE_URL, database), schema: `svc_${suffix}`, entities: [], migrations: [] });
+    // The test makes its tables at run time, as the provisioning user; roles are not its subject.
+    ds = await openServiceDataSource({ url: withDatabase(BASE_URL, database), schema: `svc_${suffix}`, entities: [], migrations: [], serviceRoles: false });
     await ds.query('CREATE TABLE note (id int PRIMARY KEY, body text NOT NULL)');
   });
 
@@ -92,7 +93,7 @@ describe('prepared statements', () => {
   });
 
   it('with a group size of 1 sends each statement alone, several at once on the pool', async () => {
-    const alone = await openServiceDataSource({ url: withDatabase(BASE_URL, database), schema: `svc_${suffix}`, entities: [], migrations: [], statementGroup: 1 });
+    const alone = await openServiceDataSource({ url: withDatabase(BASE_URL, database), schema: `svc_${suffix}`, entities: [], migrations: [], statementGroup: 1, serviceRoles: false });
     const holder = ds.createQueryRunner();
     try {
       await holder.query('SELECT pg_advisory_lock(4242)');

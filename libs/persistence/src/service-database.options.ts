@@ -29,6 +29,16 @@ export interface ServiceDatabaseOptions {
   poolSize?: number;
   /** Hot statements `preparedQuery` sends together at most (group commit); 1 sends each alone. Default 64. */
   statementGroup?: number;
+  /**
+   * Tables the runtime role may only INSERT into and SELECT from (UPDATE, DELETE and TRUNCATE are
+   * revoked), e.g. an audit log. Only when per-service roles are on.
+   */
+  appendOnly?: string[];
+  /**
+   * Per-service roles (an owner for migrations, a runtime role for the pool) when the configured
+   * user may create roles. Default true; false keeps one user for everything.
+   */
+  serviceRoles?: boolean;
   /** Where to report the migrations applied. Default: a pino logger named after the schema. */
   logger?: PersistenceLogger;
 }

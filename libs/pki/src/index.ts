@@ -24,7 +24,9 @@ export { spkiFingerprint, describeSpki, describeKey, type PublicKeyInfo } from '
 export { certificateUsageFacts, type UsageFacts } from './certificate.usage-facts';
 export { type SubjectNames } from './subject-alt-name.reader';
 export { checkCsr, type CheckedCsr, MAX_CSR_BYTES } from './csr.check';
-export { encryptPrivateKey, decryptPrivateKey, deriveKeyFromSecret } from './private-key.encryption';
+export { encryptPrivateKey, decryptPrivateKey, isCurrentKeyBlob, type KeyEncryptionSecret } from './private-key.encryption';
+export { KeyEncryptionKey, deriveKeyFromSecret } from './key-encryption-key';
+export { privateKeyMatchesCertificate } from './private-key.match';
 export { type KeyType, generateKeyPair, exportPkcs8, importPkcs8, signingAlgorithmFor } from './key-pair.factory';
 export { namesToCertify, compareNames, comparableName, type LeafNames, type NamesDifference } from './issuance/leaf.names';
 export { type CaMaterial, type LeafEku, createRootCa, createIntermediateCa, issueLeaf, issueFromCsr, issuePemFromCsr, randomSerialNumber } from './certificate-authority.issuer';

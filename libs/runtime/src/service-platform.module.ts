@@ -22,6 +22,8 @@ export interface ServicePlatformOptions {
   /** The service's own entities and migrations; the outbox and inbox ones are added here. */
   entities: Function[];
   migrations: Function[];
+  /** Tables the service's runtime database role may only append to and read (e.g. an audit log). */
+  appendOnly?: string[];
 }
 
 /**
@@ -42,6 +44,7 @@ export class ServicePlatformModule {
           schema: o.schema,
           entities: [...MESSAGING_ENTITIES, ...o.entities],
           migrations: [CreateMessagingTables1700000000000, ...o.migrations],
+          appendOnly: o.appendOnly,
           poolSize: o.config.CERTFLOW_DB_POOL,
           statementGroup: o.config.CERTFLOW_DB_GROUP,
           logger: createLogger(consumerPrefix, o.config.CERTFLOW_LOG_LEVEL),

@@ -1,4 +1,6 @@
 import { ConfigError } from '@certflow/runtime';
+import { randomBytes } from 'node:crypto';
+import { KeyEncryptionKey } from '@certflow/pki';
 import { loadCaGatewayConfig, parseCaKey } from './config';
 
 const HEX_KEY = 'ab'.repeat(32);
@@ -21,7 +23,8 @@ describe('CaGatewayConfigSchema', () => {
   describe('when only CERTFLOW_CA_KEY is set', () => {
     it('uses the defaults', () => {
       const config = load({ CERTFLOW_CA_KEY: HEX_KEY });
-      expect(config.CERTFLOW_CA_KEY).toEqual(Buffer.from(HEX_KEY, 'hex'));
+      expect(config.CERTFLOW_CA_KEY.kdf).toBe('raw');
+      expect(config.CERTFLOW_CA_KEY.keyFor(randomBytes(16))).toEqual(Buffer.from(HEX_KEY, 'hex'));
       expect(config.issuers.map((i) => i.name)).toEqual(['internal', 'offline']);
       expect(config.CERTFLOW_ACME_HTTP_PORT).toBe(5002);
       expect(config.CERTFLOW_INTERNAL_CA_NAME).toBe('certflow Internal');
@@ -43,14 +46,17 @@ describe('CaGatewayConfigSchema', () => {
 
     it('takes base64 of 32 bytes as the key itself', () => {
       const raw = Buffer.alloc(32, 7);
-      expect(parseCaKey(raw.toString('base64'))).toEqual(raw);
+      expect(parseCaKey(raw.toString('base64'))!.keyFor(randomBytes(16))).toEqual(raw);
     });
 
-    it('derives a 32-byte key from a passphrase of 16 characters or more', () => {
-      const key = parseCaKey('correct horse battery staple');
-      expect(key).toHaveLength(32);
-      expect(parseCaKey('correct horse battery staple')).toEqual(key);
-      expect(parseCaKey('another long passphrase!')).not.toEqual(key);
+    it('takes 16 characters or more as a passphrase, each blob salting its own derivation', () => {
+      const key = parseCaKey('correct horse battery staple')!;
+      expect(key.kdf).toBe('scrypt');
+      const salt = randomBytes(16);
+      expect(key.keyFor(salt)).toHaveLength(32);
+      expect(key.keyFor(salt)).not.toEqual(key.keyFor(randomBytes(16)));
+      expect(key.equals(KeyEncryptionKey.fromSecret('correct horse battery staple'))).toBe(true);
+      expect(parseCaKey('another long passphrase!')!.keyFor(salt)).not.toEqual(key.keyFor(salt));
     });
   });
 

@@ -1,18 +1,19 @@
 import { z } from 'zod';
 import { BaseConfigSchema, loadConfigWithIssuers } from '@certflow/runtime';
-import { deriveKeyFromSecret } from '@certflow/pki';
+import { KeyEncryptionKey } from '@certflow/pki';
 
 const MAKE_KEY = 'make one with `openssl rand -hex 32`';
 const MIN_PASSPHRASE = 16;
 
 /**
- * Reads CERTFLOW_CA_KEY into the 32-byte key that encrypts the CA private keys at rest: 64 hex
- * digits or base64 of 32 bytes are the key itself; anything else of at least 16 characters is a
- * passphrase the key is derived from (scrypt, in libs/pki). Returns `null` for a shorter secret.
+ * Reads CERTFLOW_CA_KEY into the key that encrypts the CA private keys at rest: 64 hex digits or
+ * base64 of 32 bytes are the key itself; anything else of at least 16 characters is a passphrase
+ * each key blob derives its key from (scrypt with the blob's own salt, in libs/pki). Returns `null`
+ * for a shorter secret.
  */
-export function parseCaKey(value: string): Buffer | null {
+export function parseCaKey(value: string): KeyEncryptionKey | null {
   if (value.trim().length < MIN_PASSPHRASE) return null;
-  return deriveKeyFromSecret(value);
+  return KeyEncryptionKey.fromSecret(value);
 }
 
 const CaKey = z

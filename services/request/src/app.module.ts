@@ -5,6 +5,7 @@ import { FactSignals } from '@certflow/messaging';
 import { SERVICE, REQUEST_CONFIG, type RequestConfig } from './config';
 import { ErrorFilter, HTTP_LOGGER } from './http/error.filter';
 import { ADMIN_TOKEN, TokenGuard } from './auth/token.guard';
+import type { AdminTokenSource } from './auth/admin-token';
 import { CertificateRequestRow, RequestHistoryRow } from './certificate-request/persistence/certificate-request.orm-entity';
 import { SeenCertificateRow } from './catalog/seen-certificate.orm-entity';
 import { RequestTables1700000001000 } from './migrations/1700000001000-request-tables';
@@ -18,7 +19,7 @@ import { DeadLettersQuery } from './dead-letters/dead-letters.query';
 import { TokenStore } from './tokens/token.store';
 import { TokensService } from './tokens/tokens.service';
 import { TokensController } from './tokens/tokens.controller';
-import { AuditStore } from './audit/audit.store';
+import { AUDIT_TABLE, AuditStore } from './audit/audit.store';
 import { AuditController } from './audit/audit.controller';
 import { AuditFactsConsumer } from './audit/audit-facts.consumer';
 import { PgRequestHostLookup, REQUEST_HOST_LOOKUP } from './auth/request-host.lookup';
@@ -43,7 +44,7 @@ import { MetricsController, RequestMetricsBinder } from './metrics/metrics.contr
 
 @Module({})
 export class AppModule {
-  static forRoot(config: RequestConfig, adminToken: string): DynamicModule {
+  static forRoot(config: RequestConfig, adminToken: string | AdminTokenSource): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -53,6 +54,8 @@ export class AppModule {
           config,
           entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, DeadLetterRow],
           migrations: [RequestTables1700000001000, Access1700000003000, DeadLetters1700000004000, RequestVersion1700000005000],
+          // The audit log: the runtime database role may add and read entries, never change or remove them.
+          appendOnly: [AUDIT_TABLE],
         }),
       ],
       controllers: [RequestsController, CertificatesController, TrustController, HostsController, IssuersController, HealthController, MetricsController, RequestFactsConsumer, ConsoleController, ConsoleEventsController, TokensController, AuditController, AuditFactsConsumer, DeadLettersController, DeadLettersConsumer],

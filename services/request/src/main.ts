@@ -8,11 +8,11 @@ import { configureHttp } from './http/configure-http';
 runMain(SERVICE, async () => {
   const config = loadRequestConfig();
   const logger = createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL);
-  const admin = resolveAdminToken(config.CERTFLOW_ADMIN_TOKEN, config.CERTFLOW_STATE_DIR);
-  if (admin.path) logger.info({ tokenFile: admin.path }, 'admin token is in this file (mode 0600)');
+  const admin = resolveAdminToken(config.CERTFLOW_ADMIN_TOKEN, config.CERTFLOW_STATE_DIR, { onProblem: (message) => logger.error(message) });
+  if (admin.path) logger.info({ tokenFile: admin.path }, 'admin token is in this file (mode 0600; `certflow tokens rotate-admin` replaces it)');
   await startService({
     service: SERVICE,
-    module: AppModule.forRoot(config, admin.token),
+    module: AppModule.forRoot(config, admin.source),
     natsUrl: config.NATS_URL,
     logger,
     http: {

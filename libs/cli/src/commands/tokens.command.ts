@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { collect, apiFor, printJson } from '../options';
 import { table } from '../ui';
+import { rotateAdminToken } from './rotate-admin';
 
 const ROLES = ['admin', 'trust-admin', 'requester', 'viewer'] as const;
 
@@ -16,7 +17,7 @@ interface TokenView {
   lastUsedAt: string | null;
 }
 
-/** `certflow tokens create|list|revoke`: API tokens with a role each (admin token needed). */
+/** `certflow tokens create|list|revoke` (API tokens with a role each; admin token needed) and `rotate-admin`. */
 export function registerTokens(program: Command): void {
   const tokens = program.command('tokens').description('API tokens with a role each: admin, trust-admin, requester (host patterns), viewer');
 
@@ -56,5 +57,16 @@ export function registerTokens(program: Command): void {
       const { body } = await apiFor(cmd).call<TokenView>('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
       if (o.json) return printJson(body);
       process.stdout.write(`revoked "${body.name}" (${body.id}) at ${body.revokedAt}\n`);
+    });
+
+  tokens
+    .command('rotate-admin')
+    .description('write a new admin token into the state directory; the request service takes it within seconds, the old one stops working')
+    .option('--state-dir <dir>', 'where certflow keeps its state', process.env.CERTFLOW_STATE_DIR || '.certflow')
+    .action((o: { stateDir: string }) => {
+      const { path, token } = rotateAdminToken(o.stateDir);
+      // The token alone on stdout, so `certflow tokens rotate-admin > /dev/null` or `TOKEN=$(…)` works.
+      process.stderr.write(`wrote a new admin token to ${path} (mode 0600); the old one stops working within seconds. Update CERTFLOW_TOKEN or your CLI config if they held it:\n`);
+      process.stdout.write(token + '\n');
     });
 }

@@ -18,7 +18,8 @@ describe('group-commit metrics', () => {
   let ds: DataSource;
 
   beforeAll(async () => {
-    ds = await openServiceDataSource({ url: withDatabase(BASE_URL, database), schema: `svc_${suffix}`, entities: [], migrations: [] });
+    // The test makes its tables at run time, as the provisioning user; roles are not its subject.
+    ds = await openServiceDataSource({ url: withDatabase(BASE_URL, database), schema: `svc_${suffix}`, entities: [], migrations: [], serviceRoles: false });
     await ds.query('CREATE TABLE note (id int PRIMARY KEY)');
     observeStatementGroups(ds);
   });

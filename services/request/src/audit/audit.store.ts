@@ -34,6 +34,9 @@ export interface NewAuditEntry {
   eventId?: string;
 }
 
+/** The table of the audit log; the runtime database role may only INSERT into it and SELECT from it. */
+export const AUDIT_TABLE = 'audit_entry';
+
 /** The `audit_entry` table: appended to in the transaction of what it records, never changed. */
 @Injectable()
 export class AuditStore {

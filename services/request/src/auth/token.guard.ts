@@ -7,6 +7,7 @@ import { CLOCK } from '@certflow/runtime';
 import { ApiError } from '../http/api-error';
 import { TokenStore, type TokenIdentity } from '../tokens/token.store';
 import { ALLOW, type AllowSpec } from './allow.decorator';
+import { fixedAdminToken, type AdminTokenSource } from './admin-token';
 import { hostAllowed } from './host-pattern';
 import { can, isHostScoped, rolesWith, type Role } from './permissions';
 import { REQUEST_HOST_LOOKUP, type RequestHostLookup } from './request-host.lookup';
@@ -37,16 +38,17 @@ type CallerRequest = Request & { caller?: Caller };
  */
 @Injectable()
 export class TokenGuard implements CanActivate {
-  private readonly adminDigest: Buffer;
+  private readonly admin: AdminTokenSource;
 
   constructor(
     private readonly reflector: Reflector,
-    @Inject(ADMIN_TOKEN) adminToken: string,
+    /** The token itself, or a source that follows the token file as it is rotated. */
+    @Inject(ADMIN_TOKEN) adminToken: string | AdminTokenSource,
     private readonly tokens: TokenStore,
     @Inject(REQUEST_HOST_LOOKUP) private readonly requests: RequestHostLookup,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.adminDigest = digest(adminToken);
+    this.admin = typeof adminToken === 'string' ? fixedAdminToken(adminToken) : adminToken;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -67,7 +69,8 @@ export class TokenGuard implements CanActivate {
     if (!match) {
       throw new ApiError(401, 'UNAUTHENTICATED', 'send `Authorization: Bearer <token>`; the admin token is in .certflow/admin.token');
     }
-    if (timingSafeEqual(digest(match[1]), this.adminDigest)) return { name: 'admin', role: 'admin' };
+    const adminDigest = this.admin.digest();
+    if (adminDigest && timingSafeEqual(digest(match[1]), adminDigest)) return { name: 'admin', role: 'admin' };
     const token: TokenIdentity | null = await this.tokens.authenticate(match[1], this.clock.now());
     if (!token) throw new ApiError(401, 'UNAUTHENTICATED', 'the bearer token is not valid (unknown or revoked)');
     return { name: token.name, role: token.role, tokenId: token.id, hosts: token.hosts };

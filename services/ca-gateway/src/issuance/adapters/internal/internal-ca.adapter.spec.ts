@@ -12,27 +12,14 @@ import {
 import { fixedClock, TestPki, type FixedClock } from '@certflow/testing';
 import type { IssueRequest } from '../../ca-adapter.port';
 import { InternalCaAdapter } from './internal-ca.adapter';
-import { CaKeyMismatchError, type InternalCaRecord } from './internal-ca.material';
+import { CaKeyMismatchError, caKeyLabel } from './internal-ca.material';
 import type { InternalCaStore } from './internal-ca.store';
+import { MemoryInternalCaStore as MemoryStore } from './memory-internal-ca.store';
 
 const KEY = Buffer.alloc(32, 1);
 const OTHER_KEY = Buffer.alloc(32, 2);
 const NOW = '2030-03-01T10:00:00.000Z';
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Keeps the record in memory, as the PostgreSQL store keeps it in ca_material. */
-class MemoryStore implements InternalCaStore {
-  records = new Map<string, InternalCaRecord>();
-  creations = 0;
-  async loadOrCreate(issuer: string, create: () => Promise<InternalCaRecord>): Promise<InternalCaRecord> {
-    const found = this.records.get(issuer);
-    if (found) return found;
-    this.creations++;
-    const record = await create();
-    this.records.set(issuer, record);
-    return record;
-  }
-}
 
 function adapter(store: InternalCaStore, clock: FixedClock, key = KEY, leafDays = 397) {
   return new InternalCaAdapter({ issuer: 'internal', caName: 'certflow Internal', key, leafDays, clock, store });
@@ -71,12 +58,12 @@ describe(InternalCaAdapter, () => {
 
     it('stores the private keys encrypted: neither PEM nor plain DER', () => {
       const record = store.records.get('internal')!;
-      for (const blob of [record.rootKey, record.intermediateKey]) {
+      for (const [blob, purpose] of [[record.rootKey, 'root-key'], [record.intermediateKey, 'signing-key']] as const) {
         expect(blob).not.toContain('PRIVATE KEY');
-        expect(blob).toMatch(/^v1:/);
+        expect(blob).toMatch(/^v2:raw::/);
         // The key's own DER (what decryption gives back) appears nowhere in the stored parts, however
         // the random ciphertext happens to begin.
-        const plain = Buffer.from(decryptPrivateKey(blob, KEY));
+        const plain = Buffer.from(decryptPrivateKey(blob, KEY, caKeyLabel('internal', purpose)));
         for (const part of blob.split(':').slice(1)) expect(Buffer.from(part, 'base64').includes(plain.subarray(0, 32))).toBe(false);
         expect(blob).not.toContain(plain.toString('base64').slice(0, 40));
       }
@@ -84,10 +71,10 @@ describe(InternalCaAdapter, () => {
 
     it('stores keys that decrypt with the configured key only', async () => {
       const record = store.records.get('internal')!;
-      const der = decryptPrivateKey(record.intermediateKey, KEY);
+      const der = decryptPrivateKey(record.intermediateKey, KEY, caKeyLabel('internal', 'signing-key'));
       await expect(importPkcs8(der, 'auto')).resolves.toBeDefined();
-      expect(() => decryptPrivateKey(record.intermediateKey, OTHER_KEY)).toThrow(expect.objectContaining({ code: 'KEY_DECRYPT_FAILED' }));
-      expect(() => decryptPrivateKey(record.rootKey, OTHER_KEY)).toThrow(expect.objectContaining({ code: 'KEY_DECRYPT_FAILED' }));
+      expect(() => decryptPrivateKey(record.intermediateKey, OTHER_KEY, caKeyLabel('internal', 'signing-key'))).toThrow(expect.objectContaining({ code: 'KEY_DECRYPT_FAILED' }));
+      expect(() => decryptPrivateKey(record.rootKey, OTHER_KEY, caKeyLabel('internal', 'root-key'))).toThrow(expect.objectContaining({ code: 'KEY_DECRYPT_FAILED' }));
     });
   });
 

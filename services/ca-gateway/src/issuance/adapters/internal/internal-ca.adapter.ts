@@ -1,4 +1,4 @@
-import { type Clock, issuePemFromCsr } from '@certflow/pki';
+import { type Clock, issuePemFromCsr, type KeyEncryptionSecret } from '@certflow/pki';
 import type { IssueOutcome, IssueRequest, StartableCaAdapter } from '../../ca-adapter.port';
 import { createInternalCa, leafValidity, openInternalCa, type OpenInternalCa } from './internal-ca.material';
 import type { InternalCaStore } from './internal-ca.store';
@@ -9,7 +9,7 @@ export interface InternalCaAdapterOptions {
   /** Common-name stem: "<name> Root CA", "<name> Issuing CA 1". */
   caName: string;
   /** CERTFLOW_CA_KEY: encrypts the CA private keys at rest. */
-  key: Buffer;
+  key: KeyEncryptionSecret;
   /** Validity of issued leaves, in days. */
   leafDays: number;
   clock: Clock;
@@ -27,12 +27,17 @@ export class InternalCaAdapter implements StartableCaAdapter {
 
   constructor(private readonly opts: InternalCaAdapterOptions) {}
 
-  /** Loads the CA (creating it on the very first start). @throws CaKeyMismatchError on a wrong key. */
+  /**
+   * Loads the CA (creating it on the very first start); key blobs in an older format are stored
+   * again in the current one. @throws CaKeyMismatchError on a wrong key, CaKeyCertificateMismatchError
+   * when a stored key is not its certificate's.
+   */
   async start(): Promise<void> {
     const { issuer, caName, key, clock } = this.opts;
     const record = await this.opts.store.loadOrCreate(issuer, async () => (await createInternalCa({ issuer, name: caName, key, clock })).record);
     // Opened from the stored record even when just created: what signs is exactly what was stored.
     this.ca = await openInternalCa(record, key);
+    if (this.ca.upgradedKeys) await this.opts.store.replaceKeys(issuer, record, this.ca.upgradedKeys);
   }
 
   async issue(req: IssueRequest): Promise<IssueOutcome> {

@@ -7,14 +7,18 @@ import {
   encryptPrivateKey,
   exportPkcs8,
   importPkcs8,
+  isCurrentKeyBlob,
   isPkiInputError,
+  type KeyEncryptionSecret,
   parseCertificate,
+  privateKeyMatchesCertificate,
   toPem,
 } from '@certflow/pki';
 
 /**
  * The internal CA as stored: certificates in PEM, private keys encrypted with CERTFLOW_CA_KEY
- * (AES-256-GCM blobs from libs/pki). One record per issuer name; written once, never updated.
+ * (AES-256-GCM blobs from libs/pki, bound to {@link caKeyLabel}). One record per issuer name; its
+ * certificates never change, its key blobs only move to the current blob format (same keys).
  */
 export interface InternalCaRecord {
   issuer: string;
@@ -33,6 +37,22 @@ export interface OpenInternalCa {
   issuing: CaMaterial;
   rootPem: string;
   intermediatePem: string;
+  /** Set when a stored key blob was in an older format: the same keys in the current one, to store. */
+  upgradedKeys?: InternalCaKeys;
+}
+
+/** The two encrypted keys of a record. */
+export type InternalCaKeys = Pick<InternalCaRecord, 'rootKey' | 'intermediateKey'>;
+
+/** Which of the CA's keys a blob holds. */
+export type InternalCaKeyPurpose = 'root-key' | 'signing-key';
+
+/**
+ * What a key blob is, bound into it as associated data, e.g. `certflow/internal-ca/internal/signing-key`:
+ * a blob copied into another issuer's row, or into the other key's column, does not open.
+ */
+export function caKeyLabel(issuer: string, purpose: InternalCaKeyPurpose): string {
+  return `certflow/internal-ca/${issuer}/${purpose}`;
 }
 
 /**
@@ -42,8 +62,29 @@ export interface OpenInternalCa {
 export class CaKeyMismatchError extends Error {
   readonly code = 'CaKeyMismatch';
   constructor(readonly issuer: string) {
-    super(`CERTFLOW_CA_KEY does not decrypt the stored CA key; use the key the CA was created with (issuer "${issuer}")`);
+    super(
+      `CERTFLOW_CA_KEY does not decrypt the stored CA key; use the key the CA was created with (issuer "${issuer}"), ` +
+        `or restore the issuer's ca_material row if its key was copied from another issuer`,
+    );
     this.name = 'CaKeyMismatchError';
+  }
+}
+
+/**
+ * Thrown at start when a stored CA key decrypts but is not the key of the stored certificate (the
+ * row was edited or restored in halves): signing with it would give leaves no chain validates.
+ */
+export class CaKeyCertificateMismatchError extends Error {
+  readonly code = 'CaKeyCertificateMismatch';
+  constructor(
+    readonly issuer: string,
+    readonly purpose: InternalCaKeyPurpose,
+  ) {
+    super(
+      `the stored ${purpose === 'root-key' ? 'root' : 'issuing'} key of issuer "${issuer}" does not match its certificate; ` +
+        `restore the issuer's ca_material row (certificate and key together) from a backup`,
+    );
+    this.name = 'CaKeyCertificateMismatchError';
   }
 }
 
@@ -85,7 +126,7 @@ export function internalCaSubjects(name: string): { root: string; intermediate: 
 export async function createInternalCa(opts: {
   issuer: string;
   name: string;
-  key: Buffer;
+  key: KeyEncryptionSecret;
   clock: Clock;
 }): Promise<{ record: InternalCaRecord; ca: OpenInternalCa }> {
   const now = opts.clock.now();
@@ -103,9 +144,9 @@ export async function createInternalCa(opts: {
   const record: InternalCaRecord = {
     issuer: opts.issuer,
     rootPem: toPem(root.certificate),
-    rootKey: encryptPrivateKey(await exportPkcs8(root.privateKey), opts.key),
+    rootKey: encryptPrivateKey(await exportPkcs8(root.privateKey), opts.key, caKeyLabel(opts.issuer, 'root-key')),
     intermediatePem: toPem(issuing.certificate),
-    intermediateKey: encryptPrivateKey(await exportPkcs8(issuing.privateKey), opts.key),
+    intermediateKey: encryptPrivateKey(await exportPkcs8(issuing.privateKey), opts.key, caKeyLabel(opts.issuer, 'signing-key')),
     createdAt: now,
   };
   return {
@@ -114,28 +155,44 @@ export async function createInternalCa(opts: {
   };
 }
 
-function decrypt(blob: string, key: Buffer, issuer: string): ArrayBuffer {
+/** Decrypts one key and checks it is the key of `certificatePem`. */
+function openKey(blob: string, key: KeyEncryptionSecret, issuer: string, purpose: InternalCaKeyPurpose, certificatePem: string): ArrayBuffer {
+  let der: ArrayBuffer;
   try {
-    return decryptPrivateKey(blob, key);
+    der = decryptPrivateKey(blob, key, caKeyLabel(issuer, purpose));
   } catch (error) {
     if (isPkiInputError(error) && error.code === 'KEY_DECRYPT_FAILED') throw new CaKeyMismatchError(issuer);
     throw error;
   }
+  if (!privateKeyMatchesCertificate(der, parseCertificate(certificatePem))) throw new CaKeyCertificateMismatchError(issuer, purpose);
+  return der;
 }
 
 /**
- * Opens a stored CA with `key`. Both keys are decrypted, so a wrong key is found at start rather
- * than the day the root is needed.
- * @throws CaKeyMismatchError when `key` is not the key the CA was created with.
+ * Opens a stored CA with `key`. Both keys are decrypted and checked against their certificates, so
+ * a wrong key or a tampered row is found at start rather than the day the root is needed. Blobs in
+ * an older format come back re-encrypted in `upgradedKeys`, for the caller to store.
+ * @throws CaKeyMismatchError when `key` does not open the keys (wrong key, or blobs of another issuer).
+ * @throws CaKeyCertificateMismatchError when a key is not its certificate's.
  */
-export async function openInternalCa(record: InternalCaRecord, key: Buffer): Promise<OpenInternalCa> {
-  decrypt(record.rootKey, key, record.issuer);
-  const issuingKey = await importPkcs8(decrypt(record.intermediateKey, key, record.issuer), 'auto');
+export async function openInternalCa(record: InternalCaRecord, key: KeyEncryptionSecret): Promise<OpenInternalCa> {
+  const rootDer = openKey(record.rootKey, key, record.issuer, 'root-key', record.rootPem);
+  const issuingDer = openKey(record.intermediateKey, key, record.issuer, 'signing-key', record.intermediatePem);
+  const issuingKey = await importPkcs8(issuingDer, 'auto');
+  const current = isCurrentKeyBlob(record.rootKey) && isCurrentKeyBlob(record.intermediateKey);
   return {
     root: parseCertificate(record.rootPem),
     issuing: { certificate: parseCertificate(record.intermediatePem), privateKey: issuingKey },
     rootPem: record.rootPem,
     intermediatePem: record.intermediatePem,
+    ...(current
+      ? {}
+      : {
+          upgradedKeys: {
+            rootKey: encryptPrivateKey(rootDer, key, caKeyLabel(record.issuer, 'root-key')),
+            intermediateKey: encryptPrivateKey(issuingDer, key, caKeyLabel(record.issuer, 'signing-key')),
+          },
+        }),
   };
 }
 

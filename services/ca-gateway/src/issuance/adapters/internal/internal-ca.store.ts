@@ -1,4 +1,4 @@
-import type { InternalCaRecord } from './internal-ca.material';
+import type { InternalCaKeys, InternalCaRecord } from './internal-ca.material';
 
 /** Where the internal CA's record lives (PostgreSQL in the service, memory in unit specs). */
 export interface InternalCaStore {
@@ -8,4 +8,10 @@ export interface InternalCaStore {
    * start at once: the losers get the winner's record.
    */
   loadOrCreate(issuer: string, create: () => Promise<InternalCaRecord>): Promise<InternalCaRecord>;
+
+  /**
+   * Replaces the key blobs `from` with `to` (the same keys in the current blob format). Nothing
+   * happens when the stored blobs are no longer `from` (another instance rewrote them first).
+   */
+  replaceKeys(issuer: string, from: InternalCaKeys, to: InternalCaKeys): Promise<void>;
 }

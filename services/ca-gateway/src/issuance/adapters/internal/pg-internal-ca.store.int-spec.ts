@@ -6,7 +6,10 @@ import { openServiceDataSource } from '@certflow/persistence';
 import { fixedClock } from '@certflow/testing';
 import { CreateIssuanceTables1712000000000 } from '../../../migrations/1712000000000-create-issuance-tables';
 import { CaMaterialOrmEntity } from './ca-material.orm-entity';
-import { createInternalCa, type InternalCaRecord } from './internal-ca.material';
+import { createCipheriv } from 'node:crypto';
+import { decryptPrivateKey } from '@certflow/pki';
+import { InternalCaAdapter } from './internal-ca.adapter';
+import { caKeyLabel, createInternalCa, type InternalCaRecord } from './internal-ca.material';
 import { PgInternalCaStore } from './pg-internal-ca.store';
 
 jest.setTimeout(30_000);
@@ -77,6 +80,37 @@ describe(PgInternalCaStore, () => {
       expect(create).not.toHaveBeenCalled();
       expect(record.rootPem).toMatch(/^-----BEGIN CERTIFICATE-----/);
       expect(await first.query(`SELECT count(*)::int AS n FROM outbox`)).toEqual([{ n: 1 }]);
+    });
+  });
+
+  describe('when a CA stored before labelled key blobs is opened', () => {
+    /** The v1 format: AES-256-GCM without associated data (made here, not by the code under test). */
+    const v1Blob = (der: ArrayBuffer) => {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', KEY, iv);
+      const ct = Buffer.concat([cipher.update(Buffer.from(der)), cipher.final()]);
+      return ['v1', iv.toString('base64'), cipher.getAuthTag().toString('base64'), ct.toString('base64')].join(':');
+    };
+
+    it('rewrites its row with v2 blobs of the same keys, through the runtime database role', async () => {
+      const made = (await createInternalCa({ issuer: 'legacy', name: 'Legacy', key: KEY, clock: fixedClock('2030-01-01T00:00:00Z') })).record;
+      const rootDer = decryptPrivateKey(made.rootKey, KEY, caKeyLabel('legacy', 'root-key'));
+      const issuingDer = decryptPrivateKey(made.intermediateKey, KEY, caKeyLabel('legacy', 'signing-key'));
+      await first.query(
+        `INSERT INTO ca_material (issuer, root_pem, root_key, intermediate_pem, intermediate_key, created_at) VALUES ('legacy', $1, $2, $3, $4, now())`,
+        [made.rootPem, v1Blob(rootDer), made.intermediatePem, v1Blob(issuingDer)],
+      );
+      const adapter = new InternalCaAdapter({ issuer: 'legacy', caName: 'Legacy', key: KEY, leafDays: 30, clock: fixedClock('2030-01-02T00:00:00Z'), store: new PgInternalCaStore(second) });
+      await adapter.start();
+
+      const [row] = await first.query(`SELECT root_key, intermediate_key, root_pem, current_user AS role FROM ca_material WHERE issuer = 'legacy'`);
+      expect(row.role).toMatch(/_ca_gateway_app$/);
+      expect(row.root_key).toMatch(/^v2:raw::/);
+      expect(row.intermediate_key).toMatch(/^v2:raw::/);
+      expect(row.root_pem).toBe(made.rootPem);
+      expect(Buffer.from(decryptPrivateKey(row.intermediate_key, KEY, caKeyLabel('legacy', 'signing-key')))).toEqual(Buffer.from(issuingDer));
+      expect(Buffer.from(decryptPrivateKey(row.root_key, KEY, caKeyLabel('legacy', 'root-key')))).toEqual(Buffer.from(rootDer));
+      expect(adapter.rootPem()).toBe(made.rootPem);
     });
   });
 });

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { createEvent, IssuerCaPublishedV1 } from '@certflow/contracts';
 import { enqueue } from '@certflow/messaging';
 import { CaMaterialOrmEntity } from './ca-material.orm-entity';
-import type { InternalCaRecord } from './internal-ca.material';
+import type { InternalCaKeys, InternalCaRecord } from './internal-ca.material';
 import type { InternalCaStore } from './internal-ca.store';
 
 /**
@@ -60,6 +60,14 @@ export class PgInternalCaStore implements InternalCaStore {
     });
     if (created) this.afterPublish();
     return record;
+  }
+
+  async replaceKeys(issuer: string, from: InternalCaKeys, to: InternalCaKeys): Promise<void> {
+    await this.ds.query(
+      `UPDATE ca_material SET root_key = $4, intermediate_key = $5
+        WHERE issuer = $1 AND root_key = $2 AND intermediate_key = $3`,
+      [issuer, from.rootKey, from.intermediateKey, to.rootKey, to.intermediateKey],
+    );
   }
 
   private async find(m: EntityManager, issuer: string): Promise<InternalCaRecord | null> {
