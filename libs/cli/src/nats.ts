@@ -2,7 +2,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@certflow/messaging';
 import { CliError, EXIT } from './exit-codes';
 
-/** Connects to NATS for `events` and `agent`; reconnects forever once connected. */
+/** Connects to NATS for `events`; reconnects forever once connected. */
 export async function connectNats(servers: string, name: string): Promise<NatsConnection> {
   try {
     return (await connect({ servers: servers.split(',').map((s) => s.trim()).filter(Boolean), name, maxReconnectAttempts: -1, reconnectTimeWait: 1000 })) as unknown as NatsConnection;
