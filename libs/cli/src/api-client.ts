@@ -61,7 +61,11 @@ export class ApiClient {
     return this.conn.url;
   }
 
-  async call<T>(method: string, path: string, init: { json?: unknown; text?: string; contentType?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T }> {
+  async call<T>(
+    method: string,
+    path: string,
+    init: { json?: unknown; text?: string; contentType?: string; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<{ status: number; body: T }> {
     if (!this.conn.token) {
       throw new CliError('no API token', EXIT.AUTH, 'TOKEN_MISSING', 'pass --token, set CERTFLOW_TOKEN, or put {"token": "…"} in ~/.config/certflow/config.json (the admin token is in .certflow/admin.token)');
     }
@@ -81,7 +85,8 @@ export class ApiClient {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
-        res = await fetch(this.conn.url + path, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+        const timeout = AbortSignal.timeout(init.timeoutMs ?? 30_000);
+        res = await fetch(this.conn.url + path, { method, headers, body, signal: init.signal ? AbortSignal.any([timeout, init.signal]) : timeout });
       } catch (e) {
         const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
         const refused = cause === 'ECONNREFUSED' || cause === 'ENOTFOUND' || cause === 'EAI_AGAIN';
@@ -145,6 +150,13 @@ export class ApiClient {
 
   async certificate(thumbprint: string): Promise<CertificateDetails> {
     return (await this.call<CertificateDetails>('GET', `/api/v1/certificates/${encodeURIComponent(thumbprint)}`)).body;
+  }
+
+  /** A host's events after `after` (long-polls up to `waitSeconds`), as GET /api/v1/hosts/{host}/events answers them. */
+  async hostEvents(host: string, after: string, waitSeconds: number, signal?: AbortSignal): Promise<{ items: unknown[]; nextCursor: string }> {
+    const q = new URLSearchParams({ after, wait: String(waitSeconds) });
+    const path = `/api/v1/hosts/${encodeURIComponent(host)}/events?${q}`;
+    return (await this.call<{ items: unknown[]; nextCursor: string }>('GET', path, { timeoutMs: (waitSeconds + 15) * 1000, signal })).body;
   }
 
   async trustImport(store: 'roots' | 'intermediates', pem: string): Promise<TrustImportResult> {

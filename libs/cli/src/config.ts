@@ -49,7 +49,7 @@ export function resolveConnection(flags: { url?: string; token?: string }, env: 
   return { url, token };
 }
 
-/** NATS for `events` and `agent`: --nats, then NATS_URL, then the config file, then the local default. */
+/** NATS for `events` (the agent uses the HTTP API): --nats, then NATS_URL, then the config file, then the local default. */
 export function resolveNatsUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return flag || env.NATS_URL || readConfigFile(configPath(env)).nats || 'nats://127.0.0.1:4222';
 }

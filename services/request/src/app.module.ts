@@ -12,6 +12,11 @@ import { RequestTables1700000001000 } from './migrations/1700000001000-request-t
 import { RequestVersion1700000005000 } from './migrations/1700000005000-request-version';
 import { Access1700000003000 } from './migrations/1700000003000-access';
 import { DeadLetters1700000004000 } from './migrations/1700000004000-dead-letters';
+import { HostEvents1700000006400 } from './migrations/1700000006400-host-events';
+import { HOST_EVENT_SIGNALS, HostEventStore } from './host-events/host-event.store';
+import { HostEventFeed } from './host-events/host-event.feed';
+import { HostEventsController } from './host-events/host-events.controller';
+import { HostEventsConsumer } from './host-events/host-events.consumer';
 import { DeadLetterRow } from './dead-letters/dead-letter.orm-entity';
 import { DeadLettersConsumer } from './dead-letters/dead-letters.consumer';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
@@ -53,12 +58,12 @@ export class AppModule {
           schema: 'request',
           config,
           entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, DeadLetterRow],
-          migrations: [RequestTables1700000001000, Access1700000003000, DeadLetters1700000004000, RequestVersion1700000005000],
+          migrations: [RequestTables1700000001000, Access1700000003000, DeadLetters1700000004000, RequestVersion1700000005000, HostEvents1700000006400],
           // The audit log: the runtime database role may add and read entries, never change or remove them.
           appendOnly: [AUDIT_TABLE],
         }),
       ],
-      controllers: [RequestsController, CertificatesController, TrustController, HostsController, IssuersController, HealthController, MetricsController, RequestFactsConsumer, ConsoleController, ConsoleEventsController, TokensController, AuditController, AuditFactsConsumer, DeadLettersController, DeadLettersConsumer],
+      controllers: [RequestsController, CertificatesController, TrustController, HostsController, IssuersController, HealthController, MetricsController, RequestFactsConsumer, ConsoleController, ConsoleEventsController, TokensController, AuditController, AuditFactsConsumer, DeadLettersController, DeadLettersConsumer, HostEventsController, HostEventsConsumer],
       providers: [
         { provide: REQUEST_CONFIG, useValue: config },
         { provide: ADMIN_TOKEN, useValue: adminToken },
@@ -70,6 +75,10 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ErrorFilter },
         RequestCommandService,
         FactSignals,
+        // Its own instance: hosts and request ids are different keys.
+        { provide: HOST_EVENT_SIGNALS, useValue: new FactSignals() },
+        HostEventStore,
+        HostEventFeed,
         SubmitRequestHandler,
         AssignRequestHandler,
         UploadCertificateHandler,

@@ -4,15 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createIntermediateCa, createRootCa, issueLeaf, toPem } from '@certflow/pki';
 import { createKey } from '../key-store';
-import { durableName, installableChain, installAssignment } from './agent';
+import { installableChain, installAssignment } from './agent';
+import { cursorPath, readCursor } from './agent-feed';
+import { writeFileSync } from 'node:fs';
 
 describe('agent installation', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'certflow-agent-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('names its durable consumer after the host', () => {
-    expect(durableName('Web01.Corp.Example.com.')).toBe('agent-web01_corp_example_com');
+  it('reads its saved cursor for its own host only, and starts from the first event otherwise', () => {
+    expect(readCursor(dir, 'a.example.com')).toBe('0');
+    writeFileSync(cursorPath(dir), JSON.stringify({ host: 'a.example.com', after: '12' }));
+    expect(readCursor(dir, 'a.example.com')).toBe('12');
+    expect(readCursor(dir, 'b.example.com')).toBe('0');
+    writeFileSync(cursorPath(dir), 'not json');
+    expect(readCursor(dir, 'a.example.com')).toBe('0');
   });
 
   it('writes cert, chain (without the root), fullchain and the matching key per usage; keeps *.prev; skips older events', async () => {

@@ -2,9 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, chmodSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
-import { AckPolicy, DeliverPolicy, JetStreamApiError, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { CertificateAssignedV1, STREAM_NAME, parseEvent, type Usage } from '@certflow/contracts';
-import type { NatsConnection } from '@certflow/messaging';
+import type { Usage } from '@certflow/contracts';
 import { writeFileAtomic } from '../atomic-file';
 import { findKeyFor } from '../key-store';
 import { writeCertificateFiles } from '../request-flow';
@@ -20,11 +18,6 @@ export interface AgentOptions {
   once?: boolean;
   log?: (line: string) => void;
   signal?: AbortSignal;
-}
-
-/** A JetStream durable name for a host: `agent-<host>` with every character outside [A-Za-z0-9_-] as `_`. */
-export function durableName(host: string): string {
-  return `agent-${host.toLowerCase().replace(/\.$/, '').replace(/[^a-z0-9_-]/g, '_')}`;
 }
 
 /** The CA certificates to ship with a leaf: the chain the CA returned, without the leaf and self-signed roots. */
@@ -46,7 +39,8 @@ export function installableChain(certificate: string, chain: string[]): string[]
 }
 
 interface UsageMarker {
-  seq: number;
+  /** The event's position in the host's feed. Markers written by the NATS agent had `seq` instead, and count as older. */
+  position?: number;
   thumbprint: string;
   requestId: string;
   installedAt: string;
@@ -78,11 +72,11 @@ function runReload(cmd: string, env: Record<string, string>, log: (l: string) =>
  * Installs one assigned event for `host`: per usage, `<dir>/<usage>/{cert,chain,fullchain}.pem`
  * (and privkey.pem when a key in `dir` matches), written atomically with the previous ones kept
  * as *.prev, then the reload command. An event older than (or equal to) what a usage already has
- * — by stream sequence — changes nothing, so redeliveries and old events are harmless.
+ * — by its position in the host's feed — changes nothing, so replays and old events are harmless.
  */
 export async function installAssignment(
   o: AgentOptions,
-  seq: number,
+  position: number,
   data: { requestId: string; host: string; usages: Usage[]; thumbprint: string; certificate: string; chain: string[] },
 ): Promise<Usage[]> {
   const log = o.log ?? (() => undefined);
@@ -94,14 +88,14 @@ export async function installAssignment(
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     const markerPath = join(dir, '.certflow.json');
     const marker = readMarker(markerPath);
-    if (marker && marker.seq >= seq) continue;
+    if (marker?.position !== undefined && marker.position >= position) continue;
     if (key) {
       writeFileAtomic(join(dir, 'privkey.pem'), key, { mode: 0o600, keepPrevious: true });
       chmodSync(join(dir, 'privkey.pem'), 0o600);
       if (existsSync(join(dir, 'privkey.pem.prev'))) chmodSync(join(dir, 'privkey.pem.prev'), 0o600);
     }
     writeCertificateFiles(dir, data.certificate, chain);
-    writeFileAtomic(markerPath, JSON.stringify({ seq, thumbprint: data.thumbprint, requestId: data.requestId, installedAt: new Date().toISOString() } satisfies UsageMarker) + '\n');
+    writeFileAtomic(markerPath, JSON.stringify({ position, thumbprint: data.thumbprint, requestId: data.requestId, installedAt: new Date().toISOString() } satisfies UsageMarker) + '\n');
     log(`installed ${data.thumbprint} for ${usage} in ${dir}${key ? '' : ' (no key in ' + o.dir + ' matches it: privkey.pem not written)'}`);
     changed.push(usage);
   }
@@ -110,70 +104,4 @@ export async function installAssignment(
     if (cmd) await runReload(cmd, { CERTFLOW_USAGE: usage, CERTFLOW_THUMBPRINT: data.thumbprint, CERTFLOW_HOST: data.host, CERTFLOW_REQUEST_ID: data.requestId, CERTFLOW_DIR: join(o.dir, usage) }, log);
   }
   return changed;
-}
-
-/**
- * The fleet agent: a durable JetStream consumer `agent-<host>` on `certflow.certificate.assigned.v1`,
- * so assignments made while it was down are delivered when it comes back. One message at a time
- * (max_ack_pending 1) keeps the order; each is acked only after its files are written.
- */
-export async function runAgent(nc: NatsConnection, o: AgentOptions): Promise<void> {
-  const log = o.log ?? (() => undefined);
-  const host = o.host.toLowerCase().replace(/\.$/, '');
-  mkdirSync(o.dir, { recursive: true, mode: 0o755 });
-  const jsm = await jetstreamManager(nc as never);
-  const name = durableName(host);
-  try {
-    await jsm.consumers.info(STREAM_NAME, name);
-  } catch (e) {
-    if (!(e instanceof JetStreamApiError)) throw e;
-    await jsm.consumers.add(STREAM_NAME, {
-      durable_name: name,
-      filter_subject: CertificateAssignedV1.subject,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      max_ack_pending: 1,
-      ack_wait: 60_000_000_000,
-      description: `certflow agent for ${host}`,
-    });
-  }
-  const consumer = await jetstream(nc as never).consumers.get(STREAM_NAME, name);
-  log(`agent for ${host}: consumer ${name} on ${CertificateAssignedV1.subject}, files under ${o.dir}`);
-
-  if (o.once) {
-    for (;;) {
-      const info = await consumer.info();
-      if (info.num_pending === 0 && info.num_ack_pending === 0) return;
-      const m = await consumer.next({ expires: 5_000 });
-      if (!m) return;
-      await handle(m);
-    }
-  }
-
-  const messages = await consumer.consume({ max_messages: 1 });
-  o.signal?.addEventListener('abort', () => void messages.close(), { once: true });
-  log('ready');
-  for await (const m of messages) await handle(m);
-
-  async function handle(m: { seq: number; string(): string; ack(): void; nak(delay?: number): void; term(reason?: string): void }) {
-    let event;
-    try {
-      event = parseEvent(CertificateAssignedV1, JSON.parse(m.string()));
-    } catch (e) {
-      log(`message ${m.seq} is not a valid ${CertificateAssignedV1.subject} event, skipped: ${(e as Error).message}`);
-      m.term('invalid event');
-      return;
-    }
-    if (event.data.host.toLowerCase().replace(/\.$/, '') !== host) {
-      m.ack();
-      return;
-    }
-    try {
-      await installAssignment({ ...o, host }, m.seq, event.data);
-      m.ack();
-    } catch (e) {
-      log(`could not install ${event.data.thumbprint}: ${(e as Error).message}; retrying in 10 s`);
-      m.nak(10_000);
-    }
-  }
 }

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Usage } from '@certflow/contracts';
-import { runAgent } from '../agent/agent';
-import { resolveNatsUrl } from '../config';
+import { runAgent } from '../agent/agent-feed';
+import { ApiClient } from '../api-client';
+import { resolveConnection } from '../config';
 import { CliError, EXIT } from '../exit-codes';
 import { KEY_TYPES } from '../key-store';
-import { connectNats } from '../nats';
 import { apiFor, collect, collectUsages, parseDuration } from '../options';
 import { info } from '../ui';
 import { runRequest } from './request.command';
@@ -13,7 +13,6 @@ import { runRequest } from './request.command';
 interface AgentCliOptions {
   host?: string;
   dir: string;
-  nats?: string;
   reload?: string;
   reloadDefault?: string;
   reloadWebServicesInternal?: string;
@@ -36,7 +35,6 @@ export function registerAgent(program: Command): void {
     .argument('[action]', '"run" (default): install assignments as they come; "request": make key + CSR in --dir and submit', 'run')
     .option('--host <fqdn>', 'this host\'s FQDN, as in its requests')
     .option('--dir <dir>', 'where the key and the certificate files live', '/etc/certflow')
-    .option('--nats <url>', 'NATS server (default: NATS_URL, config file "nats", nats://127.0.0.1:4222)')
     .option('--reload <cmd>', 'shell command run after any usage\'s files changed (env CERTFLOW_USAGE, CERTFLOW_THUMBPRINT, CERTFLOW_DIR)')
     .option('--reload-default <cmd>', 'shell command for the Default usage (instead of --reload)')
     .option('--reload-web-services-internal <cmd>', 'shell command for WebServicesInternal')
@@ -50,15 +48,17 @@ export function registerAgent(program: Command): void {
     .option('--timeout <duration>', 'request: stop waiting after this long (exit 5)', parseDuration)
     .option('--force', 'request: replace key.pem (kept as key.pem.prev)')
     .addHelpText('after', `
-run: a durable JetStream consumer "agent-<host>" on certflow.certificate.assigned.v1, so assignments
-made while the agent was down are installed when it starts. Per usage it writes
+run: follows GET /api/v1/hosts/<host>/events over HTTP with a token of role "agent" for this host
+(--token / CERTFLOW_TOKEN; no NATS needed), from the cursor kept in <dir>/.certflow-cursor.json, so
+assignments made while the agent was down are installed when it starts. Per usage it writes
 <dir>/<usage>/cert.pem, chain.pem, fullchain.pem and privkey.pem (the key in <dir> that matches),
 atomically (temp file, fsync, rename), keeping the previous ones as *.prev, then runs the reload
-command. A message is acked only after its files are written.
+command. The cursor moves past an event only after its files are written. While the API is
+unreachable it logs and retries with back-off (1 s doubling to 30 s).
 request: certflow request --out <dir> (key.pem in <dir>, mode 0600); the agent then installs it.
 Examples:
   certflow agent request --host web01.corp.example.com --dir /etc/certflow
-  certflow agent --host web01.corp.example.com --dir /etc/certflow --reload "systemctl reload nginx"`)
+  CERTFLOW_TOKEN=$(cat agent.token) certflow agent --host web01.corp.example.com --dir /etc/certflow --reload "systemctl reload nginx"`)
     .action(async (action: string, o: AgentCliOptions, cmd: Command) => {
       if (!o.host) throw new CliError('--host is required', EXIT.USAGE, 'USAGE', 'give this host\'s FQDN: certflow agent --host web01.corp.example.com');
       const dir = resolve(o.dir);
@@ -67,7 +67,8 @@ Examples:
         return;
       }
       if (action !== 'run') throw new CliError(`unknown agent action "${action}"`, EXIT.USAGE, 'USAGE', 'use `certflow agent --host H` or `certflow agent request --host H`');
-      const nc = await connectNats(resolveNatsUrl(o.nats), `certflow-agent-${o.host}`);
+      // No retries inside a call: the agent's own loop backs off and logs instead.
+      const api = new ApiClient(resolveConnection(cmd.optsWithGlobals() as { url?: string; token?: string }), { retries: 0 });
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.once('SIGINT', stop);
@@ -78,7 +79,7 @@ Examples:
         ...(o.reloadWebServicesExternal ? { WebServicesExternal: o.reloadWebServicesExternal } : {}),
       };
       try {
-        await runAgent(nc, {
+        await runAgent(api, {
           host: o.host,
           dir,
           reload,
@@ -90,7 +91,6 @@ Examples:
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        await nc.drain().catch(() => nc.close());
       }
     });
 }

@@ -3,7 +3,7 @@ import { collect, apiFor, printJson } from '../options';
 import { table } from '../ui';
 import { rotateAdminToken } from './rotate-admin';
 
-const ROLES = ['admin', 'trust-admin', 'requester', 'viewer'] as const;
+const ROLES = ['admin', 'trust-admin', 'requester', 'viewer', 'agent'] as const;
 
 /** A token as GET /api/v1/tokens shows it (no secret). */
 interface TokenView {
@@ -19,14 +19,14 @@ interface TokenView {
 
 /** `certflow tokens create|list|revoke` (API tokens with a role each; admin token needed) and `rotate-admin`. */
 export function registerTokens(program: Command): void {
-  const tokens = program.command('tokens').description('API tokens with a role each: admin, trust-admin, requester (host patterns), viewer');
+  const tokens = program.command('tokens').description('API tokens with a role each: admin, trust-admin, requester (host patterns), viewer, agent (host patterns: a fleet host)');
 
   tokens
     .command('create')
     .description('create a token; its secret is printed once, on stdout, and never again')
     .argument('<name>', 'unique among live tokens; the actor recorded in the audit log')
     .addOption(new Option('--role <role>', 'what the token may do').choices(ROLES).makeOptionMandatory())
-    .option('--host <pattern>', 'requester only (repeat): a host name or "*.<domain>"', collect, [])
+    .option('--host <pattern>', 'requester and agent (repeat): a host name or "*.<domain>"', collect, [])
     .option('--json', 'print the token and its secret as JSON')
     .action(async (name: string, o: { role: string; host: string[]; json?: boolean }, cmd: Command) => {
       const body = { name, role: o.role, ...(o.host.length ? { hosts: o.host } : {}) };

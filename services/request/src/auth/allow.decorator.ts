@@ -4,11 +4,15 @@ import type { Permission } from './permissions';
 export const ALLOW = 'certflow:allow';
 
 /**
- * Where a host-scoped caller's host is found on a `request:write` route:
+ * Where a host-scoped caller's (requester, agent) host is found:
  * - `body`: a new request — its `host` and every name in its `csr` must match the token's patterns;
- * - `request`: the stored request `:id` names the host.
+ * - `request`: the stored request `:id` names the host (another host's request answers 404
+ *   REQUEST_NOT_FOUND, as a missing one does, so ids cannot be probed);
+ * - `path`: the route's `:host` (another host answers 403 HOST_NOT_ALLOWED: the caller named it);
+ * - `filtered`: a read that narrows its answer to the caller's hosts itself (lists, counts, lookups).
+ * A host-scoped caller on a route that names none is refused, so a route added and forgotten is closed.
  */
-export type HostSource = 'body' | 'request';
+export type HostSource = 'body' | 'request' | 'path' | 'filtered';
 
 export interface AllowSpec {
   permission: Permission;

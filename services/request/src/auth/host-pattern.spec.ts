@@ -1,4 +1,4 @@
-import { hostAllowed, hostPatternProblem, normalize } from './host-pattern';
+import { hostAllowed, hostPatternProblem, normalize, patternsRegex } from './host-pattern';
 
 describe('host patterns', () => {
   describe('hostPatternProblem', () => {
@@ -40,6 +40,20 @@ describe('host patterns', () => {
     });
     it('allows nothing with no patterns', () => {
       expect(hostAllowed([], 'a.web.example.com')).toBe(false);
+    });
+  });
+
+  describe('patternsRegex', () => {
+    const hosts = ['a.web.example.com', 'web.example.com', 'a.b.web.example.com', 'db01.corp.example.com', 'db01xcorp.example.com', 'xdb01.corp.example.com', 'a.webxexample.com'];
+    it('matches in SQL exactly what hostAllowed accepts', () => {
+      const patterns = ['*.web.example.com', 'db01.corp.example.com'];
+      // PostgreSQL's ARE and JavaScript agree on this subset (anchors, groups, [^.], escaped dots).
+      const re = new RegExp(patternsRegex(patterns)!);
+      for (const h of hosts) expect([h, re.test(h)]).toEqual([h, hostAllowed(patterns, h)]);
+      expect(hosts.filter((h) => re.test(h))).toEqual(['a.web.example.com', 'db01.corp.example.com']);
+    });
+    it('is null when there are no patterns, so the caller matches nothing', () => {
+      expect(patternsRegex([])).toBeNull();
     });
   });
 });

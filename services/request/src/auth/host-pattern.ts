@@ -42,3 +42,14 @@ export function hostAllowed(patterns: readonly string[], host: string): boolean 
     return head.length > 0 && !head.includes('.');
   });
 }
+
+/**
+ * A PostgreSQL regular expression matching exactly the (normalised) hosts `hostAllowed(patterns, …)`
+ * accepts, for filtering rows in SQL; null when there are no patterns (nothing matches). Patterns
+ * are stored validated (labels of [a-z0-9-] only), so escaping the dots is all the quoting needed.
+ */
+export function patternsRegex(patterns: readonly string[]): string | null {
+  if (patterns.length === 0) return null;
+  const one = (p: string) => (p.startsWith('*.') ? '[^.]+' + p.slice(1).replace(/\./g, '\\.') : p.replace(/\./g, '\\.'));
+  return `^(${patterns.map(one).join('|')})$`;
+}

@@ -12,9 +12,13 @@ const ADMIN = 'a'.repeat(48);
 class Routes {
   @Public() health() {}
   @Allow('read') read() {}
+  @Allow('read', { host: 'filtered' }) list() {}
+  @Allow('read', { host: 'request' }) readRequest() {}
+  @Allow('read', { host: 'path' }) hostEvents() {}
+  @Allow('catalog:read') issuers() {}
   @Allow('trust:write') importTrust() {}
   @Allow('tokens:manage') tokens() {}
-  @Allow('request:write', { host: 'body' }) submit() {}
+  @Allow('request:submit', { host: 'body' }) submit() {}
   @Allow('request:write', { host: 'request' }) assign() {}
   @Allow('request:write') unscoped() {}
   unmarked() {}
@@ -24,6 +28,7 @@ const live: Record<string, TokenIdentity> = {
   'cft_viewer': { id: 't1', name: 'ops-viewer', role: 'viewer', hosts: [] },
   'cft_trust': { id: 't2', name: 'pki-team', role: 'trust-admin', hosts: [] },
   'cft_req': { id: 't3', name: 'web-ci', role: 'requester', hosts: ['*.web.example.com'] },
+  'cft_agent': { id: 't4', name: 'a-host', role: 'agent', hosts: ['a.web.example.com'] },
 };
 const tokens = { authenticate: async (secret: string) => live[secret] ?? null } as unknown as TokenStore;
 const requests: RequestHostLookup = {
@@ -107,11 +112,41 @@ describe('TokenGuard', () => {
     });
     it('judges assign and upload by the stored request\'s host', async () => {
       expect(await call('assign', 'cft_req', { params: { id: 'r1' } })).toMatchObject({ status: 200 });
-      expect(await call('assign', 'cft_req', { params: { id: 'r2' } })).toMatchObject({ status: 403, code: 'HOST_NOT_ALLOWED' });
+      // Another host's request is answered as a missing one: ids cannot be probed.
+      expect(await call('assign', 'cft_req', { params: { id: 'r2' } })).toMatchObject({ status: 404, code: 'REQUEST_NOT_FOUND' });
       expect(await call('assign', 'cft_req', { params: { id: 'missing' } })).toMatchObject({ status: 200 });
     });
     it('refuses a write route that does not say where its host is', async () => {
       expect(await call('unscoped', 'cft_req')).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    });
+  });
+
+  describe('when a host-scoped token reads', () => {
+    it.each(['cft_req', 'cft_agent'])('%s reads its own host\'s request and answers another\'s as missing', async (token) => {
+      expect(await call('readRequest', token, { params: { id: 'r1' } })).toMatchObject({ status: 200 });
+      expect(await call('readRequest', token, { params: { id: 'r2' } })).toMatchObject({ status: 404, code: 'REQUEST_NOT_FOUND' });
+    });
+    it.each(['cft_req', 'cft_agent'])('%s reads its host by path and is refused another host with HOST_NOT_ALLOWED', async (token) => {
+      expect(await call('hostEvents', token, { params: { host: 'A.web.example.com' } })).toMatchObject({ status: 200 });
+      expect(await call('hostEvents', token, { params: { host: 'db01.corp.example.com' } })).toMatchObject({ status: 403, code: 'HOST_NOT_ALLOWED' });
+    });
+    it('lets filtered reads through (the route narrows them) and refuses a read route that does not say how it is scoped', async () => {
+      expect(await call('list', 'cft_agent')).toMatchObject({ status: 200, caller: { role: 'agent', hosts: ['a.web.example.com'] } });
+      expect(await call('read', 'cft_agent')).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+      expect(await call('read', 'cft_req')).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+      expect(await call('read', 'cft_viewer')).toMatchObject({ status: 200 });
+    });
+  });
+
+  describe('when an agent token calls', () => {
+    it('may submit for its host and not for another', async () => {
+      expect(await call('submit', 'cft_agent', { body: { host: 'a.web.example.com', csr: 'a.web.example.com' } })).toMatchObject({ status: 200 });
+      expect(await call('submit', 'cft_agent', { body: { host: 'b.web.example.com', csr: 'b.web.example.com' } })).toMatchObject({ status: 403, code: 'HOST_NOT_ALLOWED' });
+    });
+    it('may not assign, touch the trust stores, read the catalogue or manage tokens, even for its own host', async () => {
+      for (const r of ['assign', 'importTrust', 'issuers', 'tokens'] as const) {
+        expect([r, await call(r, 'cft_agent', { params: { id: 'r1' } })]).toMatchObject([r, { status: 403, code: 'FORBIDDEN' }]);
+      }
     });
   });
 });

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
@@ -9,7 +9,7 @@ import { TokenStore, type TokenIdentity } from '../tokens/token.store';
 import { ALLOW, type AllowSpec } from './allow.decorator';
 import { fixedAdminToken, type AdminTokenSource } from './admin-token';
 import { hostAllowed } from './host-pattern';
-import { can, isHostScoped, rolesWith, type Role } from './permissions';
+import { can, isHostBound, isHostScoped, rolesWith, type Role } from './permissions';
 import { REQUEST_HOST_LOOKUP, type RequestHostLookup } from './request-host.lookup';
 
 export const ADMIN_TOKEN = 'ADMIN_TOKEN';
@@ -30,11 +30,23 @@ export interface Caller {
 type CallerRequest = Request & { caller?: Caller };
 
 /**
+ * The host patterns a caller's reads are limited to, or null when it reads everything. Routes marked
+ * `@Allow('read', { host: 'filtered' })` pass this to their query.
+ */
+export function hostScopeOf(caller: Caller | undefined): readonly string[] | null {
+  if (!caller) return [];
+  return isHostScoped(caller.role) ? (caller.hosts ?? []) : null;
+}
+
+/** Parameter decorator: `hostScopeOf` the authenticated caller. */
+export const HostScope = createParamDecorator((_: unknown, ctx: ExecutionContext) => hostScopeOf(ctx.switchToHttp().getRequest<CallerRequest>().caller));
+
+/**
  * Every /api/v1 route needs `Authorization: Bearer <token>`: the bootstrap admin token
  * (CERTFLOW_ADMIN_TOKEN or .certflow/admin.token, compared as SHA-256 digests in constant time) or
  * a token made through /api/v1/tokens (found by the SHA-256 of its secret; revoked ones are not).
  * Then the route's `@Allow(permission)` is checked against the token's role (permissions.ts), and a
- * requester's writes against its host patterns.
+ * host-scoped caller's (requester, agent) host against its patterns, where the route says the host is.
  */
 @Injectable()
 export class TokenGuard implements CanActivate {
@@ -83,7 +95,7 @@ export class TokenGuard implements CanActivate {
       return;
     }
     if (!can(caller.role, spec.permission)) throw forbidden(rolesWith(spec.permission), caller.role);
-    if (spec.permission === 'request:write' && isHostScoped(caller.role)) await this.checkHosts(caller, spec, req);
+    if (isHostScoped(caller.role) && isHostBound(spec.permission)) await this.checkHosts(caller, spec, req);
   }
 
   private async checkHosts(caller: Caller, spec: AllowSpec, req: CallerRequest): Promise<void> {
@@ -92,7 +104,7 @@ export class TokenGuard implements CanActivate {
       new ApiError(
         403,
         'HOST_NOT_ALLOWED',
-        `token "${caller.name}" may only request for hosts matching ${patterns.join(', ') || '(no patterns)'}; not ${names.join(', ')}. Ask an admin for a token that covers them`,
+        `token "${caller.name}" may only reach hosts matching ${patterns.join(', ') || '(no patterns)'}; not ${names.join(', ')}. Ask an admin for a token that covers them`,
         { hosts: patterns, refused: names },
       );
     if (spec.host === 'body') {
@@ -110,10 +122,17 @@ export class TokenGuard implements CanActivate {
     if (spec.host === 'request') {
       const id = (req.params as Record<string, string> | undefined)?.id;
       const host = id ? await this.requests.hostOf(id) : null;
-      if (host !== null && !hostAllowed(patterns, host)) throw refuse([host]);
+      if (host === null || hostAllowed(patterns, host)) return;
+      // Answered as for a missing request, so a scoped token cannot learn which ids exist.
+      throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
+    }
+    if (spec.host === 'path') {
+      const host = (req.params as Record<string, string> | undefined)?.host;
+      if (typeof host === 'string' && !hostAllowed(patterns, host)) throw refuse([host]);
       return;
     }
-    // A host-scoped write route that does not say where its host is: refuse rather than guess.
+    if (spec.host === 'filtered' && spec.permission === 'read') return;
+    // A route that does not say where a host-scoped caller's host is: refuse rather than guess.
     throw forbidden(['admin'], caller.role);
   }
 }

@@ -6,6 +6,7 @@ import { RPC, type CertificateDetails } from '@certflow/contracts';
 import { BoundedCache, certificateDetails, normalizeThumbprint, parseCertificate, pemThumbprints } from '@certflow/pki';
 import type { NatsConnection } from '@certflow/messaging';
 import { ApiError } from '../http/api-error';
+import { hostAllowed, patternsRegex } from '../auth/host-pattern';
 import { SeenCertificateRow } from './seen-certificate.orm-entity';
 
 /**
@@ -46,19 +47,40 @@ export class CertificateCatalogService {
     return this.cache.getOrSet(pem, () => certificateDetails(parseCertificate(pem)));
   }
 
-  async lookup(thumbprint: string): Promise<CertificateDetails> {
+  /**
+   * Details by thumbprint. `access.scope` (requester, agent): leaves of its hosts' requests and the
+   * CA certificates on their validated paths (what `certflow` needs to write chain.pem); any other
+   * CA certificate (a trust store's) only when `access.caCertificates`. Whatever is outside answers
+   * 404 as a missing certificate does, so thumbprints cannot be probed.
+   */
+  async lookup(thumbprint: string, access: { scope: readonly string[] | null; caCertificates: boolean } = { scope: null, caCertificates: true }): Promise<CertificateDetails> {
     const t = normalizeThumbprint(thumbprint);
     if (!t) throw new ApiError(400, 'INVALID_THUMBPRINT', 'a thumbprint is 40 (SHA-1) or 64 (SHA-256) hexadecimal characters');
+    const notFound = () => new ApiError(404, 'CERTIFICATE_NOT_FOUND', `certflow has not seen a certificate with thumbprint ${t.value}`);
     const repo = this.ds.getRepository(SeenCertificateRow);
     const row = await repo.findOne({ where: t.kind === 'sha1' ? { thumbprint: t.value } : { thumbprintSha256: t.value } });
+    const sha1 = row?.thumbprint ?? (t.kind === 'sha1' ? t.value : null);
+    if (access.scope !== null && !(sha1 && (await this.reachable(sha1, access.scope, access.caCertificates)))) throw notFound();
     if (row) return this.details(row.pem);
     try {
       return await callRpc<CertificateDetails>(this.nc, RPC.certificateLookup, { thumbprint: t.value }, 3000);
     } catch (e) {
-      if (e instanceof RpcError && e.status === 404) {
-        throw new ApiError(404, 'CERTIFICATE_NOT_FOUND', `certflow has not seen a certificate with thumbprint ${t.value}`);
-      }
+      if (e instanceof RpcError && e.status === 404) throw notFound();
       throw e;
     }
+  }
+
+  /** A leaf: when a request of one of `scope`'s hosts has it. Else (a CA certificate): when `cas`, or on such a request's validated path. */
+  private async reachable(sha1: string, scope: readonly string[], cas: boolean): Promise<boolean> {
+    const rows: { host: string }[] = await this.ds.query('SELECT host FROM certificate_request WHERE thumbprint = $1', [sha1]);
+    if (rows.length > 0) return rows.some((r) => hostAllowed(scope, r.host));
+    if (cas) return true;
+    const re = patternsRegex(scope);
+    if (re === null) return false;
+    const onPath: unknown[] = await this.ds.query(
+      `SELECT 1 FROM certificate_request WHERE lower(host) ~ $2 AND validation->'path' ? $1 LIMIT 1`,
+      [sha1, re],
+    );
+    return onPath.length > 0;
   }
 }

@@ -1,8 +1,10 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CertificateDetails } from '@certflow/contracts';
 import { ErrorDto } from '../certificate-request/http/request.dto';
 import { Allow } from '../auth/allow.decorator';
+import { hostScopeOf, type Caller } from '../auth/token.guard';
 import { CertificateCatalogService } from './certificate-catalog.service';
 
 @ApiTags('certificates')
@@ -12,10 +14,14 @@ export class CertificatesController {
   constructor(private readonly catalog: CertificateCatalogService) {}
 
   @Get(':thumbprint')
-  @Allow('read')
-  @ApiOperation({ summary: 'View Certificate Details (SHA-1 or SHA-256 thumbprint, any case)' })
-  @ApiResponse({ status: 404, type: ErrorDto })
-  async get(@Param('thumbprint') thumbprint: string): Promise<CertificateDetails> {
-    return this.catalog.lookup(thumbprint);
+  @Allow('read', { host: 'filtered' })
+  @ApiOperation({
+    summary: 'View Certificate Details (SHA-1 or SHA-256 thumbprint, any case)',
+    description: 'A requester reads the certificates of its hosts\' requests and CA certificates; an agent only those of its hosts\' requests.',
+  })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'CERTIFICATE_NOT_FOUND: not seen, or not the token\'s to read' })
+  async get(@Param('thumbprint') thumbprint: string, @Req() req: Request & { caller?: Caller }): Promise<CertificateDetails> {
+    // CA certificates are no host's secret; an agent is kept to its own leaves all the same (least reach).
+    return this.catalog.lookup(thumbprint, { scope: hostScopeOf(req.caller), caCertificates: req.caller?.role !== 'agent' });
   }
 }

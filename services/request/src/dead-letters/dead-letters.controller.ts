@@ -17,7 +17,7 @@ export class DeadLettersController {
   constructor(private readonly query: DeadLettersQuery) {}
 
   @Get()
-  @Allow('read')
+  @Allow('operations:read')
   @ApiOperation({ summary: 'Messages a consumer gave up on after its last delivery, newest first; filter by consumer; page with cursor' })
   @ApiResponse({ status: 200, description: '{items: [{id, consumer, originalSubject, originalId, deliveries, error, requestId?, at, payload (first 2 KiB), payloadTruncated}], nextCursor}' })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'INVALID_LIMIT or INVALID_CURSOR' })

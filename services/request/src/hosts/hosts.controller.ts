@@ -13,7 +13,7 @@ export class HostsController {
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
   @Get(':host/assignments')
-  @Allow('read')
+  @Allow('read', { host: 'path' })
   @ApiOperation({ summary: "The host's usages and which certificate each is bound to, with history" })
   async assignments(@Param('host') host: string): Promise<HostAssignmentsView> {
     return callRpc<HostAssignmentsView>(this.nc, RPC.hostAssignments, { host: host.toLowerCase() });

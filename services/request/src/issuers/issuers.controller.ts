@@ -14,7 +14,7 @@ export class IssuersController {
   constructor(@Inject(ISSUER_CONFIGS) private readonly issuers: IssuerConfig[]) {}
 
   @Get()
-  @Allow('read')
+  @Allow('catalog:read')
   @ApiOperation({ summary: 'The configured issuers: name, type and (ACME) directory, contact, challenge; no secrets' })
   list(): { items: IssuerPublicView[] } {
     return { items: this.issuers.map(publicView) };

@@ -16,7 +16,7 @@ export class TokensController {
 
   @Post()
   @Allow('tokens:manage')
-  @ApiOperation({ summary: 'Create a token (admin, trust-admin, requester with host patterns, viewer); the secret is in this answer only' })
+  @ApiOperation({ summary: 'Create a token (admin, trust-admin, requester or agent with host patterns, viewer); the secret is in this answer only' })
   @ApiBody({ type: CreateTokenDto })
   @ApiResponse({ status: 201, type: CreatedTokenDto })
   @ApiResponse({ status: 400, type: ErrorDto, description: 'INVALID_BODY, UNKNOWN_FIELD, INVALID_TOKEN_NAME, UNKNOWN_ROLE, HOSTS_REQUIRED, HOSTS_NOT_ALLOWED, INVALID_HOST_PATTERN' })

@@ -12,7 +12,7 @@ export class CreateTokenDto {
   @ApiPropertyOptional({
     type: [String],
     example: ['*.web.example.com', 'db01.corp.example.com'],
-    description: 'requester only, and required for it: exact host names or "*.<domain>" (one leftmost label).',
+    description: 'requester and agent only, and required for them: exact host names or "*.<domain>" (one leftmost label).',
   })
   hosts?: string[];
 }

@@ -78,11 +78,11 @@ export function parseCreateToken(body: unknown): { name: string; role: Role; hos
   }
   if (!isRole(b.role)) throw new ApiError(400, 'UNKNOWN_ROLE', `\`role\` must be one of ${ROLES.join(', ')}`);
   if (!isHostScoped(b.role)) {
-    if (b.hosts !== undefined) throw new ApiError(400, 'HOSTS_NOT_ALLOWED', `\`hosts\` is for the requester role only; a ${b.role} token is not limited by host`);
+    if (b.hosts !== undefined) throw new ApiError(400, 'HOSTS_NOT_ALLOWED', `\`hosts\` is for the requester and agent roles only; a ${b.role} token is not limited by host`);
     return { name: b.name, role: b.role, hosts: [] };
   }
   if (!Array.isArray(b.hosts) || b.hosts.length === 0 || b.hosts.length > MAX_HOSTS) {
-    throw new ApiError(400, 'HOSTS_REQUIRED', `a requester token needs \`hosts\`: 1–${MAX_HOSTS} host names or "*.<domain>" patterns, e.g. ["*.web.example.com"]`);
+    throw new ApiError(400, 'HOSTS_REQUIRED', `a ${b.role} token needs \`hosts\`: 1–${MAX_HOSTS} host names or "*.<domain>" patterns, e.g. ["*.web.example.com"]`);
   }
   for (const h of b.hosts) {
     const problem = hostPatternProblem(h);

@@ -42,7 +42,7 @@ export class TrustController {
   }
 
   @Get(':store')
-  @Allow('read')
+  @Allow('catalog:read')
   @ApiOperation({ summary: 'List a trust store' })
   async list(@Param('store') store: string): Promise<{ items: CertificateDetails[] }> {
     const items = await callRpc<CertificateDetails[]>(this.nc, RPC.trustList, { store: storeOf(store) });

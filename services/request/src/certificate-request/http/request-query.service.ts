@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { In, type DataSource } from 'typeorm';
+import { In, type DataSource, type SelectQueryBuilder } from 'typeorm';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { isRequestState, REQUEST_STATES, type RequestState, type RequestView } from '@certflow/contracts';
 import { ApiError } from '../../http/api-error';
+import { patternsRegex } from '../../auth/host-pattern';
 import { requireSingleValues } from '../../http/query-params';
 import { CertificateCatalogService } from '../../catalog/certificate-catalog.service';
 import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
@@ -35,9 +36,10 @@ export class RequestQueryService {
   }
 
   /** How many requests are in each state (every state listed, zero included); host and issuer filters apply. */
-  async counts(q: { host?: string; issuer?: string }): Promise<{ counts: Record<RequestState, number>; total: number }> {
+  async counts(q: { host?: string; issuer?: string }, scope: readonly string[] | null = null): Promise<{ counts: Record<RequestState, number>; total: number }> {
     requireSingleValues(q);
     const qb = this.ds.getRepository(CertificateRequestRow).createQueryBuilder('r').select('r.state', 'state').addSelect('count(*)::int', 'n');
+    limitToHosts(qb, scope);
     if (q.host) qb.andWhere('lower(r.host) = :host', { host: q.host.toLowerCase() });
     if (q.issuer) qb.andWhere('r.issuer = :issuer', { issuer: q.issuer });
     const rows = await qb.groupBy('r.state').getRawMany<{ state: RequestState; n: number }>();
@@ -46,7 +48,11 @@ export class RequestQueryService {
     return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0) };
   }
 
-  async list(q: { state?: string; host?: string; issuer?: string; limit?: string; cursor?: string }): Promise<{ items: RequestView[]; nextCursor: string | null }> {
+  /** `scope`: the caller's host patterns (requester, agent), or null for every host. */
+  async list(
+    q: { state?: string; host?: string; issuer?: string; limit?: string; cursor?: string },
+    scope: readonly string[] | null = null,
+  ): Promise<{ items: RequestView[]; nextCursor: string | null }> {
     requireSingleValues(q);
     if (q.state !== undefined && !isRequestState(q.state)) {
       throw new ApiError(400, 'INVALID_STATE', `state must be one of ${REQUEST_STATES.join(', ')}`);
@@ -54,6 +60,7 @@ export class RequestQueryService {
     const limit = q.limit === undefined ? 50 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new ApiError(400, 'INVALID_LIMIT', 'limit must be a whole number from 1 to 500');
     const qb = this.ds.getRepository(CertificateRequestRow).createQueryBuilder('r');
+    limitToHosts(qb, scope);
     if (q.state) qb.andWhere('r.state = :state', { state: q.state });
     if (q.host) qb.andWhere('lower(r.host) = :host', { host: q.host.toLowerCase() });
     if (q.issuer) qb.andWhere('r.issuer = :issuer', { issuer: q.issuer });
@@ -70,6 +77,14 @@ export class RequestQueryService {
     const last = page[page.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(new Date(last.createdAt), last.id) : null };
   }
+}
+
+/** Keeps only rows whose host one of `scope`'s patterns covers (all rows when scope is null). */
+function limitToHosts(qb: SelectQueryBuilder<CertificateRequestRow>, scope: readonly string[] | null): void {
+  if (scope === null) return;
+  const re = patternsRegex(scope);
+  if (re === null) qb.andWhere('false');
+  else qb.andWhere('lower(r.host) ~ :hostScope', { hostScope: re });
 }
 
 function encodeCursor(at: Date, id: string): string {

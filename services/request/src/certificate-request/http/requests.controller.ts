@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { Caller } from '../../auth/token.guard';
+import { HostScope, type Caller } from '../../auth/token.guard';
 import { Allow } from '../../auth/allow.decorator';
 import { UploadCertificateHandler } from '../commands/upload-certificate/upload-certificate.handler';
 import type { RequestView } from '@certflow/contracts';
@@ -22,7 +22,7 @@ export class RequestsController {
   ) {}
 
   @Post()
-  @Allow('request:write', { host: 'body' })
+  @Allow('request:submit', { host: 'body' })
   @ApiOperation({ summary: 'Request a certificate for a host from a CSR' })
   @ApiBody({ type: SubmitRequestDto })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retry with the same key returns the first request.' })
@@ -37,25 +37,25 @@ export class RequestsController {
   }
 
   @Get()
-  @Allow('read')
-  @ApiOperation({ summary: 'List requests, newest first; filter by state, host and issuer; page with cursor' })
-  async list(@Query() q: ListRequestsQuery) {
-    return this.queries.list(q);
+  @Allow('read', { host: 'filtered' })
+  @ApiOperation({ summary: 'List requests, newest first; filter by state, host and issuer; page with cursor (a requester or agent token sees only its hosts)' })
+  async list(@Query() q: ListRequestsQuery, @HostScope() scope: readonly string[] | null) {
+    return this.queries.list(q, scope);
   }
 
   // Declared before ':id' so that /api/v1/requests/counts is not read as a request id.
   @Get('counts')
-  @Allow('read')
-  @ApiOperation({ summary: 'How many requests are in each state (all states, zeros included); filter by host and issuer' })
+  @Allow('read', { host: 'filtered' })
+  @ApiOperation({ summary: 'How many requests are in each state (all states, zeros included); filter by host and issuer (a requester or agent token counts only its hosts)' })
   @ApiResponse({ status: 200, description: '{counts: {SUBMITTED: n, PENDING: n, …}, total: n}' })
-  async counts(@Query() q: CountRequestsQuery) {
-    return this.queries.counts(q);
+  async counts(@Query() q: CountRequestsQuery, @HostScope() scope: readonly string[] | null) {
+    return this.queries.counts(q, scope);
   }
 
   @Get(':id')
-  @Allow('read')
+  @Allow('read', { host: 'request' })
   @ApiOperation({ summary: 'One request: state, certificate, validation, assignment, history' })
-  @ApiResponse({ status: 404, type: ErrorDto })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'REQUEST_NOT_FOUND: no such request, or (requester, agent) another host\'s' })
   async get(@Param('id') id: string): Promise<RequestView> {
     return this.queries.get(id);
   }
