@@ -29,7 +29,7 @@ export class ConsoleEventsController {
   ) {}
 
   @Get('stream')
-  @Allow('read')
+  @Allow('read', { host: 'filtered' })
   @ApiProduces('text/event-stream')
   @ApiOperation({
     summary: 'Live events (text/event-stream)',
