@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { createLogger, runMain, startService } from '@certflow/runtime';
 import { loadRequestConfig, SERVICE } from './config';
 import { AppModule } from './app.module';
-import { resolveAdminToken } from './auth/admin-token';
+import { resolveAdminToken } from './access/auth/admin-token';
 import { configureHttp } from './http/configure-http';
 
 runMain(SERVICE, async () => {

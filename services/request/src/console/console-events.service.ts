@@ -6,7 +6,7 @@ import { DATA_SOURCE } from '@certflow/persistence';
 import { NATS_CONNECTION, type NatsConnection, type Subscription } from '@certflow/messaging';
 import { CertificateRequestRow } from '../certificate-request/persistence/certificate-request.orm-entity';
 import { HTTP_LOGGER } from '../http/error.filter';
-import { REQUEST_HOST_LOOKUP, type RequestHostLookup } from '../auth/request-host.lookup';
+import { REQUEST_HOST_LOOKUP, type RequestHostLookup } from '../access/auth/request-host.lookup';
 import { visibleIn, type StreamScope } from './console-stream.scope';
 
 /** One message on the console's event stream (`GET /api/v1/events/stream`). */
