@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Allow } from '../auth/allow.decorator';
-import { ErrorDto } from '../../certificate-request/http/request.dto';
+import { ErrorDto } from '../../http/error.dto';
 import { AUDIT_KINDS, AuditStore } from './audit.store';
 
 export class ListAuditQuery {

@@ -2,7 +2,7 @@ import { Reflector } from '@nestjs/core';
 import type { ExecutionContext } from '@nestjs/common';
 import { fixedClock } from '@certflow/testing';
 import { ApiError } from '../../http/api-error';
-import type { TokenStore, TokenIdentity } from '../tokens/token.store';
+import type { TokenAuthenticator, TokenIdentity } from './token-authenticator';
 import { Allow } from './allow.decorator';
 import { Public, TokenGuard, type Caller } from './token.guard';
 import type { RequestHostLookup } from './request-host.lookup';
@@ -30,7 +30,7 @@ const live: Record<string, TokenIdentity> = {
   'cft_req': { id: 't3', name: 'web-ci', role: 'requester', hosts: ['*.web.example.com'] },
   'cft_agent': { id: 't4', name: 'a-host', role: 'agent', hosts: ['a.web.example.com'] },
 };
-const tokens = { authenticate: async (secret: string) => live[secret] ?? null } as unknown as TokenStore;
+const tokens: TokenAuthenticator = { authenticate: async (secret: string) => live[secret] ?? null };
 const requests: RequestHostLookup = {
   hostOf: async (id) => ({ r1: 'a.web.example.com', r2: 'db01.corp.example.com' } as Record<string, string>)[id] ?? null,
   // Stands in for checkCsr: the "CSR" is the list of its names.

@@ -5,12 +5,12 @@ import type { Request } from 'express';
 import type { Clock } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { ApiError } from '../../http/api-error';
-import { TokenStore, type TokenIdentity } from '../tokens/token.store';
 import { ALLOW, type AllowSpec } from './allow.decorator';
 import { fixedAdminToken, type AdminTokenSource } from './admin-token';
 import { hostAllowed } from './host-pattern';
 import { can, isHostBound, isHostScoped, rolesWith, type Role } from './permissions';
 import { REQUEST_HOST_LOOKUP, type RequestHostLookup } from './request-host.lookup';
+import { TOKEN_AUTHENTICATOR, type TokenAuthenticator, type TokenIdentity } from './token-authenticator';
 
 export const ADMIN_TOKEN = 'ADMIN_TOKEN';
 const PUBLIC = 'certflow:public';
@@ -56,7 +56,7 @@ export class TokenGuard implements CanActivate {
     private readonly reflector: Reflector,
     /** The token itself, or a source that follows the token file as it is rotated. */
     @Inject(ADMIN_TOKEN) adminToken: string | AdminTokenSource,
-    private readonly tokens: TokenStore,
+    @Inject(TOKEN_AUTHENTICATOR) private readonly tokens: TokenAuthenticator,
     @Inject(REQUEST_HOST_LOOKUP) private readonly requests: RequestHostLookup,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE } from '@certflow/persistence';
 import type { Role } from '../auth/permissions';
+import type { TokenAuthenticator, TokenIdentity } from '../auth/token-authenticator';
 import { newTokenSecret, tokenDigest } from './token-secret';
 
 /** A token as the API shows it: never its secret, never its digest. */
@@ -16,14 +17,6 @@ export interface TokenView {
   revokedAt: string | null;
   revokedBy: string | null;
   lastUsedAt: string | null;
-}
-
-/** A live token found by its secret: who is calling and what they may touch. */
-export interface TokenIdentity {
-  id: string;
-  name: string;
-  role: Role;
-  hosts: string[];
 }
 
 interface Row {
@@ -43,7 +36,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** The `api_token` table. */
 @Injectable()
-export class TokenStore {
+export class TokenStore implements TokenAuthenticator {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
   /** Inserts a token in `m`'s transaction and returns it with its secret (the only time it exists). */

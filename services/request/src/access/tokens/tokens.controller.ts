@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import type { Request } from 'express';
 import { Allow } from '../auth/allow.decorator';
 import type { Caller } from '../auth/token.guard';
-import { ErrorDto } from '../../certificate-request/http/request.dto';
+import { ErrorDto } from '../../http/error.dto';
 import { CreateTokenDto, CreatedTokenDto, TokenDto } from './tokens.dto';
 import { TokensService } from './tokens.service';
 

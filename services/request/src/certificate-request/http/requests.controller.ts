@@ -8,7 +8,8 @@ import type { RequestView } from '@certflow/contracts';
 import { SubmitRequestHandler } from '../commands/submit-request/submit-request.handler';
 import { AssignRequestHandler } from '../commands/assign-request/assign-request.handler';
 import { RequestQueryService } from './request-query.service';
-import { AssignRequestDto, CountRequestsQuery, ErrorDto, ListRequestsQuery, SubmitRequestDto, UploadCertificateDto } from './request.dto';
+import { ErrorDto } from '../../http/error.dto';
+import { AssignRequestDto, CountRequestsQuery, ListRequestsQuery, SubmitRequestDto, UploadCertificateDto } from './request.dto';
 
 @ApiTags('requests')
 @ApiBearerAuth()

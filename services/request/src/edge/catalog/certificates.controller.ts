@@ -2,7 +2,7 @@ import { Controller, Get, Param, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { CertificateDetails } from '@certflow/contracts';
-import { ErrorDto } from '../../certificate-request/http/request.dto';
+import { ErrorDto } from '../../http/error.dto';
 import { Allow } from '../../access/auth/allow.decorator';
 import { hostScopeOf, type Caller } from '../../access/auth/token.guard';
 import { CertificateCatalogService } from './certificate-catalog.service';

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Allow } from '../../access/auth/allow.decorator';
-import { ErrorDto } from '../../certificate-request/http/request.dto';
+import { ErrorDto } from '../../http/error.dto';
 import { HostEventFeed, MAX_WAIT_SECONDS, parseFeedQuery, type HostEventPage } from './host-event.feed';
 
 export class HostEventsQuery {

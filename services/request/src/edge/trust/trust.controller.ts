@@ -7,7 +7,7 @@ import { RPC, type CertificateDetails, type TrustImportResult, type TrustStoreNa
 import { ApiError } from '../../http/api-error';
 import type { Caller } from '../../access/auth/token.guard';
 import { Allow } from '../../access/auth/allow.decorator';
-import { ErrorDto } from '../../certificate-request/http/request.dto';
+import { ErrorDto } from '../../http/error.dto';
 
 const STORES: Record<string, TrustStoreName> = { roots: 'roots', intermediates: 'intermediates' };
 

@@ -1,19 +1,8 @@
-import { Controller, Get, Header, Injectable, Res, type OnModuleInit } from '@nestjs/common';
+import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { renderMetrics } from '@certflow/runtime';
 import { Public } from '../../access/auth/token.guard';
-import { RequestQueryService } from '../../certificate-request/http/request-query.service';
-import { countRequestsWith } from './request.metrics';
-
-/** Lets `certflow_requests{state}` count with the same query as GET /api/v1/requests/counts. */
-@Injectable()
-export class RequestMetricsBinder implements OnModuleInit {
-  constructor(private readonly queries: RequestQueryService) {}
-  onModuleInit(): void {
-    countRequestsWith(async () => (await this.queries.counts({})).counts);
-  }
-}
 
 /**
  * Prometheus exposition of this process. Public like /healthz: it shows counts and timings, no
