@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { createLogger, runMain, startService } from '@certflow/runtime';
 import { loadRequestConfig, SERVICE } from './config';
 import { AppModule } from './app.module';
-import { resolveAdminToken } from './auth/admin-token';
+import { resolveAdminToken } from './access/auth/admin-token';
 import { configureHttp } from './http/configure-http';
+import { serveConsoleAssets } from './console/console.assets';
 
 runMain(SERVICE, async () => {
   const config = loadRequestConfig();
@@ -18,7 +19,10 @@ runMain(SERVICE, async () => {
     http: {
       port: config.CERTFLOW_HTTP_PORT,
       host: config.CERTFLOW_HTTP_HOST,
-      configure: (app) => configureHttp(app, config),
+      configure: (app) => {
+        configureHttp(app, config.CERTFLOW_MAX_BODY_BYTES);
+        serveConsoleAssets(app);
+      },
       // Calls about one request (`/api/v1/requests/:id…`) log its id as `requestId`.
       requestIdOf: (req) => (req.route?.path?.startsWith('/api/v1/requests/:id') ? req.params?.id : undefined),
     },

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic-file';
 import { CliError, EXIT } from '../exit-codes';
 
-/** The request service's token file in its state directory (services/request/src/auth/admin-token.ts). */
+/** The request service's token file in its state directory (services/request/src/access/auth/admin-token.ts). */
 const ADMIN_TOKEN_FILE = 'admin.token';
 
 /**

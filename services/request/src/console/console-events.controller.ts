@@ -7,10 +7,10 @@ import { ConsoleStreams } from './console-streams.registry';
 import { SseWriter } from './console-stream.writer';
 import { streamScopeOf } from './console-stream.scope';
 import { consoleStreamsClosed } from './console-stream.metrics';
-import { Allow } from '../auth/allow.decorator';
-import type { Caller } from '../auth/token.guard';
+import { Allow } from '../access/auth/allow.decorator';
+import type { Caller } from '../access/auth/token.guard';
 import { ApiError } from '../http/api-error';
-import { HTTP_LOGGER } from '../http/error.filter';
+import { HTTP_LOGGER } from '../http/http-logger';
 
 const HEARTBEAT_MS = 15_000;
 

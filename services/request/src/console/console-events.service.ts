@@ -1,12 +1,10 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { BoundedCache } from '@certflow/pki';
-import { DATA_SOURCE } from '@certflow/persistence';
 import { NATS_CONNECTION, type NatsConnection, type Subscription } from '@certflow/messaging';
-import { CertificateRequestRow } from '../certificate-request/persistence/certificate-request.orm-entity';
-import { HTTP_LOGGER } from '../http/error.filter';
-import { REQUEST_HOST_LOOKUP, type RequestHostLookup } from '../auth/request-host.lookup';
+import { RequestStateReader } from '../certificate-request/request-state.reader';
+import { HTTP_LOGGER } from '../http/http-logger';
+import { REQUEST_HOST_LOOKUP, type RequestHostLookup } from '../access/auth/request-host.lookup';
 import { visibleIn, type StreamScope } from './console-stream.scope';
 
 /** One message on the console's event stream (`GET /api/v1/events/stream`). */
@@ -56,7 +54,7 @@ export class ConsoleEventsService implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly states: RequestStateReader,
     @Inject(HTTP_LOGGER) private readonly logger: Logger,
     @Inject(REQUEST_HOST_LOOKUP) private readonly requests: RequestHostLookup,
   ) {}
@@ -167,9 +165,9 @@ export class ConsoleEventsService implements BeforeApplicationShutdown {
   }
 
   private async readState(id: string): Promise<void> {
-    if (this.closed || this.listeners.size === 0 || !this.ds.isInitialized) return;
+    if (this.closed || this.listeners.size === 0) return;
     try {
-      const row = await this.ds.getRepository(CertificateRequestRow).findOne({ where: { id }, select: { id: true, host: true, issuer: true, state: true, updatedAt: true } });
+      const row = await this.states.read(id);
       if (!row) return;
       this.hostOf.set(id, row.host);
       const updatedAt = new Date(row.updatedAt).toISOString();

@@ -1,6 +1,6 @@
-import { hostAllowed } from '../auth/host-pattern';
-import { isHostScoped } from '../auth/permissions';
-import type { Caller } from '../auth/token.guard';
+import { hostAllowed } from '../access/auth/host-pattern';
+import { isHostScoped } from '../access/auth/permissions';
+import type { Caller } from '../access/auth/token.guard';
 
 /**
  * What one stream may see: every event (`null`), or only events about a host matching one of these

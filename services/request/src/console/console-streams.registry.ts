@@ -1,10 +1,10 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ApiError } from '../http/api-error';
-import { HTTP_LOGGER } from '../http/error.filter';
+import { HTTP_LOGGER } from '../http/http-logger';
 import { REQUEST_CONFIG, type RequestConfig } from '../config';
-import type { Caller } from '../auth/token.guard';
-import { TokenStore } from '../tokens/token.store';
+import type { Caller } from '../access/auth/token.guard';
+import { TokenStore } from '../access/tokens/token.store';
 import { StreamCounts } from './console-stream.limits';
 import { consoleStreamsClosed, consoleStreamsOpen, consoleStreamsRefused } from './console-stream.metrics';
 

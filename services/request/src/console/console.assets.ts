@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Response } from 'express';
 
 /**
@@ -18,4 +20,9 @@ export function setConsoleHeaders(res: Response): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Cache-Control', 'no-cache');
+}
+
+/** Serves the console's scripts and stylesheet under /console/ (the page itself is ConsoleController at `/`). */
+export function serveConsoleAssets(app: INestApplication): void {
+  (app as NestExpressApplication).useStaticAssets(CONSOLE_ASSETS, { prefix: '/console/', index: false, redirect: false, setHeaders: setConsoleHeaders });
 }

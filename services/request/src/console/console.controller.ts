@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { join } from 'node:path';
-import { Public } from '../auth/token.guard';
+import { Public } from '../access/auth/token.guard';
 import { CONSOLE_ASSETS, setConsoleHeaders } from './console.assets';
 
 /**

@@ -6,8 +6,7 @@ import { RpcError, RpcUnavailableError } from '@certflow/messaging';
 import { PkiInputError } from '@certflow/pki';
 import { ApiError } from './api-error';
 import { bodyTooLargeMessage } from './body-limits';
-
-export const HTTP_LOGGER = 'HTTP_LOGGER';
+import { HTTP_LOGGER } from './http-logger';
 
 /**
  * Codes for the HttpExceptions Nest raises itself (routing, and body-parser's errors, which Nest

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { annotateTrace, type CloudEvent } from '@certflow/contracts';
-import { observeTransition } from '../../metrics/request.metrics';
+import { observeTransition } from '../../operations/metrics/request.metrics';
 import { decide, evolveAll, type Decision, type RequestCommand, type RequestSnapshot } from '../domain/certificate-request.state';
 import { CertificateRequestRepository } from '../persistence/certificate-request.repository';
 import { FactSignals } from '@certflow/messaging';

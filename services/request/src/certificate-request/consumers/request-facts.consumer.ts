@@ -15,8 +15,8 @@ import {
 } from '@certflow/contracts';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { FactSignals, JetStreamContext, OutboxRelay, RetryLaterError } from '@certflow/messaging';
-import { CertificateCatalogService } from '../../catalog/certificate-catalog.service';
-import { HTTP_LOGGER } from '../../http/error.filter';
+import { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
+import { HTTP_LOGGER } from '../../http/http-logger';
 import type { RequestCommand } from '../domain/certificate-request.state';
 import { RequestCommandService } from '../commands/request-command.service';
 

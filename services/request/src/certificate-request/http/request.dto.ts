@@ -35,11 +35,6 @@ export class ListRequestsQuery {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) cursor?: string;
 }
 
-export class ErrorDto {
-  @ApiProperty({ example: { code: 'CSR_SIGNATURE_INVALID', message: 'the CSR signature does not verify…' } })
-  error: { code: string; message: string; details?: unknown };
-}
-
 export class UploadCertificateDto {
   @ApiProperty({ description: 'PEM certificate the offline CA returned; it must carry the CSR public key.' })
   certificate: string;

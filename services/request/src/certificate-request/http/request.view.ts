@@ -1,7 +1,7 @@
 import type { RequestView } from '@certflow/contracts';
 import type { RequestSnapshot } from '../domain/certificate-request.state';
 import type { RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
-import type { CertificateCatalogService } from '../../catalog/certificate-catalog.service';
+import type { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
 
 /** The public RequestView of the contract. */
 export function toRequestView(s: RequestSnapshot, history: RequestHistoryRow[], catalog: CertificateCatalogService): RequestView {

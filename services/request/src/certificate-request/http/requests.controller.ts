@@ -1,14 +1,15 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { HostScope, type Caller } from '../../auth/token.guard';
-import { Allow } from '../../auth/allow.decorator';
+import { HostScope, type Caller } from '../../access/auth/token.guard';
+import { Allow } from '../../access/auth/allow.decorator';
 import { UploadCertificateHandler } from '../commands/upload-certificate/upload-certificate.handler';
 import type { RequestView } from '@certflow/contracts';
 import { SubmitRequestHandler } from '../commands/submit-request/submit-request.handler';
 import { AssignRequestHandler } from '../commands/assign-request/assign-request.handler';
 import { RequestQueryService } from './request-query.service';
-import { AssignRequestDto, CountRequestsQuery, ErrorDto, ListRequestsQuery, SubmitRequestDto, UploadCertificateDto } from './request.dto';
+import { ErrorDto } from '../../http/error.dto';
+import { AssignRequestDto, CountRequestsQuery, ListRequestsQuery, SubmitRequestDto, UploadCertificateDto } from './request.dto';
 
 @ApiTags('requests')
 @ApiBearerAuth()

@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import { FactSignals } from '@certflow/messaging';
+import { REQUEST_CONFIG, type RequestConfig } from '../config';
+import { EdgeModule } from '../edge/edge.module';
+import { RequestCommandService } from './commands/request-command.service';
+import { ISSUERS, SubmitRequestHandler } from './commands/submit-request/submit-request.handler';
+import { AssignRequestHandler } from './commands/assign-request/assign-request.handler';
+import { OFFLINE_ISSUERS, UploadCertificateHandler } from './commands/upload-certificate/upload-certificate.handler';
+import { RequestQueryService } from './http/request-query.service';
+import { RequestsController } from './http/requests.controller';
+import { RequestFactsConsumer } from './consumers/request-facts.consumer';
+import { RequestMetricsBinder } from './request-metrics.binder';
+import { RequestStateReader } from './request-state.reader';
+
+/**
+ * Certificate requests: the state machine (domain/), its use cases (commands/), the facts of the
+ * other services mapped to commands (consumers/), its table (persistence/) and its routes (http/).
+ * Exports the command service (the way into the state machine: renewal and revocation go through
+ * it) and the reads of requests (the query service; the state reader the console's stream uses).
+ */
+@Module({
+  imports: [EdgeModule],
+  controllers: [RequestsController, RequestFactsConsumer],
+  providers: [
+    { provide: ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.map((i) => i.name) },
+    { provide: OFFLINE_ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.filter((i) => i.type === 'offline').map((i) => i.name) },
+    // One instance for the command service and the consumer: a fact's waiter is woken by the other.
+    FactSignals,
+    RequestCommandService,
+    SubmitRequestHandler,
+    AssignRequestHandler,
+    UploadCertificateHandler,
+    RequestQueryService,
+    RequestMetricsBinder,
+    RequestStateReader,
+  ],
+  exports: [RequestCommandService, RequestQueryService, RequestStateReader],
+})
+export class RequestsModule {}
