@@ -184,7 +184,68 @@ describe('certificate request state machine', () => {
     });
   });
 
+  describe('what each state carries', () => {
+    it('has no certificate before ISSUED, and the certificate from ISSUED on', () => {
+      expect(inState('SUBMITTED')).not.toHaveProperty('thumbprint');
+      expect(inState('PENDING')).toMatchObject({ state: 'PENDING', pendingDetail: 'with the CA' });
+      expect(inState('PENDING')).not.toHaveProperty('certificate');
+      for (const state of ['ISSUED', 'CHAIN_INCOMPLETE', 'ASSIGNABLE', 'ASSIGNED', 'FAILED'] as const) {
+        expect(inState(state)).toMatchObject({ thumbprint: TP, certificate: 'PEM', chain: [] });
+        expect(inState(state)).not.toHaveProperty('pendingDetail');
+      }
+    });
+    it('keeps the validation only from CHAIN_INCOMPLETE on, and the assignment only in ASSIGNED', () => {
+      expect(inState('ISSUED')).not.toHaveProperty('validation');
+      expect(inState('CHAIN_INCOMPLETE')).toMatchObject({ validation: { status: 'incomplete', missing: missingRoot } });
+      expect(inState('ASSIGNABLE')).toMatchObject({ wasIncomplete: false, validation: { status: 'complete' } });
+      expect(inState('ASSIGNABLE')).not.toHaveProperty('assignment');
+      expect(inState('ASSIGNED')).toMatchObject({ assignment: { usages: ['Default'], assignedAt: T0 } });
+    });
+    it('keeps what a failed request had reached, and only that', () => {
+      const beforeIssuance = evolve(inState('PENDING'), { type: 'Failed', at: T1, stage: 'issuance', code: 'IssuerRefused', message: 'refused' });
+      expect(beforeIssuance).toEqual({ ...submitted(), state: 'FAILED', updatedAt: T1, failure: { stage: 'issuance', code: 'IssuerRefused', message: 'refused' }, wasIncomplete: false });
+      const afterGap = evolve(inState('CHAIN_INCOMPLETE'), { type: 'Failed', at: T1, stage: 'assignment', code: 'HostGone', message: 'gone' });
+      expect(afterGap).toMatchObject({ state: 'FAILED', thumbprint: TP, wasIncomplete: true, validation: { status: 'incomplete' } });
+    });
+  });
+
+  describe('when a fact repeats or comes too late', () => {
+    it('takes a new pending detail, and ignores the same one again', () => {
+      expect(decide(inState('PENDING'), { type: 'MarkPending', at: T1, detail: 'with the CA' }).kind).toBe('ignored');
+      const d = decide(inState('PENDING'), { type: 'MarkPending', at: T1, detail: 'order ready' });
+      expect(evolveAll(inState('PENDING'), d.kind === 'accepted' ? d.events : [])).toMatchObject({ state: 'PENDING', pendingDetail: 'order ready', updatedAt: T1 });
+    });
+    it('says whether a second certificate.issued is the same certificate', () => {
+      expect(decide(inState('ISSUED'), commands.RecordIssued)).toEqual({ kind: 'ignored', reason: 'certificate already recorded' });
+      expect(decide(inState('ISSUED'), { ...commands.RecordIssued, thumbprint: OTHER_TP } as RequestCommand)).toEqual({ kind: 'ignored', reason: 'a certificate was already recorded (ISSUED)' });
+    });
+    it('flags any validation as foreign for a request that failed before it had a certificate', () => {
+      const failedEarly = evolve(inState('SUBMITTED'), { type: 'Failed', at: T1, stage: 'issuance', code: 'X', message: 'm' });
+      expect(decide(failedEarly, commands.RecordChainComplete)).toMatchObject({ kind: 'ignored', foreign: true });
+      expect(decide(failedEarly, commands.RecordChainIncomplete)).toMatchObject({ kind: 'ignored', foreign: true });
+      expect(decide(failedEarly, commands.RecordAssigned)).toEqual({ kind: 'ignored', reason: 'the request failed' });
+    });
+  });
+
+  describe('when an operator presses Assign too early or too late', () => {
+    it.each(['SUBMITTED', 'PENDING', 'ISSUED', 'ASSIGNED', 'FAILED'] as const)('refuses it in %s, naming the state', (state) => {
+      expect(decide(inState(state), commands.Assign)).toEqual({
+        kind: 'rejected',
+        code: 'NOT_ASSIGNABLE',
+        message: `the request is ${state}; only an ASSIGNABLE request can be assigned`,
+      });
+    });
+    it('records who asked', () => {
+      expect(decide(inState('ASSIGNABLE'), { type: 'Assign', at: T1, actor: 'alice' })).toMatchObject({ kind: 'accepted', events: [{ by: 'operator', actor: 'alice' }] });
+    });
+  });
+
   describe('the events', () => {
+    it('cannot apply to a state they do not follow', () => {
+      expect(() => evolve(inState('ISSUED'), { type: 'Assigned', at: T1, usages: ['Default'] })).toThrow(/Assigned to a request in ISSUED/);
+      expect(() => evolve(inState('PENDING'), { type: 'ChainCompleted', at: T1, path: [TP] })).toThrow(/ChainCompleted to a request in PENDING/);
+      expect(() => evolve(inState('CHAIN_INCOMPLETE'), { type: 'AssignmentRequested', at: T1, usages: [], by: 'auto' })).toThrow();
+    });
     it('record the failure with its stage and code', () => {
       const after = evolve(inState('ISSUED'), { type: 'Failed', at: T1, stage: 'validation', code: 'CertificateExpired', message: 'expired' });
       expect(after).toMatchObject({ state: 'FAILED', failure: { stage: 'validation', code: 'CertificateExpired' }, validation: { status: 'invalid', reasons: ['expired'] } });
