@@ -25,6 +25,7 @@ export * from './request.messages';
 
 type Command<T extends ExistingRequestCommand['type']> = Extract<ExistingRequestCommand, { type: T }>;
 
+/** What a command does to a request (`null`: none exists yet): the events it leads to, or why none. */
 export function decide(state: RequestSnapshot | null, command: RequestCommand): Decision {
   if (command.type === 'Submit') {
     if (state) return rejected('ALREADY_EXISTS', `request ${command.id} already exists`);

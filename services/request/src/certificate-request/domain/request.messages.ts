@@ -20,6 +20,7 @@ export interface UploadCertificate {
   chain: X509Certificate[];
 }
 
+/** What the decider is asked: by an operator (Submit, Assign, UploadCertificate) or by a fact another service published (the rest). */
 export type RequestCommand =
   | { type: 'Submit'; at: Date; id: string; host: string; usages: Usage[]; autoAssign: boolean; issuer: string; friendlyName: string | null; csr: string }
   | { type: 'MarkPending'; at: Date; detail?: string }
@@ -34,6 +35,7 @@ export type RequestCommand =
 /** The commands about a request that exists (every command but Submit). */
 export type ExistingRequestCommand = Exclude<RequestCommand, { type: 'Submit' }>;
 
+/** What happened to a request; `evolve` applies them, `stateAfter` names the state each leads to. */
 export type RequestEvent =
   | { type: 'Submitted'; at: Date; id: string; host: string; usages: Usage[]; autoAssign: boolean; issuer: string; friendlyName: string | null; csr: string }
   | { type: 'Pending'; at: Date; detail?: string }
@@ -77,6 +79,7 @@ export type Decision =
   | { kind: 'notYet'; reason: string }
   | { kind: 'rejected'; code: RejectionCode; message: string; details?: Record<string, unknown> };
 
+/** Decision builders, one per kind (see {@link Decision}). */
 export const accepted = (...events: RequestEvent[]): Decision => ({ kind: 'accepted', events });
 export const ignored = (reason: string): Decision => ({ kind: 'ignored', reason });
 export const foreign = (reason: string): Decision => ({ kind: 'ignored', reason, foreign: true });

@@ -155,6 +155,7 @@ const FINAL: Record<RequestState, boolean> = {
   FAILED: true,
 };
 
+/** Whether no fact moves a request in this state any more. */
 export function isFinal(state: RequestState): boolean {
   return FINAL[state];
 }
