@@ -1,11 +1,12 @@
-import { AssignmentRequestedV1, RequestSubmittedV1, createEvent, type CloudEvent } from '@certflow/contracts';
-import type { RequestEvent, RequestSnapshot } from '../domain/certificate-request.state';
+import { AssignmentRequestedV1, CertificateUploadedV1, RequestSubmittedV1, createEvent, type CloudEvent } from '@certflow/contracts';
+import { certificateOf, type RequestEvent, type RequestSnapshot } from '../domain/certificate-request.state';
 
 const SOURCE = 'certflow/request';
 
 /**
  * The contract events a request's own events publish. Facts that came from other services
- * (issued, chain complete, …) are not published again: they are already in the stream.
+ * (issued, chain complete, …) are not published again: they are already in the stream. An accepted
+ * upload is published for ca-gateway.
  */
 export function outgoingEvents(after: RequestSnapshot, events: RequestEvent[]): CloudEvent[] {
   const out: CloudEvent[] = [];
@@ -19,6 +20,8 @@ export function outgoingEvents(after: RequestSnapshot, events: RequestEvent[]): 
         ),
       );
     } else if (e.type === 'AssignmentRequested') {
+      const issued = certificateOf(after);
+      if (!issued) throw new Error(`request ${after.id} asked for assignment without a certificate (${after.state})`);
       out.push(
         createEvent(
           AssignmentRequestedV1,
@@ -26,12 +29,21 @@ export function outgoingEvents(after: RequestSnapshot, events: RequestEvent[]): 
             requestId: after.id,
             host: after.host,
             usages: e.usages,
-            thumbprint: after.thumbprint!,
-            certificate: after.certificate!,
-            chain: after.chain ?? [],
+            thumbprint: issued.thumbprint,
+            certificate: issued.certificate,
+            chain: issued.chain,
             by: e.by,
             actor: e.by === 'auto' ? 'auto' : e.actor,
           },
+          { source: SOURCE, subject: after.id, time: e.at },
+        ),
+      );
+    } else if (e.type === 'CertificateUploaded') {
+      // For ca-gateway, which brings it into the flow as `certificate.issued`, exactly as a CA's answer.
+      out.push(
+        createEvent(
+          CertificateUploadedV1,
+          { requestId: after.id, certificate: e.certificate, chain: e.chain, uploadedBy: e.by },
           { source: SOURCE, subject: after.id, time: e.at },
         ),
       );

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { annotateTrace, type CloudEvent } from '@certflow/contracts';
 import { observeTransition } from '../../operations/metrics/request.metrics';
-import { decide, evolveAll, type Decision, type RequestCommand, type RequestSnapshot } from '../domain/certificate-request.state';
+import { NO_SUCH_REQUEST, decide, evolveAll, type Decision, type RequestCommand, type RequestSnapshot } from '../domain/certificate-request.state';
 import { CertificateRequestRepository } from '../persistence/certificate-request.repository';
 import { FactSignals } from '@certflow/messaging';
 import { outgoingEvents } from './outgoing-events';
@@ -30,6 +30,20 @@ export class RequestCommandService {
 
   async run(m: EntityManager, id: string, command: Exclude<RequestCommand, { type: 'Submit' }>): Promise<CommandResult> {
     return this.apply(m, await CertificateRequestRepository.loadForUpdate(m, id), command);
+  }
+
+  /**
+   * As `run`, for a command made from the request itself (an upload is judged against the request's
+   * own CSR, which `build` parses: the decider does no parsing). Not found: `build` is not called.
+   */
+  async runWith(
+    m: EntityManager,
+    id: string,
+    build: (request: RequestSnapshot) => Promise<Exclude<RequestCommand, { type: 'Submit' }>>,
+  ): Promise<CommandResult> {
+    const before = await CertificateRequestRepository.loadForUpdate(m, id);
+    if (!before) return { decision: NO_SUCH_REQUEST, state: null };
+    return this.apply(m, before, await build(before));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { REQUEST_STATES, type RequestState } from '@certflow/contracts';
-import { decide, evolve, evolveAll, isFinal, stateAfter, type RequestCommand, type RequestSnapshot } from './certificate-request.state';
+import { decide, evolve, evolveAll, isFinal, stateAfter, type RequestBase, type RequestCommand, type RequestSnapshot } from './certificate-request.state';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
 const T1 = new Date('2026-01-01T00:00:01Z');
@@ -7,8 +7,11 @@ const TP = 'A'.repeat(40);
 const OTHER_TP = 'B'.repeat(40);
 const missingRoot = [{ kind: 'root' as const, subject: 'CN=Root', authorityKeyIdentifier: '01' }];
 
-function submitted(overrides: Partial<RequestSnapshot> = {}): RequestSnapshot {
-  const s = evolve(null, {
+/** What the builders may vary: the fields a request is submitted with. */
+type Submission = Partial<Pick<RequestBase, 'usages' | 'autoAssign' | 'issuer'>>;
+
+function submitted(o: Submission = {}): RequestSnapshot {
+  return evolve(null, {
     type: 'Submitted',
     at: T0,
     id: 'r1',
@@ -18,16 +21,27 @@ function submitted(overrides: Partial<RequestSnapshot> = {}): RequestSnapshot {
     issuer: 'internal',
     friendlyName: null,
     csr: 'CSR',
+    ...o,
   });
-  return { ...s, ...overrides };
 }
 
-function inState(state: RequestState, overrides: Partial<RequestSnapshot> = {}): RequestSnapshot {
-  const withCert = state === 'SUBMITTED' || state === 'PENDING' ? {} : { thumbprint: TP, certificate: 'PEM', chain: [] };
-  return submitted({ state, ...withCert, ...overrides });
+/** A request in each state, reached through the events that lead there (so each is a real variant). */
+const build: Record<RequestState, (o: Submission) => RequestSnapshot> = {
+  SUBMITTED: (o) => submitted(o),
+  PENDING: (o) => evolve(submitted(o), { type: 'Pending', at: T0, detail: 'with the CA' }),
+  ISSUED: (o) => evolve(build.PENDING(o), { type: 'Issued', at: T0, thumbprint: TP, certificate: 'PEM', chain: [] }),
+  CHAIN_INCOMPLETE: (o) => evolve(build.ISSUED(o), { type: 'ChainIncomplete', at: T0, missing: missingRoot, reasons: ['root missing'] }),
+  ASSIGNABLE: (o) => evolve(build.ISSUED(o), { type: 'ChainCompleted', at: T0, path: [TP, OTHER_TP] }),
+  ASSIGNED: (o) => evolve(build.ASSIGNABLE(o), { type: 'Assigned', at: T0, usages: ['Default'] }),
+  FAILED: (o) => evolve(build.ISSUED(o), { type: 'Failed', at: T0, stage: 'issuance', code: 'IssuerRefused', message: 'refused' }),
+};
+
+function inState(state: RequestState, o: Submission = {}): RequestSnapshot {
+  return build[state](o);
 }
 
-const commands: Record<Exclude<RequestCommand['type'], 'Submit'>, RequestCommand> = {
+/** One of each command about an existing request; UploadCertificate has a spec of its own (upload-certificate.decision.spec.ts). */
+const commands: Record<Exclude<RequestCommand['type'], 'Submit' | 'UploadCertificate'>, RequestCommand> = {
   MarkPending: { type: 'MarkPending', at: T1, detail: 'order pending' },
   RecordIssued: { type: 'RecordIssued', at: T1, thumbprint: TP, certificate: 'PEM', chain: ['INT'] },
   RecordChainComplete: { type: 'RecordChainComplete', at: T1, thumbprint: TP, path: [TP, OTHER_TP] },
@@ -56,9 +70,8 @@ describe('certificate request state machine', () => {
 
     for (const state of REQUEST_STATES) {
       for (const [name, expected] of Object.entries(table[state])) {
-        const incompleteState = state === 'CHAIN_INCOMPLETE' ? { validation: { status: 'incomplete' as const, missing: missingRoot, validatedAt: T0 } } : {};
         it(`in ${state}, ${name} ${expected === 'ignored' || expected === 'notYet' || expected === 'NOT_ASSIGNABLE' ? 'is ' + expected : 'leads to ' + expected}`, () => {
-          const before = inState(state, incompleteState);
+          const before = inState(state);
           const decision = decide(before, commands[name as keyof typeof commands]);
           if (expected === 'ignored' || expected === 'notYet') {
             expect(decision.kind).toBe(expected);
@@ -105,11 +118,11 @@ describe('certificate request state machine', () => {
   describe('when the chain completes after it was incomplete', () => {
     it('waits for an explicit Assign even with autoAssign on', () => {
       const before = evolve(inState('ISSUED'), { type: 'ChainIncomplete', at: T0, missing: missingRoot, reasons: [] });
-      expect(before.wasIncomplete).toBe(true);
+      expect(before).toMatchObject({ state: 'CHAIN_INCOMPLETE' });
       const d = decide(before, commands.RecordChainComplete);
       expect(d).toMatchObject({ kind: 'accepted', events: [{ type: 'ChainCompleted' }] });
       if (d.kind === 'accepted') expect(d.events).toHaveLength(1);
-      expect(evolveAll(before, d.kind === 'accepted' ? d.events : [])).toMatchObject({ state: 'ASSIGNABLE', validation: { status: 'complete', path: [TP, OTHER_TP] } });
+      expect(evolveAll(before, d.kind === 'accepted' ? d.events : [])).toMatchObject({ state: 'ASSIGNABLE', wasIncomplete: true, validation: { status: 'complete', path: [TP, OTHER_TP] } });
     });
   });
 
@@ -120,7 +133,7 @@ describe('certificate request state machine', () => {
       expect(after).toMatchObject({ state: 'CHAIN_INCOMPLETE', validation: { status: 'incomplete', missing: missingRoot, reasons: ['root missing'] } });
     });
     it('records a new gap when a root import reveals a missing intermediate', () => {
-      const before = inState('CHAIN_INCOMPLETE', { validation: { status: 'incomplete', missing: missingRoot, validatedAt: T0 } });
+      const before = inState('CHAIN_INCOMPLETE');
       const gap = [{ kind: 'intermediate' as const, subject: 'CN=Int', authorityKeyIdentifier: '02' }];
       const d = decide(before, { type: 'RecordChainIncomplete', at: T1, thumbprint: TP, missing: gap, reasons: [] });
       expect(d).toMatchObject({ kind: 'accepted', events: [{ type: 'ChainIncomplete', missing: gap }] });
@@ -164,24 +177,85 @@ describe('certificate request state machine', () => {
     });
     it('a chain.complete before the certificate is recorded waits, to be judged against the thumbprint issued', () => {
       expect(decide(inState('PENDING'), foreignChainComplete).kind).toBe('notYet');
-      expect(decide(inState('ISSUED', { thumbprint: TP }), foreignChainComplete)).toMatchObject({ kind: 'ignored', foreign: true });
+      expect(decide(inState('ISSUED'), foreignChainComplete)).toMatchObject({ kind: 'ignored', foreign: true });
     });
     it("the request's own chain.complete is not flagged", () => {
       expect(decide(inState('ASSIGNABLE'), commands.RecordChainComplete)).toEqual({ kind: 'ignored', reason: expect.any(String) });
     });
   });
 
+  describe('what each state carries', () => {
+    it('has no certificate before ISSUED, and the certificate from ISSUED on', () => {
+      expect(inState('SUBMITTED')).not.toHaveProperty('thumbprint');
+      expect(inState('PENDING')).toMatchObject({ state: 'PENDING', pendingDetail: 'with the CA' });
+      expect(inState('PENDING')).not.toHaveProperty('certificate');
+      for (const state of ['ISSUED', 'CHAIN_INCOMPLETE', 'ASSIGNABLE', 'ASSIGNED', 'FAILED'] as const) {
+        expect(inState(state)).toMatchObject({ thumbprint: TP, certificate: 'PEM', chain: [] });
+        expect(inState(state)).not.toHaveProperty('pendingDetail');
+      }
+    });
+    it('keeps the validation only from CHAIN_INCOMPLETE on, and the assignment only in ASSIGNED', () => {
+      expect(inState('ISSUED')).not.toHaveProperty('validation');
+      expect(inState('CHAIN_INCOMPLETE')).toMatchObject({ validation: { status: 'incomplete', missing: missingRoot } });
+      expect(inState('ASSIGNABLE')).toMatchObject({ wasIncomplete: false, validation: { status: 'complete' } });
+      expect(inState('ASSIGNABLE')).not.toHaveProperty('assignment');
+      expect(inState('ASSIGNED')).toMatchObject({ assignment: { usages: ['Default'], assignedAt: T0 } });
+    });
+    it('keeps what a failed request had reached, and only that', () => {
+      const beforeIssuance = evolve(inState('PENDING'), { type: 'Failed', at: T1, stage: 'issuance', code: 'IssuerRefused', message: 'refused' });
+      expect(beforeIssuance).toEqual({ ...submitted(), state: 'FAILED', updatedAt: T1, failure: { stage: 'issuance', code: 'IssuerRefused', message: 'refused' }, wasIncomplete: false });
+      const afterGap = evolve(inState('CHAIN_INCOMPLETE'), { type: 'Failed', at: T1, stage: 'assignment', code: 'HostGone', message: 'gone' });
+      expect(afterGap).toMatchObject({ state: 'FAILED', thumbprint: TP, wasIncomplete: true, validation: { status: 'incomplete' } });
+    });
+  });
+
+  describe('when a fact repeats or comes too late', () => {
+    it('takes a new pending detail, and ignores the same one again', () => {
+      expect(decide(inState('PENDING'), { type: 'MarkPending', at: T1, detail: 'with the CA' }).kind).toBe('ignored');
+      const d = decide(inState('PENDING'), { type: 'MarkPending', at: T1, detail: 'order ready' });
+      expect(evolveAll(inState('PENDING'), d.kind === 'accepted' ? d.events : [])).toMatchObject({ state: 'PENDING', pendingDetail: 'order ready', updatedAt: T1 });
+    });
+    it('says whether a second certificate.issued is the same certificate', () => {
+      expect(decide(inState('ISSUED'), commands.RecordIssued)).toEqual({ kind: 'ignored', reason: 'certificate already recorded' });
+      expect(decide(inState('ISSUED'), { ...commands.RecordIssued, thumbprint: OTHER_TP } as RequestCommand)).toEqual({ kind: 'ignored', reason: 'a certificate was already recorded (ISSUED)' });
+    });
+    it('flags any validation as foreign for a request that failed before it had a certificate', () => {
+      const failedEarly = evolve(inState('SUBMITTED'), { type: 'Failed', at: T1, stage: 'issuance', code: 'X', message: 'm' });
+      expect(decide(failedEarly, commands.RecordChainComplete)).toMatchObject({ kind: 'ignored', foreign: true });
+      expect(decide(failedEarly, commands.RecordChainIncomplete)).toMatchObject({ kind: 'ignored', foreign: true });
+      expect(decide(failedEarly, commands.RecordAssigned)).toEqual({ kind: 'ignored', reason: 'the request failed' });
+    });
+  });
+
+  describe('when an operator presses Assign too early or too late', () => {
+    it.each(['SUBMITTED', 'PENDING', 'ISSUED', 'ASSIGNED', 'FAILED'] as const)('refuses it in %s, naming the state', (state) => {
+      expect(decide(inState(state), commands.Assign)).toEqual({
+        kind: 'rejected',
+        code: 'NOT_ASSIGNABLE',
+        message: `the request is ${state}; only an ASSIGNABLE request can be assigned`,
+      });
+    });
+    it('records who asked', () => {
+      expect(decide(inState('ASSIGNABLE'), { type: 'Assign', at: T1, actor: 'alice' })).toMatchObject({ kind: 'accepted', events: [{ by: 'operator', actor: 'alice' }] });
+    });
+  });
+
   describe('the events', () => {
+    it('cannot apply to a state they do not follow', () => {
+      expect(() => evolve(inState('ISSUED'), { type: 'Assigned', at: T1, usages: ['Default'] })).toThrow(/Assigned to a request in ISSUED/);
+      expect(() => evolve(inState('PENDING'), { type: 'ChainCompleted', at: T1, path: [TP] })).toThrow(/ChainCompleted to a request in PENDING/);
+      expect(() => evolve(inState('CHAIN_INCOMPLETE'), { type: 'AssignmentRequested', at: T1, usages: [], by: 'auto' })).toThrow();
+    });
     it('record the failure with its stage and code', () => {
       const after = evolve(inState('ISSUED'), { type: 'Failed', at: T1, stage: 'validation', code: 'CertificateExpired', message: 'expired' });
       expect(after).toMatchObject({ state: 'FAILED', failure: { stage: 'validation', code: 'CertificateExpired' }, validation: { status: 'invalid', reasons: ['expired'] } });
     });
     it('record the assignment and clear the pending request for it', () => {
       const requested = evolve(inState('ASSIGNABLE'), { type: 'AssignmentRequested', at: T0, usages: ['Default'], by: 'operator' });
-      expect(requested.assignmentRequestedAt).toEqual(T0);
+      expect(requested).toMatchObject({ state: 'ASSIGNABLE', assignmentRequestedAt: T0 });
       const after = evolve(requested, { type: 'Assigned', at: T1, usages: ['Default'] });
       expect(after).toMatchObject({ state: 'ASSIGNED', assignment: { usages: ['Default'], assignedAt: T1 }, updatedAt: T1 });
-      expect(after.assignmentRequestedAt).toBeUndefined();
+      expect(after).not.toHaveProperty('assignmentRequestedAt');
     });
     it('cannot apply to a request that does not exist', () => {
       expect(() => evolve(null, { type: 'Pending', at: T0 })).toThrow();

@@ -1,181 +1,56 @@
 /**
  * The certificate request state machine: a pure decider. `decide(state, command)` says what happens
  * (events, or why nothing does); `evolve(state, event)` applies an event. No I/O, no clock: time
- * comes in on the command. Everything a request can go through is here and in its spec.
+ * comes in on the command. Each decision switches on the request's state, every state listed, so a
+ * new state (SUPERSEDED, REVOKED) is decided for each command or does not compile.
  */
-import type { MissingIssuer, RequestState, Usage, UsageRefusal } from '@certflow/contracts';
+import type { MissingIssuer, RequestState } from '@certflow/contracts';
+import {
+  NO_SUCH_REQUEST,
+  accepted,
+  foreign,
+  ignored,
+  notYet,
+  rejected,
+  type Decision,
+  type ExistingRequestCommand,
+  type RequestCommand,
+  type RequestEvent,
+} from './request.messages';
+import { baseOf, certificateOf, hasBeenIncomplete, isFinal, unknownState, validationOf, type IssuedCertificate, type RequestSnapshot } from './request.states';
+import { decideUpload } from './upload-certificate.decision';
 
-export interface RequestSnapshot {
-  id: string;
-  host: string;
-  state: RequestState;
-  usages: Usage[];
-  autoAssign: boolean;
-  issuer: string;
-  friendlyName: string | null;
-  csr: string;
-  createdAt: Date;
-  updatedAt: Date;
-  thumbprint?: string;
-  certificate?: string;
-  chain?: string[];
-  /** Set once the request has been CHAIN_INCOMPLETE: it then waits for an explicit Assign. */
-  wasIncomplete: boolean;
-  validation?: {
-    status: 'complete' | 'incomplete' | 'invalid';
-    path?: string[];
-    missing?: MissingIssuer[];
-    reasons?: string[];
-    validatedAt: Date;
-  };
-  assignment?: { usages: Usage[]; assignedAt: Date; notBound?: UsageRefusal[] };
-  /** When Assign was asked for (auto or by an operator) and not yet done. */
-  assignmentRequestedAt?: Date;
-  failure?: { stage: FailureStage; code: string; message: string };
-  pendingDetail?: string;
-}
+export * from './request.states';
+export * from './request.messages';
 
-export type FailureStage = 'issuance' | 'validation' | 'assignment';
+type Command<T extends ExistingRequestCommand['type']> = Extract<ExistingRequestCommand, { type: T }>;
 
-// ---- commands: what someone (an operator, or a fact from another service) asks for ----
-export type RequestCommand =
-  | { type: 'Submit'; at: Date; id: string; host: string; usages: Usage[]; autoAssign: boolean; issuer: string; friendlyName: string | null; csr: string }
-  | { type: 'MarkPending'; at: Date; detail?: string }
-  | { type: 'RecordIssued'; at: Date; thumbprint: string; certificate: string; chain: string[] }
-  | { type: 'RecordChainComplete'; at: Date; thumbprint: string; path: string[] }
-  | { type: 'RecordChainIncomplete'; at: Date; thumbprint: string; missing: MissingIssuer[]; reasons: string[] }
-  | { type: 'Assign'; at: Date; usages?: Usage[]; actor?: string }
-  | { type: 'RecordAssigned'; at: Date; thumbprint: string; usages: Usage[]; notBound?: UsageRefusal[] }
-  | { type: 'Fail'; at: Date; stage: FailureStage; code: string; message: string };
-
-// ---- events: what happened to the request ----
-export type RequestEvent =
-  | { type: 'Submitted'; at: Date; id: string; host: string; usages: Usage[]; autoAssign: boolean; issuer: string; friendlyName: string | null; csr: string }
-  | { type: 'Pending'; at: Date; detail?: string }
-  | { type: 'Issued'; at: Date; thumbprint: string; certificate: string; chain: string[] }
-  | { type: 'ChainCompleted'; at: Date; path: string[] }
-  | { type: 'ChainIncomplete'; at: Date; missing: MissingIssuer[]; reasons: string[] }
-  | { type: 'AssignmentRequested'; at: Date; usages: Usage[]; by: 'auto' | 'operator'; actor?: string }
-  | { type: 'Assigned'; at: Date; usages: Usage[]; notBound?: UsageRefusal[] }
-  | { type: 'Failed'; at: Date; stage: FailureStage; code: string; message: string };
-
-/**
- * The outcome of a decision.
- * - `accepted`: apply these events.
- * - `ignored`: a fact already applied, or one that no longer matters (a late event for a final request).
- *   `foreign`: the fact is about a certificate this request was not issued (another thumbprint, a
- *   path that does not start at its certificate): it changes nothing, and is worth a warning.
- * - `notYet`: a fact that arrived before the one it follows (events travel on separate consumers); retry later.
- * - `rejected`: an operator's command that is not allowed in this state; `code` is stable.
- */
-export type Decision =
-  | { kind: 'accepted'; events: RequestEvent[] }
-  | { kind: 'ignored'; reason: string; foreign?: true }
-  | { kind: 'notYet'; reason: string }
-  | { kind: 'rejected'; code: RejectionCode; message: string };
-
-export type RejectionCode = 'NOT_ASSIGNABLE' | 'ALREADY_EXISTS' | 'NOT_FOUND' | 'USAGE_NOT_REQUESTED';
-
-const FINAL: RequestState[] = ['ASSIGNED', 'FAILED'];
-const BEFORE_ISSUED: RequestState[] = ['SUBMITTED', 'PENDING'];
-
-const accepted = (...events: RequestEvent[]): Decision => ({ kind: 'accepted', events });
-const ignored = (reason: string): Decision => ({ kind: 'ignored', reason });
-const foreign = (reason: string): Decision => ({ kind: 'ignored', reason, foreign: true });
-const notYet = (reason: string): Decision => ({ kind: 'notYet', reason });
-
-export function isFinal(state: RequestState): boolean {
-  return FINAL.includes(state);
-}
-
+/** What a command does to a request (`null`: none exists yet): the events it leads to, or why none. */
 export function decide(state: RequestSnapshot | null, command: RequestCommand): Decision {
   if (command.type === 'Submit') {
-    if (state) return { kind: 'rejected', code: 'ALREADY_EXISTS', message: `request ${command.id} already exists` };
+    if (state) return rejected('ALREADY_EXISTS', `request ${command.id} already exists`);
     const { type: _type, ...data } = command;
     return accepted({ type: 'Submitted', ...data });
   }
-  if (!state) return { kind: 'rejected', code: 'NOT_FOUND', message: 'no such request' };
-  const s = state.state;
-
+  if (!state) return NO_SUCH_REQUEST;
   switch (command.type) {
     case 'MarkPending':
-      if (s === 'SUBMITTED') return accepted({ type: 'Pending', at: command.at, detail: command.detail });
-      if (s === 'PENDING' && command.detail !== state.pendingDetail) {
-        return accepted({ type: 'Pending', at: command.at, detail: command.detail });
-      }
-      return ignored(`already past SUBMITTED (${s})`);
-
+      return markPending(state, command);
     case 'RecordIssued':
-      if (BEFORE_ISSUED.includes(s)) {
-        const { type: _type, ...data } = command;
-        return accepted({ type: 'Issued', ...data });
-      }
-      return ignored(
-        state.thumbprint === command.thumbprint ? 'certificate already recorded' : `a certificate was already recorded (${s})`,
-      );
-
-    case 'RecordChainComplete': {
-      if (BEFORE_ISSUED.includes(s)) return notYet('the certificate has not been recorded yet');
-      // Only the certificate this request was issued may make it assignable.
-      if (command.thumbprint !== state.thumbprint) return foreign(`validation of another certificate (${command.thumbprint}, not ${state.thumbprint})`);
-      if (command.path[0] !== state.thumbprint) return foreign(`a validated path that does not start at the request's certificate (${state.thumbprint})`);
-      if (s === 'ISSUED') {
-        const completed: RequestEvent = { type: 'ChainCompleted', at: command.at, path: command.path };
-        // The wizard's default: a certificate that validated at once is assigned at once. One that
-        // had to wait for an import waits for an explicit Assign.
-        return state.autoAssign
-          ? accepted(completed, { type: 'AssignmentRequested', at: command.at, usages: state.usages, by: 'auto' })
-          : accepted(completed);
-      }
-      if (s === 'CHAIN_INCOMPLETE') return accepted({ type: 'ChainCompleted', at: command.at, path: command.path });
-      return ignored(`chain already complete (${s})`);
-    }
-
+      return recordIssued(state, command);
+    case 'RecordChainComplete':
+      return recordChainComplete(state, command);
     case 'RecordChainIncomplete':
-      if (BEFORE_ISSUED.includes(s)) return notYet('the certificate has not been recorded yet');
-      if (command.thumbprint !== state.thumbprint) return foreign(`validation of another certificate (${command.thumbprint}, not ${state.thumbprint})`);
-      if (s === 'ISSUED' || s === 'CHAIN_INCOMPLETE') {
-        if (s === 'CHAIN_INCOMPLETE' && sameMissing(state.validation?.missing, command.missing)) {
-          return ignored('the same gap is already recorded');
-        }
-        return accepted({ type: 'ChainIncomplete', at: command.at, missing: command.missing, reasons: command.reasons });
-      }
-      // ASSIGNABLE after a trust-store removal stays assignable: trust is checked when the chain is
-      // validated, and a later removal does not revoke a validation already done.
-      return ignored(`not waiting for validation (${s})`);
-
-    case 'Assign': {
-      if (s !== 'ASSIGNABLE') {
-        return {
-          kind: 'rejected',
-          code: 'NOT_ASSIGNABLE',
-          message:
-            s === 'CHAIN_INCOMPLETE'
-              ? 'the certificate chain is incomplete: import the missing root or intermediate certificates, then assign'
-              : `the request is ${s}; only an ASSIGNABLE request can be assigned`,
-        };
-      }
-      const usages = command.usages ?? state.usages;
-      const extra = usages.filter((u) => !state.usages.includes(u));
-      if (extra.length > 0) {
-        return { kind: 'rejected', code: 'USAGE_NOT_REQUESTED', message: `the request did not ask for ${extra.join(', ')}` };
-      }
-      return accepted({ type: 'AssignmentRequested', at: command.at, usages, by: 'operator', ...(command.actor ? { actor: command.actor } : {}) });
-    }
-
+      return recordChainIncomplete(state, command);
+    case 'Assign':
+      return assign(state, command);
     case 'RecordAssigned':
-      if (s === 'ASSIGNABLE') {
-        if (command.thumbprint !== state.thumbprint) return foreign(`assignment of another certificate (${command.thumbprint}, not ${state.thumbprint})`);
-        return accepted({ type: 'Assigned', at: command.at, usages: command.usages, notBound: command.notBound });
-      }
-      if (s === 'ASSIGNED') return ignored('already assigned');
-      if (s === 'FAILED') return ignored('the request failed');
-      return notYet('the request is not assignable yet');
-
+      return recordAssigned(state, command);
     case 'Fail':
-      if (isFinal(s)) return ignored(`already final (${s})`);
+      if (isFinal(state.state)) return ignored(`already final (${state.state})`);
       return accepted({ type: 'Failed', at: command.at, stage: command.stage, code: command.code, message: command.message });
-
+    case 'UploadCertificate':
+      return decideUpload(state, command);
     default: {
       const exhaustive: never = command;
       return exhaustive;
@@ -183,57 +58,176 @@ export function decide(state: RequestSnapshot | null, command: RequestCommand): 
   }
 }
 
+function markPending(s: RequestSnapshot, c: Command<'MarkPending'>): Decision {
+  switch (s.state) {
+    case 'SUBMITTED':
+      return accepted({ type: 'Pending', at: c.at, detail: c.detail });
+    case 'PENDING':
+      // The CA may say more while it waits (an ACME order's new status).
+      if (c.detail !== s.pendingDetail) return accepted({ type: 'Pending', at: c.at, detail: c.detail });
+      return ignored(`already past SUBMITTED (${s.state})`);
+    case 'ISSUED':
+    case 'CHAIN_INCOMPLETE':
+    case 'ASSIGNABLE':
+    case 'ASSIGNED':
+    case 'FAILED':
+      return ignored(`already past SUBMITTED (${s.state})`);
+    default:
+      return unknownState(s);
+  }
+}
+
+function recordIssued(s: RequestSnapshot, c: Command<'RecordIssued'>): Decision {
+  switch (s.state) {
+    case 'SUBMITTED':
+    case 'PENDING': {
+      const { type: _type, ...data } = c;
+      return accepted({ type: 'Issued', ...data });
+    }
+    case 'ISSUED':
+    case 'CHAIN_INCOMPLETE':
+    case 'ASSIGNABLE':
+    case 'ASSIGNED':
+    case 'FAILED':
+      return ignored(s.thumbprint === c.thumbprint ? 'certificate already recorded' : `a certificate was already recorded (${s.state})`);
+    default:
+      return unknownState(s);
+  }
+}
+
+function recordChainComplete(s: RequestSnapshot, c: Command<'RecordChainComplete'>): Decision {
+  if (s.state === 'SUBMITTED' || s.state === 'PENDING') return notYet('the certificate has not been recorded yet');
+  // Only the certificate this request was issued may make it assignable.
+  if (c.thumbprint !== s.thumbprint) return foreign(`validation of another certificate (${c.thumbprint}, not ${s.thumbprint})`);
+  if (c.path[0] !== s.thumbprint) return foreign(`a validated path that does not start at the request's certificate (${s.thumbprint})`);
+  const completed: RequestEvent = { type: 'ChainCompleted', at: c.at, path: c.path };
+  switch (s.state) {
+    case 'ISSUED':
+      // The wizard's default: a certificate that validated at once is assigned at once. One that
+      // had to wait for an import waits for an explicit Assign.
+      return s.autoAssign ? accepted(completed, { type: 'AssignmentRequested', at: c.at, usages: s.usages, by: 'auto' }) : accepted(completed);
+    case 'CHAIN_INCOMPLETE':
+      return accepted(completed);
+    case 'ASSIGNABLE':
+    case 'ASSIGNED':
+    case 'FAILED':
+      return ignored(`chain already complete (${s.state})`);
+    default:
+      return unknownState(s);
+  }
+}
+
+function recordChainIncomplete(s: RequestSnapshot, c: Command<'RecordChainIncomplete'>): Decision {
+  if (s.state === 'SUBMITTED' || s.state === 'PENDING') return notYet('the certificate has not been recorded yet');
+  if (c.thumbprint !== s.thumbprint) return foreign(`validation of another certificate (${c.thumbprint}, not ${s.thumbprint})`);
+  const incomplete: RequestEvent = { type: 'ChainIncomplete', at: c.at, missing: c.missing, reasons: c.reasons };
+  switch (s.state) {
+    case 'ISSUED':
+      return accepted(incomplete);
+    case 'CHAIN_INCOMPLETE':
+      // An import may reveal a new gap (the root is there now, an intermediate is not): that is news.
+      return sameMissing(s.validation.missing, c.missing) ? ignored('the same gap is already recorded') : accepted(incomplete);
+    case 'ASSIGNABLE':
+    case 'ASSIGNED':
+    case 'FAILED':
+      // ASSIGNABLE after a trust-store removal stays assignable: trust is checked when the chain is
+      // validated, and a later removal does not revoke a validation already done.
+      return ignored(`not waiting for validation (${s.state})`);
+    default:
+      return unknownState(s);
+  }
+}
+
+function assign(s: RequestSnapshot, c: Command<'Assign'>): Decision {
+  switch (s.state) {
+    case 'ASSIGNABLE': {
+      const usages = c.usages ?? s.usages;
+      const extra = usages.filter((u) => !s.usages.includes(u));
+      if (extra.length > 0) return rejected('USAGE_NOT_REQUESTED', `the request did not ask for ${extra.join(', ')}`);
+      return accepted({ type: 'AssignmentRequested', at: c.at, usages, by: 'operator', ...(c.actor ? { actor: c.actor } : {}) });
+    }
+    case 'CHAIN_INCOMPLETE':
+      return rejected('NOT_ASSIGNABLE', 'the certificate chain is incomplete: import the missing root or intermediate certificates, then assign');
+    case 'SUBMITTED':
+    case 'PENDING':
+    case 'ISSUED':
+    case 'ASSIGNED':
+    case 'FAILED':
+      return rejected('NOT_ASSIGNABLE', `the request is ${s.state}; only an ASSIGNABLE request can be assigned`);
+    default:
+      return unknownState(s);
+  }
+}
+
+function recordAssigned(s: RequestSnapshot, c: Command<'RecordAssigned'>): Decision {
+  switch (s.state) {
+    case 'ASSIGNABLE':
+      if (c.thumbprint !== s.thumbprint) return foreign(`assignment of another certificate (${c.thumbprint}, not ${s.thumbprint})`);
+      return accepted({ type: 'Assigned', at: c.at, usages: c.usages, notBound: c.notBound });
+    case 'ASSIGNED':
+      return ignored('already assigned');
+    case 'FAILED':
+      return ignored('the request failed');
+    case 'SUBMITTED':
+    case 'PENDING':
+    case 'ISSUED':
+    case 'CHAIN_INCOMPLETE':
+      return notYet('the request is not assignable yet');
+    default:
+      return unknownState(s);
+  }
+}
+
+/** Applies one event; the decider accepted it for this state, so a mismatch is a programming error. */
 export function evolve(state: RequestSnapshot | null, event: RequestEvent): RequestSnapshot {
   if (event.type === 'Submitted') {
-    return {
-      id: event.id,
-      host: event.host,
-      state: 'SUBMITTED',
-      usages: event.usages,
-      autoAssign: event.autoAssign,
-      issuer: event.issuer,
-      friendlyName: event.friendlyName,
-      csr: event.csr,
-      createdAt: event.at,
-      updatedAt: event.at,
-      wasIncomplete: false,
-    };
+    const { type: _type, at, ...data } = event;
+    return { ...data, state: 'SUBMITTED', createdAt: at, updatedAt: at };
   }
   if (!state) throw new Error(`cannot apply ${event.type} to a request that does not exist`);
-  const next: RequestSnapshot = { ...state, updatedAt: event.at };
+  const base = { ...baseOf(state), updatedAt: event.at };
   switch (event.type) {
     case 'Pending':
-      return { ...next, state: 'PENDING', pendingDetail: event.detail };
+      return { ...base, state: 'PENDING', ...(event.detail !== undefined ? { pendingDetail: event.detail } : {}) };
     case 'Issued':
-      return { ...next, state: 'ISSUED', thumbprint: event.thumbprint, certificate: event.certificate, chain: event.chain };
+      return { ...base, state: 'ISSUED', thumbprint: event.thumbprint, certificate: event.certificate, chain: event.chain };
     case 'ChainCompleted':
-      return { ...next, state: 'ASSIGNABLE', validation: { status: 'complete', path: event.path, validatedAt: event.at } };
+      return {
+        ...base,
+        ...issued(state, event),
+        state: 'ASSIGNABLE',
+        validation: { status: 'complete', path: event.path, validatedAt: event.at },
+        wasIncomplete: hasBeenIncomplete(state),
+      };
     case 'ChainIncomplete':
       return {
-        ...next,
+        ...base,
+        ...issued(state, event),
         state: 'CHAIN_INCOMPLETE',
-        wasIncomplete: true,
         validation: { status: 'incomplete', missing: event.missing, reasons: event.reasons, validatedAt: event.at },
       };
     case 'AssignmentRequested':
-      return { ...next, assignmentRequestedAt: event.at };
-    case 'Assigned':
+      if (state.state !== 'ASSIGNABLE') throw wrongState(state.state, event);
+      return { ...state, updatedAt: event.at, assignmentRequestedAt: event.at };
+    case 'Assigned': {
+      if (state.state !== 'ASSIGNABLE') throw wrongState(state.state, event);
+      const { assignmentRequestedAt: _done, ...assignable } = state;
+      return { ...assignable, updatedAt: event.at, state: 'ASSIGNED', assignment: { usages: event.usages, assignedAt: event.at, notBound: event.notBound } };
+    }
+    case 'Failed': {
+      const validation = event.stage === 'validation' ? { status: 'invalid' as const, reasons: [event.message], validatedAt: event.at } : validationOf(state);
       return {
-        ...next,
-        state: 'ASSIGNED',
-        assignmentRequestedAt: undefined,
-        assignment: { usages: event.usages, assignedAt: event.at, notBound: event.notBound },
-      };
-    case 'Failed':
-      return {
-        ...next,
+        ...base,
+        ...certificateOf(state),
         state: 'FAILED',
         failure: { stage: event.stage, code: event.code, message: event.message },
-        validation:
-          event.stage === 'validation'
-            ? { status: 'invalid', reasons: [event.message], validatedAt: event.at }
-            : state.validation,
+        ...(validation ? { validation } : {}),
+        wasIncomplete: hasBeenIncomplete(state),
       };
+    }
+    case 'CertificateUploaded':
+      // Nothing changes until ca-gateway brings the certificate in as `certificate.issued`.
+      return state;
     default: {
       const exhaustive: never = event;
       return exhaustive;
@@ -264,12 +258,27 @@ export function stateAfter(event: RequestEvent): RequestState | null {
     case 'Failed':
       return 'FAILED';
     case 'AssignmentRequested':
+    case 'CertificateUploaded':
       return null;
+    default: {
+      const exhaustive: never = event;
+      return exhaustive;
+    }
   }
 }
 
-function sameMissing(a: MissingIssuer[] | undefined, b: MissingIssuer[]): boolean {
-  if (!a || a.length !== b.length) return false;
+function issued(s: RequestSnapshot, event: RequestEvent): IssuedCertificate {
+  const certificate = certificateOf(s);
+  if (!certificate) throw wrongState(s.state, event);
+  return certificate;
+}
+
+function wrongState(state: RequestState, event: RequestEvent): Error {
+  return new Error(`cannot apply ${event.type} to a request in ${state}`);
+}
+
+function sameMissing(a: MissingIssuer[], b: MissingIssuer[]): boolean {
+  if (a.length !== b.length) return false;
   const key = (m: MissingIssuer) => `${m.kind}|${m.subject}|${m.authorityKeyIdentifier ?? ''}`;
   const left = a.map(key).sort();
   return b.map(key).sort().every((k, i) => k === left[i]);

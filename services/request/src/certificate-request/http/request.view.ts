@@ -1,9 +1,11 @@
 import type { RequestView } from '@certflow/contracts';
-import type { RequestSnapshot } from '../domain/certificate-request.state';
+import { unknownState, type IssuedCertificate, type RequestSnapshot, type Validation } from '../domain/certificate-request.state';
 import type { RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
 import type { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
 
-/** The public RequestView of the contract. */
+type StateFields = Pick<RequestView, 'thumbprint' | 'certificate' | 'validation' | 'assignment' | 'failure' | 'pending'>;
+
+/** The public RequestView of the contract: one shape for every state, what a state lacks left out. */
 export function toRequestView(s: RequestSnapshot, history: RequestHistoryRow[], catalog: CertificateCatalogService): RequestView {
   return {
     id: s.id,
@@ -15,12 +17,47 @@ export function toRequestView(s: RequestSnapshot, history: RequestHistoryRow[], 
     friendlyName: s.friendlyName,
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),
-    ...(s.thumbprint ? { thumbprint: s.thumbprint } : {}),
-    ...(s.certificate ? { certificate: catalog.details(s.certificate) } : {}),
-    ...(s.validation ? { validation: { ...s.validation, validatedAt: s.validation.validatedAt.toISOString() } } : {}),
-    ...(s.assignment ? { assignment: { ...s.assignment, assignedAt: s.assignment.assignedAt.toISOString() } } : {}),
-    ...(s.failure ? { failure: s.failure } : {}),
-    ...(s.state === 'PENDING' && s.pendingDetail ? { pending: { detail: s.pendingDetail } } : {}),
+    ...stateFields(s, catalog),
     history: history.map((h) => ({ state: h.state, at: new Date(h.at).toISOString(), ...(h.reason ? { reason: h.reason } : {}) })),
   };
+}
+
+/** What the request's state has, in the view's order: thumbprint, certificate, validation, assignment, failure, pending. */
+function stateFields(s: RequestSnapshot, catalog: CertificateCatalogService): StateFields {
+  switch (s.state) {
+    case 'SUBMITTED':
+      return {};
+    case 'PENDING':
+      return s.pendingDetail ? { pending: { detail: s.pendingDetail } } : {};
+    case 'ISSUED':
+      return certificateFields(s, catalog);
+    case 'CHAIN_INCOMPLETE':
+    case 'ASSIGNABLE':
+      return { ...certificateFields(s, catalog), validation: validationView(s.validation) };
+    case 'ASSIGNED':
+      return {
+        ...certificateFields(s, catalog),
+        validation: validationView(s.validation),
+        assignment: { ...s.assignment, assignedAt: s.assignment.assignedAt.toISOString() },
+      };
+    case 'FAILED':
+      return {
+        ...certificateFields(s, catalog),
+        ...(s.validation ? { validation: validationView(s.validation) } : {}),
+        failure: s.failure,
+      };
+    default:
+      return unknownState(s);
+  }
+}
+
+function certificateFields(s: Partial<IssuedCertificate>, catalog: CertificateCatalogService): StateFields {
+  return {
+    ...(s.thumbprint ? { thumbprint: s.thumbprint } : {}),
+    ...(s.certificate ? { certificate: catalog.details(s.certificate) } : {}),
+  };
+}
+
+function validationView(v: Validation): NonNullable<RequestView['validation']> {
+  return { ...v, validatedAt: v.validatedAt.toISOString() };
 }

@@ -1,10 +1,10 @@
-import type { RequestSnapshot } from '../domain/certificate-request.state';
+import type { RequestRecord } from './certificate-request.mapper';
 import { changedColumns, columns, mutableValues } from './certificate-request.columns';
 
 const created = new Date('2026-11-24T10:00:00.000Z');
 const later = new Date('2026-11-24T10:00:05.000Z');
 
-const submitted: RequestSnapshot = {
+const submitted: RequestRecord = {
   id: '6f1c3a52-0c4e-4a8e-9d7e-2b1f0c9a7e11',
   host: 'web01.fleet.example.com',
   state: 'SUBMITTED',
@@ -31,15 +31,15 @@ function sets(change: { sql: string; values: unknown[] }, first: number): Record
 
 describe('changedColumns', () => {
   it('sets what a transition changed, and updated_at, with consecutive placeholders from `first`', () => {
-    const issued: RequestSnapshot = { ...submitted, state: 'ISSUED', thumbprint: 'AB12', certificate: 'PEM', chain: ['CA'], pendingDetail: undefined, updatedAt: later };
+    const issued: RequestRecord = { ...submitted, state: 'ISSUED', thumbprint: 'AB12', certificate: 'PEM', chain: ['CA'], pendingDetail: undefined, updatedAt: later };
     const change = changedColumns(submitted, issued, 7);
     expect(change.sql).toBe('state = $7, thumbprint = $8, certificate = $9, chain = $10, pending_detail = $11, updated_at = $12');
     expect(change.values).toEqual(['ISSUED', 'AB12', 'PEM', '["CA"]', null, later]);
   });
 
   it('leaves out a field replaced by an equal value: the same JSON, or a Date of the same instant', () => {
-    const before: RequestSnapshot = { ...submitted, assignmentRequestedAt: new Date(later.getTime()) };
-    const after: RequestSnapshot = { ...before, usages: [...before.usages], assignmentRequestedAt: new Date(later.getTime()), updatedAt: later };
+    const before: RequestRecord = { ...submitted, assignmentRequestedAt: new Date(later.getTime()) };
+    const after: RequestRecord = { ...before, usages: [...before.usages], assignmentRequestedAt: new Date(later.getTime()), updatedAt: later };
     expect(sets(changedColumns(before, after, 1), 1)).toEqual({ updated_at: later });
   });
 
@@ -50,7 +50,7 @@ describe('changedColumns', () => {
   it('stores documents as JSON with their instants as ISO text', () => {
     const validatedAt = new Date('2026-11-24T10:00:01.000Z');
     const assignedAt = new Date('2026-11-24T10:00:02.000Z');
-    const after: RequestSnapshot = {
+    const after: RequestRecord = {
       ...submitted,
       state: 'ASSIGNED',
       validation: { status: 'complete', path: ['leaf', 'root'], validatedAt },
@@ -64,7 +64,7 @@ describe('changedColumns', () => {
   });
 
   it('sets a cleared document to NULL', () => {
-    const failed: RequestSnapshot = { ...submitted, state: 'FAILED', failure: { stage: 'issuance', code: 'X', message: 'm' } };
+    const failed: RequestRecord = { ...submitted, state: 'FAILED', failure: { stage: 'issuance', code: 'X', message: 'm' } };
     const set = sets(changedColumns(failed, { ...failed, failure: undefined }, 1), 1);
     expect(set).toHaveProperty('failure', null);
   });
@@ -77,7 +77,7 @@ describe('columns and mutableValues', () => {
     expect(values).toHaveLength(placeholders.length);
     expect(placeholders[0]).toBe('$10');
     // Every column changed at once: changedColumns lists them in the order columns() gives values.
-    const everything: RequestSnapshot = {
+    const everything: RequestRecord = {
       ...submitted,
       state: 'FAILED',
       usages: ['Default'],

@@ -1,14 +1,14 @@
-// How a request snapshot maps to the certificate_request columns a command may change, and which
-// of them one transition changed.
-import type { RequestSnapshot } from '../domain/certificate-request.state';
+// How a request record maps to the certificate_request columns a command may change, and which
+// of them one transition changed. The repository passes records (`toRecord`), not domain states.
+import type { RequestRecord } from './certificate-request.mapper';
 
 const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 /**
- * The columns a command may change, each with the snapshot field it stores and how: in this order
+ * The columns a command may change, each with the record field it stores and how: in this order
  * `columns` gives their values.
  */
-const MUTABLE: { name: string; field: keyof RequestSnapshot; value: (s: RequestSnapshot) => unknown }[] = [
+const MUTABLE: { name: string; field: keyof RequestRecord; value: (s: RequestRecord) => unknown }[] = [
   { name: 'state', field: 'state', value: (s) => s.state },
   { name: 'usages', field: 'usages', value: (s) => json(s.usages) },
   { name: 'thumbprint', field: 'thumbprint', value: (s) => s.thumbprint ?? null },
@@ -39,7 +39,7 @@ function sameValue(a: unknown, b: unknown): boolean {
  * the transition left as it was (the same value or object) is not serialized at all: turning the
  * certificate and chain into JSON twice per fact cost a third of the fact handler.
  */
-export function changedColumns(before: RequestSnapshot, after: RequestSnapshot, first: number): { sql: string; values: unknown[] } {
+export function changedColumns(before: RequestRecord, after: RequestRecord, first: number): { sql: string; values: unknown[] } {
   const sets: string[] = [];
   const values: unknown[] = [];
   for (const c of MUTABLE) {
@@ -53,6 +53,6 @@ export function changedColumns(before: RequestSnapshot, after: RequestSnapshot, 
 }
 
 /** The values of the columns a command may change, in the order of `mutableValues`' placeholders. */
-export function columns(s: RequestSnapshot): unknown[] {
+export function columns(s: RequestRecord): unknown[] {
   return MUTABLE.map((c) => c.value(s));
 }

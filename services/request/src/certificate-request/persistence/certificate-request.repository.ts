@@ -3,7 +3,7 @@ import { runStatement } from '@certflow/persistence';
 import type { CloudEvent } from '@certflow/contracts';
 import { inboxClaimSql, outboxInsertSql, outboxParameter } from '@certflow/messaging';
 import { stateAfter, type RequestEvent, type RequestSnapshot } from '../domain/certificate-request.state';
-import { toSnapshot } from './certificate-request.mapper';
+import { toRecord, toSnapshot } from './certificate-request.mapper';
 import { changedColumns, columns, mutableValues } from './certificate-request.columns';
 import { CertificateRequestRow } from './certificate-request.orm-entity';
 
@@ -49,7 +49,7 @@ export class CertificateRequestRepository {
     events: RequestEvent[],
     outgoing: CloudEvent[],
   ): Promise<boolean> {
-    const set = changedColumns(before, after, 7);
+    const set = changedColumns(toRecord(before), toRecord(after), 7);
     const [result] = await runStatement<{ updated: boolean }>(
       m,
       `WITH updated AS (UPDATE certificate_request SET ${set.sql}, version = version + 1 WHERE id = $1 AND version = $4 RETURNING id),
@@ -78,7 +78,7 @@ export class CertificateRequestRepository {
     extra: { idempotencyKey: string | null; bodyHash: string | null },
     outgoing: CloudEvent[],
   ): Promise<void> {
-    const r = columns(s);
+    const r = columns(toRecord(s));
     await runStatement(
       m,
       `WITH inserted AS (
@@ -93,7 +93,7 @@ export class CertificateRequestRepository {
 
   /** Stores the new state, its history and its outgoing events in one statement (see `insert`). */
   static async update(m: EntityManager, before: RequestSnapshot, after: RequestSnapshot, events: RequestEvent[], outgoing: CloudEvent[]): Promise<void> {
-    const set = changedColumns(before, after, 4);
+    const set = changedColumns(toRecord(before), toRecord(after), 4);
     await runStatement(
       m,
       `WITH updated AS (UPDATE certificate_request SET ${set.sql}, version = version + 1 WHERE id = $1 RETURNING id),

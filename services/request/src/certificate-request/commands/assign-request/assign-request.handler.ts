@@ -6,7 +6,7 @@ import { isUsage, USAGES, type Usage } from '@certflow/contracts';
 import type { Clock } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { ApiError } from '../../../http/api-error';
-import type { RequestSnapshot } from '../../domain/certificate-request.state';
+import { validationOf, type RequestSnapshot } from '../../domain/certificate-request.state';
 import { RequestCommandService } from '../request-command.service';
 import { MAX_USAGES, tooManyUsages } from '../submit-request/submit-request.input';
 
@@ -29,7 +29,7 @@ export class AssignRequestHandler {
     const { decision, state } = result;
     if (!state) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
     if (decision.kind === 'rejected') {
-      throw new ApiError(409, decision.code, decision.message, { state: state.state, validation: state.validation ?? null });
+      throw new ApiError(409, decision.code, decision.message, { state: state.state, validation: validationOf(state) ?? null });
     }
     if (decision.kind === 'accepted') this.relay.kick();
     return { accepted: decision.kind === 'accepted', request: state };

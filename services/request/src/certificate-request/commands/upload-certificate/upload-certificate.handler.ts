@@ -1,14 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { CertificateUploadedV1, createEvent } from '@certflow/contracts';
 import { DATA_SOURCE } from '@certflow/persistence';
-import { OutboxRelay, enqueue } from '@certflow/messaging';
-import { checkCsr, isPkiInputError, parseCertificate, parseCertificates, spkiFingerprint, toPem, type Clock, type X509Certificate } from '@certflow/pki';
+import { OutboxRelay } from '@certflow/messaging';
+import { checkCsr, isPkiInputError, parseCertificate, parseCertificates, type Clock, type X509Certificate } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { ApiError } from '../../../http/api-error';
-import { CertificateRequestRepository } from '../../persistence/certificate-request.repository';
-import type { RequestSnapshot } from '../../domain/certificate-request.state';
-import { checkCertificateNames } from './certificate-names.check';
+import type { RejectionCode, RequestSnapshot } from '../../domain/certificate-request.state';
+import { RequestCommandService } from '../request-command.service';
 
 export const OFFLINE_ISSUERS = 'OFFLINE_ISSUERS';
 
@@ -18,9 +16,13 @@ export const OFFLINE_ISSUERS = 'OFFLINE_ISSUERS';
  */
 export const MAX_UPLOADED_CHAIN = 10;
 
+/** A refused upload: 400 when the certificate is wrong, 409 (the default) when the request does not take one. */
+const STATUS: Partial<Record<RejectionCode, number>> = { KEY_MISMATCH: 400, CERTIFICATE_NAMES_MISMATCH: 400 };
+
 /**
- * POST /api/v1/requests/{id}/certificate: the certificate an offline CA returned. It is checked
- * here (a certificate, carrying the CSR's public key, for exactly the CSR's names) and handed to ca-gateway, which brings it into
+ * POST /api/v1/requests/{id}/certificate: the certificate an offline CA returned. Parsed here; the
+ * decider's UploadCertificate says whether the request takes it (a certificate carrying the CSR's
+ * public key, for exactly the CSR's names) and, if so, it goes to ca-gateway, which brings it into
  * the flow as `certificate.issued`, exactly as a CA's answer. A refused upload changes nothing.
  */
 @Injectable()
@@ -30,38 +32,29 @@ export class UploadCertificateHandler {
     private readonly relay: OutboxRelay,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(OFFLINE_ISSUERS) private readonly offlineIssuers: string[],
+    private readonly commands: RequestCommandService,
   ) {}
 
   async execute(id: string, body: unknown, actor: string): Promise<RequestSnapshot> {
     const { certificate, chain } = parseBody(body);
     const leaf = parseCertificate(certificate);
     const chainCerts = chain ? parseChain(chain) : [];
-    const request = await this.ds.transaction(async (m) => {
-      const r = await CertificateRequestRepository.loadForUpdate(m, id);
-      if (!r) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
-      if (!this.offlineIssuers.includes(r.issuer)) {
-        throw new ApiError(409, 'NOT_OFFLINE', `request ${id} is for issuer "${r.issuer}", which delivers its certificates itself; only offline issuers take an upload`);
-      }
-      if (r.state !== 'PENDING') {
-        throw new ApiError(409, 'NOT_PENDING', `request ${id} is ${r.state}; a certificate can be uploaded only while it is PENDING`, { state: r.state });
-      }
-      const csr = await checkCsr(r.csr, r.host);
-      if (spkiFingerprint(leaf.publicKey.rawData) !== csr.spkiFingerprint) {
-        throw new ApiError(400, 'KEY_MISMATCH', "the certificate does not carry the CSR's public key; upload the certificate the CA issued for this request's CSR");
-      }
-      checkCertificateNames(leaf, csr, r.host);
-      await enqueue(
-        m,
-        createEvent(
-          CertificateUploadedV1,
-          { requestId: id, certificate: toPem(leaf), chain: chainCerts.map(toPem), uploadedBy: actor },
-          { source: 'certflow/request', subject: id, time: this.clock.now() },
-        ),
-      );
-      return r;
-    });
+    const { decision, state } = await this.ds.transaction((m) =>
+      this.commands.runWith(m, id, async (r) => ({
+        type: 'UploadCertificate',
+        at: this.clock.now(),
+        by: actor,
+        offlineIssuers: this.offlineIssuers,
+        // Checked when the request was submitted; read again here because the decider does not parse.
+        csr: await checkCsr(r.csr, r.host),
+        leaf,
+        chain: chainCerts,
+      })),
+    );
+    if (!state) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
+    if (decision.kind === 'rejected') throw new ApiError(STATUS[decision.code] ?? 409, decision.code, decision.message, decision.details);
     this.relay.kick();
-    return request;
+    return state;
   }
 }
 
