@@ -85,10 +85,10 @@ describe('RequestFactsConsumer (real PostgreSQL and NATS JetStream)', () => {
     createEvent(RequestPendingV1, { requestId, issuer: 'internal', detail }, { ...src, subject: requestId, time: at(s) });
   const issued = (requestId: string, leaf: IssuedLeaf, s: number) =>
     createEvent(CertificateIssuedV1, { requestId, issuer: 'internal', certificate: leaf.pem, chain: [pki.intermediate.pem], thumbprint: thumbprintSha1(leaf.certificate) }, { ...src, subject: requestId, time: at(s) });
-  const complete = (requestId: string, thumbprint: string, s: number) =>
+  const complete = (requestId: string, thumbprint: string, s: number, pathHead = thumbprint) =>
     createEvent(
       ChainCompleteV1,
-      { requestId, thumbprint, path: [thumbprint, thumbprintSha1(pki.intermediate.certificate), thumbprintSha1(pki.root.certificate)] },
+      { requestId, thumbprint, path: [pathHead, thumbprintSha1(pki.intermediate.certificate), thumbprintSha1(pki.root.certificate)] },
       { ...src, subject: requestId, time: at(s) },
     );
   const incomplete = (requestId: string, thumbprint: string, s: number) =>
@@ -189,6 +189,8 @@ describe('RequestFactsConsumer (real PostgreSQL and NATS JetStream)', () => {
     await deliver(issued(r.requestId, r.leaf, 1));
 
     await deliver(complete(r.requestId, otherThumbprint, 2));
+    await deliver(complete(r.requestId, otherThumbprint, 2, r.thumbprint));
+    await deliver(complete(r.requestId, r.thumbprint, 2, otherThumbprint));
     await deliver(incomplete(r.requestId, otherThumbprint, 3));
     expect(await view(r.requestId)).toMatchObject({ state: 'ISSUED', thumbprint: r.thumbprint, updatedAt: at(1).toISOString() });
 
