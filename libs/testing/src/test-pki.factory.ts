@@ -44,6 +44,8 @@ export interface LeafParams {
   keyType?: KeyType;
   /** Default: the intermediate. */
   issuer?: CaMaterial;
+  /** The key pair the leaf certifies (e.g. a {@link TestCsr}'s, as a CA answering that CSR would); default a fresh one. */
+  keys?: CryptoKeyPair;
   subject?: string;
 }
 
@@ -78,7 +80,7 @@ export class TestPki {
 
   /** A leaf for `host` (CN and SAN), issued by the intermediate unless `issuer`. */
   async leafFor(params: LeafParams): Promise<IssuedLeaf> {
-    const keys = await generateKeyPair(params.keyType ?? 'ec-p256');
+    const keys = params.keys ?? (await generateKeyPair(params.keyType ?? 'ec-p256'));
     const hostIsIp = isIP(params.host) !== 0;
     const certificate = await issueLeaf({
       issuer: params.issuer ?? this.intermediate,

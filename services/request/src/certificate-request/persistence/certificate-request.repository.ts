@@ -39,7 +39,8 @@ export class CertificateRequestRepository {
    * Applies a fact in ONE statement, optimistically: the new state (only if the row is still at
    * `version`), the inbox claim, the history and the outgoing events, each conditional on the
    * update. `false` when another change got there first: read again and decide again. A concurrent
-   * delivery of the same event changes the version too, so it can never apply twice.
+   * delivery of the same event changes the version too, and an event the inbox already holds
+   * changes nothing (the caller may have skipped the inbox read), so it can never apply twice.
    */
   static async updateOnce(
     m: EntityManager,
@@ -52,7 +53,7 @@ export class CertificateRequestRepository {
     const set = changedColumns(toRecord(before), toRecord(after), 7);
     const [result] = await runStatement<{ updated: boolean }>(
       m,
-      `WITH updated AS (UPDATE certificate_request SET ${set.sql}, version = version + 1 WHERE id = $1 AND version = $4 RETURNING id),
+      `WITH updated AS (UPDATE certificate_request SET ${set.sql}, version = version + 1 WHERE id = $1 AND version = $4 AND NOT EXISTS (SELECT 1 FROM inbox WHERE consumer = $5 AND event_id = $6) RETURNING id),
        fresh AS (${inboxClaimSql(5, 6, 'WHERE EXISTS (SELECT 1 FROM updated)')}),
        history AS (${historyInsert(2, 'WHERE EXISTS (SELECT 1 FROM updated)')}),
        published AS (${outboxInsertSql(3, 'WHERE EXISTS (SELECT 1 FROM updated)')})
