@@ -9,7 +9,7 @@ import { RequestTables1700000001000 } from '../../migrations/1700000001000-reque
 import { Access1700000003000 } from '../../migrations/1700000003000-access';
 import { DeadLetters1700000004000 } from '../../migrations/1700000004000-dead-letters';
 import { RequestVersion1700000005000 } from '../../migrations/1700000005000-request-version';
-import { SeenCertificateRow } from '../../catalog/seen-certificate.orm-entity';
+import { SeenCertificateRow } from '../../edge/catalog/seen-certificate.orm-entity';
 import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
 import { RequestCommandService } from './request-command.service';
 

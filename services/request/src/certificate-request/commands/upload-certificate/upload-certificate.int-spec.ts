@@ -8,6 +8,7 @@ import { AppModule } from '../../../app.module';
 import { loadRequestConfig } from '../../../config';
 import { SubmitRequestHandler } from '../submit-request/submit-request.handler';
 import { UploadCertificateHandler } from './upload-certificate.handler';
+import { RequestCommandService } from '../request-command.service';
 
 jest.setTimeout(60_000);
 
@@ -33,7 +34,7 @@ describe('UploadCertificateHandler (real PostgreSQL and NATS JetStream)', () => 
     });
     ds = svc.app.get<DataSource>(DATA_SOURCE);
     pki = await TestPki.create();
-    upload = new UploadCertificateHandler(ds, svc.app.get(OutboxRelay), clock, ['offline']);
+    upload = new UploadCertificateHandler(ds, svc.app.get(OutboxRelay), clock, ['offline'], svc.app.get(RequestCommandService));
   });
   afterAll(async () => {
     await svc?.close();
