@@ -95,6 +95,12 @@ export class CertificateRequestRepository {
   /** Stores the new state, its history and its outgoing events in one statement (see `insert`). */
   static async update(m: EntityManager, before: RequestSnapshot, after: RequestSnapshot, events: RequestEvent[], outgoing: CloudEvent[]): Promise<void> {
     const set = changedColumns(toRecord(before), toRecord(after), 4);
+    // A command whose events change nothing the row holds (an offline upload: the request moves only
+    // when ca-gateway answers) leaves the row and its version alone and only queues what it says.
+    if (set.values.length === 1 && before.updatedAt.getTime() === after.updatedAt.getTime() && historyParameter(events, before.state) === '[]') {
+      if (outgoing.length > 0) await runStatement(m, outboxInsertSql(1), [outboxParameter(outgoing)]);
+      return;
+    }
     await runStatement(
       m,
       `WITH updated AS (UPDATE certificate_request SET ${set.sql}, version = version + 1 WHERE id = $1 RETURNING id),
