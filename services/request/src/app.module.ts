@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ServicePlatformModule, createLogger } from '@certflow/runtime';
+import { REQUEST_MIGRATIONS } from './migrations';
 import { SERVICE, type RequestConfig } from './config';
 import { RequestConfigModule } from './config.module';
 import { HttpKernelModule } from './http/http-kernel.module';
@@ -16,11 +17,6 @@ import { CertificateRequestRow, RequestHistoryRow } from './certificate-request/
 import { SeenCertificateRow } from './edge/catalog/seen-certificate.orm-entity';
 import { DeadLetterRow } from './operations/dead-letters/dead-letter.orm-entity';
 import { AUDIT_TABLE } from './access/audit/audit.store';
-import { RequestTables1700000001000 } from './migrations/1700000001000-request-tables';
-import { RequestVersion1700000005000 } from './migrations/1700000005000-request-version';
-import { Access1700000003000 } from './migrations/1700000003000-access';
-import { DeadLetters1700000004000 } from './migrations/1700000004000-dead-letters';
-import { HostEvents1700000006400 } from './migrations/1700000006400-host-events';
 
 /**
  * The request service: its feature modules over the platform (schema, NATS, clock), the http kernel,
@@ -43,7 +39,7 @@ export class AppModule {
           schema: 'request',
           config,
           entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, DeadLetterRow],
-          migrations: [RequestTables1700000001000, Access1700000003000, DeadLetters1700000004000, RequestVersion1700000005000, HostEvents1700000006400],
+          migrations: REQUEST_MIGRATIONS,
           // The audit log: the runtime database role may add and read entries, never change or remove them.
           appendOnly: [AUDIT_TABLE],
         }),

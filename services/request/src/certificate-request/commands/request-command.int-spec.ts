@@ -5,11 +5,8 @@ import { FactSignals, MESSAGING_ENTITIES, MESSAGING_MIGRATIONS } from '@certflow
 import { openServiceDataSource } from '@certflow/persistence';
 import { thumbprintSha1 } from '@certflow/pki';
 import { dropDatabase, runId, testCsr, testDatabaseUrl, TestPki } from '@certflow/testing';
-import { RequestTables1700000001000 } from '../../migrations/1700000001000-request-tables';
-import { Access1700000003000 } from '../../migrations/1700000003000-access';
-import { DeadLetters1700000004000 } from '../../migrations/1700000004000-dead-letters';
-import { RequestVersion1700000005000 } from '../../migrations/1700000005000-request-version';
 import { SeenCertificateRow } from '../../edge/catalog/seen-certificate.orm-entity';
+import { REQUEST_MIGRATIONS } from '../../migrations';
 import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
 import { RequestCommandService } from './request-command.service';
 
@@ -30,7 +27,7 @@ describe('RequestCommandService (real PostgreSQL)', () => {
       url,
       schema: 'request',
       entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, ...MESSAGING_ENTITIES],
-      migrations: [...MESSAGING_MIGRATIONS, RequestTables1700000001000, Access1700000003000, DeadLetters1700000004000, RequestVersion1700000005000],
+      migrations: [...MESSAGING_MIGRATIONS, ...REQUEST_MIGRATIONS],
     });
     pki = await TestPki.create();
   });

@@ -4,15 +4,12 @@ import { FactSignals, MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, type NatsConnect
 import { isUniqueViolation, openServiceDataSource } from '@certflow/persistence';
 import { dropDatabase, runId, testCsr, testDatabaseUrl, TestPki } from '@certflow/testing';
 import { thumbprintSha1 } from '@certflow/pki';
-import { RequestTables1700000001000 } from '../../migrations/1700000001000-request-tables';
-import { Access1700000003000 } from '../../migrations/1700000003000-access';
-import { DeadLetters1700000004000 } from '../../migrations/1700000004000-dead-letters';
-import { RequestVersion1700000005000 } from '../../migrations/1700000005000-request-version';
 import { SeenCertificateRow } from '../../edge/catalog/seen-certificate.orm-entity';
 import { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
 import { RequestCommandService } from '../commands/request-command.service';
 import { RequestQueryService } from '../http/request-query.service';
 import { CertificateRequestRepository } from './certificate-request.repository';
+import { REQUEST_MIGRATIONS } from '../../migrations';
 import { CertificateRequestRow, RequestHistoryRow } from './certificate-request.orm-entity';
 
 jest.setTimeout(30_000);
@@ -32,7 +29,7 @@ describe('CertificateRequestRepository (real PostgreSQL)', () => {
       url,
       schema: 'request',
       entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, ...MESSAGING_ENTITIES],
-      migrations: [...MESSAGING_MIGRATIONS, RequestTables1700000001000, Access1700000003000, DeadLetters1700000004000, RequestVersion1700000005000],
+      migrations: [...MESSAGING_MIGRATIONS, ...REQUEST_MIGRATIONS],
     });
     commands = new RequestCommandService(new FactSignals());
     pki = await TestPki.create();
