@@ -10,3 +10,5 @@ export * from './events.doc';
 export * from './host-assignments';
 export * from './bus-access';
 export * from './printable-text';
+export * from './error-codes';
+export * from './error-codes.doc';
