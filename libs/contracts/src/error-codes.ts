@@ -117,8 +117,3 @@ export const INTERNAL_ERROR_CODES = {
   KEY_UNPARSABLE: 'A CA private key is not PKCS#8 DER, or cannot be imported.',
   ENCRYPTION_KEY_INVALID: 'The key-encryption secret is empty or not 32 bytes.',
 } as const;
-
-/** True when `code` is a public error code of the catalog. */
-export function isErrorCode(code: string): code is ErrorCode {
-  return Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
-}

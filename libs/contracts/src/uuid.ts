@@ -3,7 +3,7 @@
  * come from URLs or messages are checked with it before they reach PostgreSQL, which would refuse
  * the `uuid` cast of anything else.
  */
-export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** True when `value` is a string in UUID form. */
 export function isUuid(value: unknown): value is string {
