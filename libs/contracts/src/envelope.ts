@@ -50,7 +50,6 @@ export function defineEvent<TSubject extends string, TSchema extends z.ZodType>(
 }
 
 export type EventData<D> = D extends EventDefinition<string, infer T> ? T : never;
-export type EventOf<D> = D extends EventDefinition<infer S, infer T> ? CloudEvent<S, T> : never;
 
 export interface NewEventOptions {
   source: string;

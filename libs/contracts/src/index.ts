@@ -10,3 +10,7 @@ export * from './events.doc';
 export * from './host-assignments';
 export * from './bus-access';
 export * from './printable-text';
+export * from './error-codes';
+export * from './uuid';
+export * from './host-name';
+export * from './error-codes.doc';

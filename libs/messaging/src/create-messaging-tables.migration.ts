@@ -4,6 +4,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Creates `outbox` and `inbox` in the service's schema. Plain SQL without a schema prefix: it runs
  * with `search_path` set to the service's schema (see `openServiceDataSource`). Add it to the
  * service's `migrations` next to its own.
+ *
+ * `inbox` holds one row per event a consumer handled (consumer, event id), written in the handler's
+ * transaction (inbox.guard.ts), so a redelivered or duplicate event finds its row and is skipped. Rows
+ * are kept: a consumer replayed from the start of the stream must still skip them.
  */
 export class CreateMessagingTables1700000000000 implements MigrationInterface {
   name = 'CreateMessagingTables1700000000000';

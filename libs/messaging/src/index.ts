@@ -8,7 +8,6 @@ export * from './delivery.policy';
 export * from './jetstream-failure.interceptor';
 export * from './jetstream.server';
 export * from './outbox-message.entity';
-export * from './inbox-message.entity';
 export * from './create-messaging-tables.migration';
 export * from './messaging.entities';
 export * from './outbox.writer';

@@ -8,7 +8,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos } from './nats.types';
-import { annotateTrace, createEvent, DeadLetterV1, printable, runWithTrace, STREAM_NAME, type TraceFields } from '@certflow/contracts';
+import { annotateTrace, createEvent, DeadLetterV1, printable, runWithTrace, STREAM_NAME, type TraceFields, isUuid } from '@certflow/contracts';
 import { deadLetterId, decideAfterFailure, isBeyondLastAttempt, serverMaxDeliver, type DeliveryPolicy } from './delivery.policy';
 import { JetStreamContext } from './jetstream.context';
 import type { JetStreamPublisher } from './jetstream.publisher';
@@ -198,8 +198,6 @@ export class ConsumerRunner {
   }
 }
 
-/** Request ids are UUIDs (the request service makes them). */
-const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The trace fields of an envelope: `subject` (the request id), `id`, `correlationid`. The event's
@@ -211,7 +209,7 @@ function traceOf(payload: unknown): TraceFields {
   const eventId = typeof e.id === 'string' ? e.id : undefined;
   return {
     // Trust-store events carry a thumbprint as subject: not a request, so not a requestId.
-    requestId: typeof e.subject === 'string' && REQUEST_ID.test(e.subject) ? e.subject : undefined,
+    requestId: typeof e.subject === 'string' && isUuid(e.subject) ? e.subject : undefined,
     eventId,
     correlationId: typeof e.correlationid === 'string' ? e.correlationid : eventId,
   };

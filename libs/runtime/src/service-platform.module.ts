@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { CreateMessagingTables1700000000000, MESSAGING_ENTITIES, MessagingModule } from '@certflow/messaging';
+import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, MessagingModule } from '@certflow/messaging';
 import { DATA_SOURCE, PersistenceModule } from '@certflow/persistence';
 import type { DataSource } from 'typeorm';
 import { observeStatementGroups } from './metrics/db.metrics';
@@ -43,7 +43,7 @@ export class ServicePlatformModule {
           url: o.config.DATABASE_URL,
           schema: o.schema,
           entities: [...MESSAGING_ENTITIES, ...o.entities],
-          migrations: [CreateMessagingTables1700000000000, ...o.migrations],
+          migrations: [...MESSAGING_MIGRATIONS, ...o.migrations],
           appendOnly: o.appendOnly,
           poolSize: o.config.CERTFLOW_DB_POOL,
           statementGroup: o.config.CERTFLOW_DB_GROUP,

@@ -4,16 +4,14 @@ import { AssignCertificateService } from './assignment/assign-certificate.servic
 import { OnAssignmentRequestedConsumer } from './assignment/consumers/on-assignment-requested.consumer';
 import { OnChainCompleteConsumer } from './assignment/consumers/on-chain-complete.consumer';
 import { HostAssignmentsService } from './assignment/host-assignments.service';
-import { AssignmentRow } from './assignment/persistence/assignment.orm-entity';
 import { BindingHistoryRow } from './assignment/persistence/binding-history.orm-entity';
 import { BindingRow } from './assignment/persistence/binding.orm-entity';
-import { ChainCompleteRow } from './assignment/persistence/chain-complete.orm-entity';
 import { HostAssignmentsRpcResponder } from './assignment/rpc/host-assignments.rpc-responder';
 import { ASSIGNMENT_CONFIG, SCHEMA, SERVICE, type AssignmentConfig } from './config';
 import { AssignmentTables1700000003000 } from './migrations/1700000003000-assignment-tables';
 import { FactSignals } from '@certflow/messaging';
 
-export const ASSIGNMENT_ENTITIES = [ChainCompleteRow, BindingRow, BindingHistoryRow, AssignmentRow];
+export const ASSIGNMENT_ENTITIES = [BindingRow, BindingHistoryRow];
 export const ASSIGNMENT_MIGRATIONS = [AssignmentTables1700000003000];
 
 /** assignment: binds chain-complete certificates to the host usages they fit. */

@@ -101,7 +101,7 @@ describe('trust-validation against PostgreSQL and NATS', () => {
       expect(row.status).toBe('incomplete');
       expect(row.waiting_on).toContain(`dn:cn=untrusted root ${id}`);
 
-      // Issue #3: the import re-validates the requests that were waiting for that root.
+      // The import re-validates the requests that were waiting for that root.
       await trustStore.import('roots', untrusted.root.pem, 'test');
       const complete = await svc.log.waitFor(ChainCompleteV1, (d) => d.requestId === requestId);
       expect(complete.data.revalidated).toBe(true);

@@ -5,7 +5,7 @@
  * key), so no call may store anything.
  */
 import fc from 'fast-check';
-import { hostileDer, hostilePem, mutatedDer, pemOf } from '../../../libs/pki/src/fuzz/hostile-input.arbitraries';
+import { hostileDer, hostilePem, pemOf } from '../../../libs/pki/src/fuzz/hostile-input.arbitraries';
 
 export interface HostileCall {
   endpoint: string;

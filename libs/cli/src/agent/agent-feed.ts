@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CertificateAssignedV1, parseEvent } from '@certflow/contracts';
+import { CertificateAssignedV1, normalizeHost, parseEvent } from '@certflow/contracts';
 import type { ApiClient } from '../api-client';
 import { writeFileAtomic } from '../atomic-file';
 import { CliError, EXIT } from '../exit-codes';
@@ -56,7 +56,7 @@ function fatal(e: unknown): boolean {
  */
 export async function runAgent(api: ApiClient, o: AgentOptions): Promise<void> {
   const log = o.log ?? (() => undefined);
-  const host = o.host.toLowerCase().replace(/\.$/, '');
+  const host = normalizeHost(o.host);
   mkdirSync(o.dir, { recursive: true, mode: 0o755 });
   let after = readCursor(o.dir, host);
   log(`agent for ${host}: following ${api.url}/api/v1/hosts/${host}/events from cursor ${after}, files under ${o.dir}`);
@@ -112,7 +112,7 @@ async function handle(o: AgentOptions, position: number, raw: unknown, log: (l: 
     log(`event ${position} is not a valid ${CertificateAssignedV1.subject} event, skipped: ${(e as Error).message}`);
     return true;
   }
-  if (event.data.host.toLowerCase().replace(/\.$/, '') !== o.host) return true;
+  if (normalizeHost(event.data.host) !== o.host) return true;
   await installAssignment(o, position, event.data);
   return true;
 }

@@ -1,4 +1,4 @@
-import { USAGES, type Usage } from '@certflow/contracts';
+import { USAGES, normalizeHost, type Usage } from '@certflow/contracts';
 
 /** One host of an inventory: the host FQDN, more names for the certificate, and its usages. */
 export interface InventoryEntry {
@@ -103,7 +103,7 @@ export function parseInventory(text: string): InventoryEntry[] {
   const seen = new Map<string, number>();
   return records.map(({ fields, line }) => {
     if (fields.length > 3) throw new InventoryError(`${fields.length} fields; expected host,names,usages`, line);
-    const host = (fields[0] ?? '').toLowerCase().replace(/\.$/, '');
+    const host = normalizeHost(fields[0] ?? '');
     if (!HOSTNAME.test(host)) throw new InventoryError(`"${fields[0] ?? ''}" is not a host FQDN`, line);
     if (seen.has(host)) throw new InventoryError(`${host} is listed twice (first on line ${seen.get(host)})`, line);
     seen.set(host, line);

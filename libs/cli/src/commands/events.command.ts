@@ -3,7 +3,6 @@ import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { STREAM_NAME, printable, type CloudEvent } from '@certflow/contracts';
 import { resolveNatsUrl } from '../config';
 import { connectNats } from '../nats';
-import { parseDuration } from '../options';
 
 type AnyEvent = CloudEvent<string, Record<string, any>>;
 

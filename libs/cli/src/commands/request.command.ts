@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import type { RequestView } from '@certflow/contracts';
+import { normalizeHost, type RequestView } from '@certflow/contracts';
 import type { ApiClient } from '../api-client';
 import { CliError, EXIT } from '../exit-codes';
 import { CSR_FILE, KEY_TYPES, createKey, makeCsr, type CliKeyType } from '../key-store';
@@ -30,7 +30,7 @@ export interface RequestOptions {
  */
 export async function runRequest(api: ApiClient, o: RequestOptions): Promise<RequestView> {
   const out = resolve(o.out);
-  const host = o.host.toLowerCase().replace(/\.$/, '');
+  const host = normalizeHost(o.host);
   const { keys, path: keyPath } = await createKey(out, o.keyType, { replace: o.force });
   info(`key ${keyPath} (${o.keyType}, mode 0600)`);
   const csr = await makeCsr(keys, host, o.name ?? []);

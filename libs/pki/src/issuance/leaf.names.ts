@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { normalizeHost } from '@certflow/contracts';
 
 /** The DNS names and IP addresses a leaf certifies (its subjectAltName). */
 export interface LeafNames {
@@ -20,9 +21,9 @@ function canonicalIpv6(ip: string): string {
   }
 }
 
-/** A name as certflow compares names: trimmed, lower-case, without a trailing dot, IPv6 in canonical form. */
+/** A name as certflow compares names: a host name as `normalizeHost` writes it, IPv6 in canonical form. */
 export function comparableName(name: string): string {
-  const n = name.trim().toLowerCase().replace(/\.$/, '');
+  const n = normalizeHost(name);
   return isIP(n) === 6 ? canonicalIpv6(n) : n;
 }
 

@@ -13,7 +13,7 @@ import { inboxClaimSql, outboxInsertSql, outboxParameter } from '@certflow/messa
 import { certificateUsageFacts, isPkiInputError, type Clock } from '@certflow/pki';
 import type { DataSource } from 'typeorm';
 import { CLOCK } from '@certflow/runtime';
-import { normalizeHost } from '../usage-fitness/host-name.match';
+import { normalizeHost } from '@certflow/contracts';
 import { assessUsageFitness, noUsageFitsMessage, type FitnessResult } from '../usage-fitness/usage-fitness';
 import { preparedQuery } from '@certflow/persistence';
 import { thumbprintRefusal } from './thumbprint.check';

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isUsage, type HostAssignmentsWithHistory } from '@certflow/contracts';
 import { DATA_SOURCE } from '@certflow/persistence';
 import type { DataSource } from 'typeorm';
-import { normalizeHost } from '../usage-fitness/host-name.match';
+import { normalizeHost } from '@certflow/contracts';
 import { BindingHistoryRow } from './persistence/binding-history.orm-entity';
 import { BindingRow } from './persistence/binding.orm-entity';
 

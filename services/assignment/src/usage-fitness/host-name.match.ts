@@ -1,15 +1,11 @@
 import { isIP } from 'node:net';
+import { normalizeHost } from '@certflow/contracts';
 
 /** The names a certificate is for (as libs/pki `certificateNames` reads them). */
 export interface CertificateNames {
   dnsNames: string[];
   ipAddresses: string[];
   commonName?: string;
-}
-
-/** A host name as compared: lower-case, without a trailing dot. */
-export function normalizeHost(host: string): string {
-  return host.trim().toLowerCase().replace(/\.$/, '');
 }
 
 /** An IP address in one canonical text form ("::0001" and "::1" compare equal); `null` if not an IP. */

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * ACME (issue #5): what the order poller needs on each issuance row (the CSR, the order URL, when to
+ * ACME issuers: what the order poller needs on each issuance row (the CSR, the order URL, when to
  * look again), the ACME account per issuer (key encrypted with CERTFLOW_CA_KEY) and the HTTP-01
  * answers any gateway instance serves.
  */

@@ -6,6 +6,7 @@ import { RequestStateReader } from '../certificate-request/request-state.reader'
 import { HTTP_LOGGER } from '../http/http-logger';
 import { REQUEST_HOST_LOOKUP, type RequestHostLookup } from '../access/auth/request-host.lookup';
 import { visibleIn, type StreamScope } from './console-stream.scope';
+import { isUuid } from '@certflow/contracts';
 
 /** One message on the console's event stream (`GET /api/v1/events/stream`). */
 export interface ConsoleEvent {
@@ -25,7 +26,6 @@ export interface ConsoleListener {
 
 /** Fields of event data that carry PEM (certificates, CSRs, chains): never forwarded to browsers. */
 const BIG_FIELDS = new Set(['csr', 'certificate', 'chain', 'pem', 'pathPem']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * After an event about a request, its row is read again at these delays: the event may arrive
  * before this service's own consumer has committed the state change it causes.
@@ -127,7 +127,7 @@ export class ConsoleEventsService implements BeforeApplicationShutdown {
     }
     const data = Object.fromEntries(Object.entries(envelope.data ?? {}).filter(([k]) => !BIG_FIELDS.has(k)));
     const requestId = typeof data.requestId === 'string' ? data.requestId : envelope.subject;
-    const aboutRequest = !!requestId && UUID.test(requestId);
+    const aboutRequest = !!requestId && isUuid(requestId);
     let host = typeof data.host === 'string' ? data.host : undefined;
     if (aboutRequest && host) this.hostOf.set(requestId, host);
     host ??= aboutRequest ? this.hostOf.get(requestId) : undefined;

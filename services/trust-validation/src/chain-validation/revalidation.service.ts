@@ -23,7 +23,7 @@ export interface RevalidationReport {
 }
 
 /**
- * After an import, re-validates the requests that were waiting for the imported issuer (issue #3):
+ * After an import, re-validates the requests that were waiting for the imported issuer:
  * only rows whose `waiting_on` names it, in batches, each in its own transaction so one bad row does
  * not hold back the rest and the outgoing event commits with the row it describes.
  */

@@ -2,7 +2,7 @@ import type { MissingIssuer } from '@certflow/contracts';
 
 /**
  * Keys that tie an incomplete validation to the issuers it waits for, so an import re-validates only
- * the requests that named the imported certificate (issue #3):
+ * the requests that named the imported certificate:
  * - `aki:<HEX>`: the missing issuer's key identifier (the leaf's AKI = the issuer's SKI), upper-case hex;
  * - `dn:<subject>`: the missing issuer's subject, compared case- and space-insensitively.
  * A missing issuer yields both keys when it has an AKI, so an issuer without an SKI still matches by name.

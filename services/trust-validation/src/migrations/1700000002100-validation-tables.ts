@@ -18,7 +18,7 @@ export class ValidationTables1700000002100 implements MigrationInterface {
         waiting_on text[] NOT NULL DEFAULT '{}',
         validated_at timestamptz NOT NULL
       )`);
-    // An import re-validates only the requests that named the imported issuer (issue #3).
+    // An import re-validates only the requests that named the imported issuer.
     await q.query(`CREATE INDEX validation_waiting_on ON validation USING GIN (waiting_on)`);
     await q.query(`CREATE INDEX validation_thumbprint ON validation (thumbprint)`);
     await q.query(`

@@ -1,4 +1,5 @@
-import { hostAllowed, hostPatternProblem, normalize, patternsRegex } from './host-pattern';
+import { normalizeHost } from '@certflow/contracts';
+import { hostAllowed, hostPatternProblem, patternsRegex } from './host-pattern';
 
 describe('host patterns', () => {
   describe('hostPatternProblem', () => {
@@ -24,7 +25,7 @@ describe('host patterns', () => {
   });
 
   describe('hostAllowed', () => {
-    const patterns = ['*.web.example.com', 'db01.corp.example.com'].map(normalize);
+    const patterns = ['*.web.example.com', 'db01.corp.example.com'].map(normalizeHost);
     it.each([
       ['a.web.example.com', true],
       ['A.WEB.example.com.', true],

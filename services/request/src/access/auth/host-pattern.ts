@@ -2,15 +2,17 @@
  * Host patterns of a `requester` token: exact names (`web01.corp.example.com`) or a wildcard for
  * one leftmost label (`*.web.example.com` matches `a.web.example.com`, not `web.example.com` nor
  * `a.b.web.example.com`) — the same reading as a TLS wildcard, so a pattern grants what a wildcard
- * certificate for it would cover and no more. Pure.
+ * certificate for it would cover and no more. Pure. Patterns are stored and compared as
+ * `normalizeHost` (libs/contracts) writes them.
  */
+import { normalizeHost } from '@certflow/contracts';
 
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Why a pattern was refused, said so the caller can fix it; null when it is valid. */
 export function hostPatternProblem(pattern: unknown): string | null {
   if (typeof pattern !== 'string' || pattern.length === 0) return 'a host pattern must be a non-empty string';
-  const p = normalize(pattern);
+  const p = normalizeHost(pattern);
   if (p.length > 253) return `"${pattern}" is longer than 253 characters`;
   const labels = p.split('.');
   const [first, ...rest] = labels;
@@ -26,14 +28,9 @@ export function hostPatternProblem(pattern: unknown): string | null {
   return null;
 }
 
-/** Lower-cased, without a trailing dot: the form patterns are stored and compared in. */
-export function normalize(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
-}
-
 /** Whether `host` is covered by one of `patterns` (stored normalised). */
 export function hostAllowed(patterns: readonly string[], host: string): boolean {
-  const h = normalize(host);
+  const h = normalizeHost(host);
   return patterns.some((p) => {
     if (!p.startsWith('*.')) return p === h;
     const suffix = p.slice(1); // ".web.example.com"

@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { checkCsr } from '@certflow/pki';
+import { isUuid } from '@certflow/contracts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the guard needs to know about a request to judge a host-scoped caller. */
 export interface RequestHostLookup {
@@ -19,7 +19,7 @@ export class PgRequestHostLookup implements RequestHostLookup {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
   async hostOf(requestId: string): Promise<string | null> {
-    if (!UUID.test(requestId)) return null;
+    if (!isUuid(requestId)) return null;
     const rows: { host: string }[] = await this.ds.query('SELECT host FROM certificate_request WHERE id = $1', [requestId]);
     return rows[0]?.host ?? null;
   }

@@ -6,15 +6,15 @@ import { CLOCK } from '@certflow/runtime';
 import { ApiError } from '../../http/api-error';
 import { AuditStore } from '../audit/audit.store';
 import { ROLES, isHostScoped, isRole, type Role } from '../auth/permissions';
-import { hostPatternProblem, normalize } from '../auth/host-pattern';
+import { hostPatternProblem } from '../auth/host-pattern';
 import { TokenStore, type TokenView } from './token.store';
+import { isUuid, normalizeHost } from '@certflow/contracts';
 
 const FIELDS = new Set(['name', 'role', 'hosts']);
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Names the audit log already uses for something else: the bootstrap token, autoAssign, the system. */
 const RESERVED = new Set(['admin', 'auto', 'system', 'unknown']);
 const MAX_HOSTS = 100;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Creating and revoking API tokens, each with its audit entry in the same transaction.
@@ -52,7 +52,7 @@ export class TokensService {
   }
 
   async revoke(id: string, by: string): Promise<TokenView> {
-    if (!UUID.test(id)) throw new ApiError(404, 'TOKEN_NOT_FOUND', `no token ${id}; GET /api/v1/tokens lists them`);
+    if (!isUuid(id)) throw new ApiError(404, 'TOKEN_NOT_FOUND', `no token ${id}; GET /api/v1/tokens lists them`);
     const at = this.clock.now();
     return this.ds.transaction(async (m) => {
       const out = await this.tokens.revoke(m, id, by, at);
@@ -88,5 +88,5 @@ export function parseCreateToken(body: unknown): { name: string; role: Role; hos
     const problem = hostPatternProblem(h);
     if (problem) throw new ApiError(400, 'INVALID_HOST_PATTERN', problem);
   }
-  return { name: b.name, role: b.role, hosts: [...new Set((b.hosts as string[]).map(normalize))] };
+  return { name: b.name, role: b.role, hosts: [...new Set((b.hosts as string[]).map(normalizeHost))] };
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { In, type DataSource, type SelectQueryBuilder } from 'typeorm';
 import { DATA_SOURCE } from '@certflow/persistence';
-import { isRequestState, REQUEST_STATES, type RequestState, type RequestView } from '@certflow/contracts';
+import { isRequestState, REQUEST_STATES, type RequestState, type RequestView, isUuid } from '@certflow/contracts';
 import { ApiError } from '../../http/api-error';
 import { patternsRegex } from '../../access/auth/host-pattern';
 import { requireSingleValues } from '../../http/query-params';
@@ -11,7 +11,6 @@ import { toSnapshot } from '../persistence/certificate-request.mapper';
 import type { RequestSnapshot } from '../domain/certificate-request.state';
 import { toRequestView } from './request.view';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads requests for the API: one by id, or a page of them, newest first, with a cursor. */
 @Injectable()
@@ -19,7 +18,7 @@ export class RequestQueryService {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource, private readonly catalog: CertificateCatalogService) {}
 
   async get(id: string): Promise<RequestView> {
-    if (!UUID.test(id)) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
+    if (!isUuid(id)) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
     const row = await this.ds.getRepository(CertificateRequestRow).findOne({ where: { id } });
     if (!row) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
     return this.view(toSnapshot(row));
@@ -99,7 +98,7 @@ function decodeCursor(cursor: string): { at: string; id: string } {
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { at: unknown; id: unknown };
     // Only what encodeCursor writes: an ISO instant PostgreSQL takes (Date.parse alone lets through year 0, "1 2", ...).
     const at = typeof c.at === 'string' ? Date.parse(c.at) : NaN;
-    if (at >= 0 && at < MAX_CURSOR_TIME && new Date(at).toISOString() === c.at && typeof c.id === 'string' && UUID.test(c.id)) return { at: c.at, id: c.id };
+    if (at >= 0 && at < MAX_CURSOR_TIME && new Date(at).toISOString() === c.at && typeof c.id === 'string' && isUuid(c.id)) return { at: c.at, id: c.id };
   } catch {
     /* answered below */
   }

@@ -6,8 +6,8 @@ import { stateAfter, type RequestEvent, type RequestSnapshot } from '../domain/c
 import { toRecord, toSnapshot } from './certificate-request.mapper';
 import { changedColumns, columns, mutableValues } from './certificate-request.columns';
 import { CertificateRequestRow } from './certificate-request.orm-entity';
+import { isUuid } from '@certflow/contracts';
 
-const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Stands in for an id that is not a UUID: no request has it. */
 const NO_REQUEST = '00000000-0000-0000-0000-000000000000';
 
@@ -16,7 +16,7 @@ export class CertificateRequestRepository {
   /** Locks the row (FOR UPDATE) so concurrent facts about one request apply one after another. */
   static async loadForUpdate(m: EntityManager, id: string): Promise<RequestSnapshot | null> {
     // Ids come from URLs: anything that is not a UUID names no request (PostgreSQL would refuse the cast).
-    if (!REQUEST_ID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const row = await m.getRepository(CertificateRequestRow).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
     return row ? toSnapshot(row) : null;
   }
@@ -30,7 +30,7 @@ export class CertificateRequestRepository {
       m,
       `SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2) AS seen,
               (SELECT to_jsonb(r) FROM certificate_request r WHERE r.id = $3) AS row`,
-      [consumer, eventId, REQUEST_ID.test(id) ? id : NO_REQUEST],
+      [consumer, eventId, isUuid(id) ? id : NO_REQUEST],
     );
     return { seen: result.seen, request: result.row ? toSnapshot(fromJson(result.row)) : null, version: Number(result.row?.version ?? 0) };
   }

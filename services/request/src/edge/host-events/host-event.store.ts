@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import type { CloudEvent } from '@certflow/contracts';
+import { normalizeHost, type CloudEvent } from '@certflow/contracts';
 import { DATA_SOURCE, isUniqueViolation, runStatement } from '@certflow/persistence';
 import { FactSignals } from '@certflow/messaging';
-import { normalize } from '../../access/auth/host-pattern';
 
 /** Wakes the long-polls of a host in this process when one of its events is stored (keyed by host). */
 export const HOST_EVENT_SIGNALS = 'HOST_EVENT_SIGNALS';
@@ -33,7 +32,7 @@ export class HostEventStore {
 
   /** Stores `event` for `host` once per event id (a redelivery writes nothing); true when it was new. */
   async append(host: string, event: CloudEvent, at: Date): Promise<boolean> {
-    const h = normalize(host);
+    const h = normalizeHost(host);
     for (let attempt = 1; ; attempt++) {
       try {
         const rows = await runStatement(
@@ -56,13 +55,13 @@ export class HostEventStore {
     const rows = await runStatement<{ position: string; envelope: CloudEvent }>(
       this.ds.manager,
       'SELECT position, envelope FROM host_event WHERE host = $1 AND position > $2 ORDER BY position LIMIT $3',
-      [normalize(host), position, limit],
+      [normalizeHost(host), position, limit],
     );
     return rows.map((r) => ({ position: Number(r.position), envelope: r.envelope }));
   }
 
   /** Resolves when an event of `host` is stored by this process, or after `ms`. */
   waitFor(host: string, ms: number): Promise<boolean> {
-    return this.signals.wait(normalize(host), ms);
+    return this.signals.wait(normalizeHost(host), ms);
   }
 }

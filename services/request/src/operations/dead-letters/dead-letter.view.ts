@@ -1,9 +1,9 @@
 import type { DeadLetterRow } from './dead-letter.orm-entity';
+import { isUuid } from '@certflow/contracts';
 
 /** Longest original body the API shows; the full text stays in the table and in the stream. */
 export const PAYLOAD_SHOWN_MAX = 2048;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface DeadLetterView {
   id: string;
@@ -24,7 +24,7 @@ export function requestIdOf(payload: string): string | undefined {
   try {
     const body = JSON.parse(payload) as { data?: { requestId?: unknown } } | null;
     const id = body?.data?.requestId;
-    return typeof id === 'string' && UUID.test(id) ? id.toLowerCase() : undefined;
+    return typeof id === 'string' && isUuid(id) ? id.toLowerCase() : undefined;
   } catch {
     return undefined;
   }

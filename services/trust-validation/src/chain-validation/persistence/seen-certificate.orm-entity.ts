@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A certificate met in a validation (leaf or chain), kept so it can be looked up by thumbprint. */
+/**
+ * A certificate met in a validation (leaf or chain), kept so it can be looked up by thumbprint.
+ * Inserted by SQL with `first_seen_at`, which nothing reads back, so the entity leaves it out.
+ */
 @Entity({ name: 'seen_certificate' })
 export class SeenCertificateRow {
   @PrimaryColumn({ type: 'varchar', length: 40 })
@@ -11,7 +14,4 @@ export class SeenCertificateRow {
 
   @Column({ type: 'text' })
   pem: string;
-
-  @Column({ name: 'first_seen_at', type: 'timestamptz' })
-  firstSeenAt: Date;
 }

@@ -1,7 +1,11 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { TrustStoreName } from '@certflow/contracts';
 
-/** A certificate in one of the trust stores. Owned by trust-validation; nobody else reads this table. */
+/**
+ * A certificate in one of the trust stores. Owned by trust-validation; nobody else reads this table.
+ * Rows are inserted by SQL (trust-store.service.ts); the columns nothing reads back (`subject_key_id`,
+ * `added_at`, `added_by`, see the migration) are left out of the entity.
+ */
 @Entity({ name: 'trusted_certificate' })
 export class TrustedCertificateRow {
   /** SHA-1 of the DER, upper-case hex. */
@@ -17,16 +21,6 @@ export class TrustedCertificateRow {
   @Column({ type: 'text' })
   subject: string;
 
-  /** Upper-case hex; matched against a missing issuer's authority key identifier. */
-  @Column({ name: 'subject_key_id', type: 'text', nullable: true })
-  subjectKeyId: string | null;
-
   @Column({ type: 'text' })
   pem: string;
-
-  @Column({ name: 'added_at', type: 'timestamptz' })
-  addedAt: Date;
-
-  @Column({ name: 'added_by', type: 'text' })
-  addedBy: string;
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_USAGES, USAGES, isUsage, type Usage } from '@certflow/contracts';
+import { DEFAULT_USAGES, USAGES, isUsage, normalizeHost, type Usage } from '@certflow/contracts';
 import { ApiError } from '../../../http/api-error';
 
 export interface SubmitInput {
@@ -35,7 +35,8 @@ export function parseSubmitInput(body: unknown, issuers: readonly string[]): Sub
   if (unknown.length) {
     throw new ApiError(400, 'UNKNOWN_FIELD', `unknown field(s) ${unknown.join(', ')}; allowed: ${[...FIELDS].join(', ')}`);
   }
-  if (typeof b.host !== 'string' || !HOSTNAME.test(b.host.toLowerCase().replace(/\.$/, ''))) {
+  // Spaces around the host are refused, not trimmed away: the caller sent something else than a name.
+  if (typeof b.host !== 'string' || b.host !== b.host.trim() || !HOSTNAME.test(normalizeHost(b.host))) {
     throw new ApiError(400, 'INVALID_HOST', '`host` must be the server or pool FQDN, e.g. "pool01.corp.example.com"');
   }
   if (typeof b.csr !== 'string' || b.csr.trim() === '') {
@@ -64,7 +65,7 @@ export function parseSubmitInput(body: unknown, issuers: readonly string[]): Sub
     throw new ApiError(400, 'INVALID_BODY', '`friendlyName` must be a string of at most 200 characters');
   }
   return {
-    host: b.host.toLowerCase().replace(/\.$/, ''),
+    host: normalizeHost(b.host),
     csr: b.csr,
     usages,
     autoAssign: (b.autoAssign as boolean | undefined) ?? true,
