@@ -11,6 +11,7 @@ import { issueLeaf, subjectKeyIdentifier, subjectOf, thumbprintSha1, parseCertif
 import { garbageCsr, testCsr } from '@certflow/testing';
 import { startCertflow, waitForRequest, type Certflow } from './harness';
 import { hierarchy } from './seed-flow.helpers';
+import { readServerSentEvents, type StreamEvent } from './sse.reader';
 
 jest.setTimeout(150_000);
 
@@ -22,11 +23,6 @@ const T = 20_000;
 /** AB:CD:… as the console shows key ids. */
 const keyId = (hex: string) => hex.replace(/[^0-9a-f]/gi, '').toUpperCase().match(/.{1,2}/g)!.join(':');
 
-interface StreamEvent {
-  event: string;
-  data: any;
-}
-
 /** Reads GET /api/v1/events/stream as the console does (fetch with the bearer token). */
 function readEvents(cf: Certflow) {
   const seen: StreamEvent[] = [];
@@ -36,20 +32,10 @@ function readEvents(cf: Certflow) {
   void (async () => {
     const res = await fetch(`${cf.baseUrl}/api/v1/events/stream`, { headers: { authorization: `Bearer ${cf.token}` }, signal: ctrl.signal });
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const decoder = new TextDecoder();
-    let buf = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buf += decoder.decode(chunk, { stream: true });
-      let i;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) seen.push({ event, data: JSON.parse(data) });
-        if (event === 'hello') ready();
-      }
-    }
+    await readServerSentEvents(res.body, (e) => {
+      seen.push(e);
+      if (e.event === 'hello') ready();
+    });
   })().catch(() => undefined);
   return {
     ready: readyP,

@@ -7,13 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { TestPki } from '@certflow/testing';
 import { opensslCsr, startCertflow, waitForRequest, type Certflow } from '../harness';
+import { readServerSentEvents, type StreamEvent } from '../sse.reader';
 
 jest.setTimeout(180_000);
 
-interface StreamEvent {
-  event: string;
-  data: any;
-}
 
 /** An open stream read as the console reads it (fetch with the bearer token). */
 async function openStream(baseUrl: string, token: string) {
@@ -26,22 +23,10 @@ async function openStream(baseUrl: string, token: string) {
   const done =
     res.status !== 200
       ? Promise.resolve()
-      : (async () => {
-          const decoder = new TextDecoder();
-          let buf = '';
-          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-            buf += decoder.decode(chunk, { stream: true });
-            let i;
-            while ((i = buf.indexOf('\n\n')) >= 0) {
-              const block = buf.slice(0, i);
-              buf = buf.slice(i + 2);
-              const event = /^event: (.*)$/m.exec(block)?.[1];
-              const data = /^data: (.*)$/m.exec(block)?.[1];
-              if (event && data) seen.push({ event, data: JSON.parse(data) });
-              if (event === 'hello') helloSeen();
-            }
-          }
-        })()
+      : readServerSentEvents(res.body, (e) => {
+          seen.push(e);
+          if (e.event === 'hello') helloSeen();
+        })
           .catch(() => undefined)
           .finally(() => (ended = true));
   return {

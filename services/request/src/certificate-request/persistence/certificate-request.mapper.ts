@@ -3,6 +3,7 @@ import {
   unknownState,
   type CompleteValidation,
   type IncompleteValidation,
+  type RequestBase,
   type RequestSnapshot,
   type Validation,
 } from '../domain/certificate-request.state';
@@ -12,17 +13,8 @@ import { CertificateRequestRow } from './certificate-request.orm-entity';
  * A request as the columns a row has: one record, every state's fields optional. Only the
  * persistence edge sees it; the domain works with one type per state.
  */
-export interface RequestRecord {
-  id: string;
-  host: string;
+export interface RequestRecord extends RequestBase {
   state: RequestSnapshot['state'];
-  usages: RequestSnapshot['usages'];
-  autoAssign: boolean;
-  issuer: string;
-  friendlyName: string | null;
-  csr: string;
-  createdAt: Date;
-  updatedAt: Date;
   thumbprint?: string;
   certificate?: string;
   chain?: string[];
