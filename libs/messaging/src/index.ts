@@ -17,3 +17,5 @@ export * from './messaging.module';
 export * from './rpc';
 export * from './fact.signals';
 export * from './bus-security';
+export * from './facts';
+export * from './dead-letter';

@@ -8,19 +8,15 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { nanos } from './nats.types';
-import { annotateTrace, createEvent, DeadLetterV1, printable, runWithTrace, STREAM_NAME, type TraceFields, isUuid } from '@certflow/contracts';
-import { deadLetterId, decideAfterFailure, isBeyondLastAttempt, serverMaxDeliver, type DeliveryPolicy } from './delivery.policy';
+import { annotateTrace, printable, runWithTrace, STREAM_NAME } from '@certflow/contracts';
+import { deadLetter, traceOf } from './dead-letter';
+import { decideAfterFailure, isBeyondLastAttempt, serverMaxDeliver, type DeliveryPolicy } from './delivery.policy';
 import { JetStreamContext } from './jetstream.context';
 import type { JetStreamPublisher } from './jetstream.publisher';
 import { errorMessage, type MessagingLogger } from './messaging.logger';
 import { isNotFound } from './nats.connection';
-import { deadLetters, jetstreamDeliveries, jetstreamRedeliveries } from './messaging.metrics';
+import { jetstreamDeliveries, jetstreamRedeliveries } from './messaging.metrics';
 
-/** Longest original body copied into a dead letter; the stream keeps the original anyway. */
-const DEAD_LETTER_PAYLOAD_MAX = 256 * 1024;
-
-/** Wait before the reserved delivery when a dead letter could not be published. */
-const DEAD_LETTER_RETRY_MS = 1_000;
 
 /** Everything one consumer runner needs; built by `JetStreamServer`. */
 export interface ConsumerRunnerOptions extends DeliveryPolicy {
@@ -132,11 +128,11 @@ export class ConsumerRunner {
     try {
       payload = JSON.parse(text);
     } catch (err) {
-      return this.deadLetter(msg, text, undefined, `body is not JSON: ${errorMessage(err)}`);
+      return deadLetter(this.o, msg, text, undefined, `body is not JSON: ${errorMessage(err)}`);
     }
     annotateTrace(traceOf(payload));
     if (isBeyondLastAttempt(this.o, delivery)) {
-      return this.deadLetter(msg, text, payload, `gave up after ${this.o.maxDeliver} attempts (the last one did not settle)`);
+      return deadLetter(this.o, msg, text, payload, `gave up after ${this.o.maxDeliver} attempts (the last one did not settle)`);
     }
 
     const ctx = new JetStreamContext([msg, this.o.name]);
@@ -148,7 +144,7 @@ export class ConsumerRunner {
       return;
     } catch (thrown) {
       const decision = decideAfterFailure(this.o, delivery, ctx.failure ? ctx.failure.error : thrown);
-      if (decision.action === 'dead-letter') return this.deadLetter(msg, text, payload, decision.error);
+      if (decision.action === 'dead-letter') return deadLetter(this.o, msg, text, payload, decision.error);
       const fields = { consumer: this.o.name, subject: msg.subject, seq: msg.info.streamSequence, delivery, delayMs: decision.delayMs };
       // A handler's error may quote what a CA or a certificate said: escaped for the log line.
       if (decision.expected) this.o.logger.debug(fields, `not ready, retrying later: ${printable(decision.error)}`);
@@ -157,60 +153,6 @@ export class ConsumerRunner {
     }
   }
 
-  /**
-   * Sets a message aside: publishes `certflow.deadletter.v1` and terminates the original so it no
-   * longer blocks the consumer. If the dead letter cannot be published, the message is nak'ed
-   * instead and dead-lettered on its next (reserved) delivery.
-   */
-  private async deadLetter(msg: JsMsg, text: string, payload: unknown, error: string): Promise<void> {
-    const fields = { consumer: this.o.name, subject: msg.subject, seq: msg.info.streamSequence, delivery: msg.info.deliveryCount, err: printable(error) };
-    if (msg.subject === DeadLetterV1.subject) {
-      this.o.logger.error(fields, 'dead letter could not be handled; dropped (dead letters are not dead-lettered)');
-      msg.term(error);
-      return;
-    }
-    const envelope = typeof payload === 'object' && payload !== null ? (payload as { id?: unknown; subject?: unknown }) : {};
-    try {
-      const event = createEvent(
-        DeadLetterV1,
-        {
-          consumer: this.o.name,
-          originalSubject: msg.subject,
-          originalId: typeof envelope.id === 'string' ? envelope.id : msg.headers?.get('Nats-Msg-Id') || undefined,
-          deliveries: msg.info.deliveryCount,
-          error,
-          payload: text.length > DEAD_LETTER_PAYLOAD_MAX ? text.slice(0, DEAD_LETTER_PAYLOAD_MAX) : text,
-        },
-        {
-          source: `certflow/${this.o.service}`,
-          subject: typeof envelope.subject === 'string' ? envelope.subject : '',
-          id: deadLetterId(this.o.name, msg.info.streamSequence),
-        },
-      );
-      await this.o.publisher.publish(event);
-      msg.term(error);
-      deadLetters.inc({ consumer: this.o.name });
-      this.o.logger.error({ ...fields, deadLetterId: event.id }, 'message dead-lettered');
-    } catch (err) {
-      this.o.logger.error({ ...fields, publishError: errorMessage(err) }, 'could not publish a dead letter; will try again');
-      msg.nak(DEAD_LETTER_RETRY_MS);
-    }
-  }
 }
 
 
-/**
- * The trace fields of an envelope: `subject` (the request id), `id`, `correlationid`. The event's
- * id stands in as correlation id for a chain that has none (events from before the field existed).
- */
-function traceOf(payload: unknown): TraceFields {
-  if (typeof payload !== 'object' || payload === null) return {};
-  const e = payload as { id?: unknown; subject?: unknown; correlationid?: unknown };
-  const eventId = typeof e.id === 'string' ? e.id : undefined;
-  return {
-    // Trust-store events carry a thumbprint as subject: not a request, so not a requestId.
-    requestId: typeof e.subject === 'string' && isUuid(e.subject) ? e.subject : undefined,
-    eventId,
-    correlationId: typeof e.correlationid === 'string' ? e.correlationid : eventId,
-  };
-}

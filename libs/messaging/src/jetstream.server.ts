@@ -10,6 +10,10 @@ import { JetStreamPublisher } from './jetstream.publisher';
 import { defaultLogger, type MessagingLogger } from './messaging.logger';
 import { inboxPrefixOf } from './bus-security/bus.permissions';
 import { connectNats, waitForStream } from './nats.connection';
+import { FactBatchRunner } from './facts/fact-batch.runner';
+import { FACT_BATCH } from './facts/fact.pattern';
+import type { Delivery, FactBatch } from './facts/fact.processor';
+import type { FactOutcome } from './facts/fact.handler';
 
 /**
  * Identifies this transport to Nest. A handler decorated `@EventPattern(subject, JETSTREAM_TRANSPORT)`
@@ -31,6 +35,8 @@ export interface JetStreamServerOptions {
   ackWaitMs?: number;
   /** Messages handled at once, per consumer. Default 64. Handlers must not assume any order. */
   concurrency?: number;
+  /** Facts a `@FactPattern` handler gets in one batch, at most. Default 32. */
+  batchSize?: number;
   /** Where to log; default a pino logger named after the service. */
   logger?: MessagingLogger;
 }
@@ -60,7 +66,7 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
   private readonly log: MessagingLogger;
   private readonly events = new EventEmitter();
   private nc?: NatsConnection;
-  private runners: ConsumerRunner[] = [];
+  private runners: { stop(): Promise<void> }[] = [];
 
   constructor(private readonly options: JetStreamServerOptions) {
     super();
@@ -70,6 +76,7 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
       backoffMs: options.backoffMs ?? [...DEFAULT_BACKOFF_MS],
       ackWaitMs: options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS,
       concurrency: options.concurrency ?? 64,
+      batchSize: options.batchSize ?? 32,
     };
     if (!Number.isInteger(this.settings.maxDeliver) || this.settings.maxDeliver < 1) throw new Error('maxDeliver must be an integer ≥ 1');
     if (!Number.isInteger(this.settings.concurrency) || this.settings.concurrency < 1) throw new Error('concurrency must be an integer ≥ 1');
@@ -128,19 +135,35 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
         continue;
       }
       const subject = pattern;
+      const name = consumerName(service, subject);
       const options: ConsumerRunnerOptions = {
         ...this.settings,
-        name: consumerName(service, subject),
+        name,
         subject,
         invoke: (payload, ctx) => this.invoke(subject, payload, ctx),
         publisher,
         logger: this.log,
       };
       await upsertConsumer(jsm, options);
-      const runner = new ConsumerRunner(options);
-      await runner.start(js);
-      this.runners.push(runner);
-      this.log.info({ consumer: options.name, subject }, 'consuming');
+      if (handler.extras?.[FACT_BATCH]) {
+        const runner = new FactBatchRunner({
+          ...this.settings,
+          name,
+          subject,
+          // Two batches in progress: while one is with PostgreSQL the next one forms.
+          parallelBatches: 2,
+          invoke: (deliveries) => this.invokeBatch(subject, deliveries),
+          publisher,
+          logger: this.log,
+        });
+        await runner.start(js);
+        this.runners.push(runner);
+      } else {
+        const runner = new ConsumerRunner(options);
+        await runner.start(js);
+        this.runners.push(runner);
+      }
+      this.log.info({ consumer: name, subject }, 'consuming');
     }
     this._status$.next('connected');
     this.events.emit('connected');
@@ -164,6 +187,19 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
         }
       });
     });
+  }
+
+  /** Runs a `@FactPattern` handler on a batch; its result is one outcome per delivery. */
+  private async invokeBatch(subject: string, deliveries: Delivery[]): Promise<FactOutcome[]> {
+    const handler = this.messageHandlers.get(subject);
+    if (!handler) throw new Error(`no handler for ${subject}`);
+    const batch: FactBatch = { deliveries };
+    let result: unknown = await handler(batch);
+    if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
+    if (!Array.isArray(result) || result.length !== deliveries.length) {
+      throw new Error(`fact handler for ${subject} returned no outcome per delivery: return FactProcessor.process(batch, this)`);
+    }
+    return result as FactOutcome[];
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, register, type CounterConfiguration, type GaugeConfiguration } from 'prom-client';
+import { Counter, Gauge, Histogram, register, type CounterConfiguration, type GaugeConfiguration } from 'prom-client';
 
 /*
  * What messaging measures, on the process's prom-client registry (libs/runtime serves it at
@@ -58,4 +58,18 @@ export const outboxPending = gauge({
     const pending = await countPending?.().catch(() => undefined);
     if (pending !== undefined) this.set(pending);
   },
+});
+
+/** Facts one batch transaction carried, by consumer: how much batching the load allows. */
+export const factBatchSize = (() => {
+  const name = 'certflow_fact_batch_size';
+  const existing = register.getSingleMetric(name) as Histogram<'consumer'> | undefined;
+  return existing ?? new Histogram({ name, help: 'Facts applied in one batch transaction', labelNames: ['consumer'] as const, buckets: [1, 2, 4, 8, 16, 32, 64, 128] });
+})();
+
+/** Batches whose transaction failed and were applied one fact at a time instead. */
+export const factBatchSplits = counter({
+  name: 'certflow_fact_batch_splits_total',
+  help: 'Batch transactions that failed and were retried one fact per transaction',
+  labelNames: ['consumer'] as const,
 });

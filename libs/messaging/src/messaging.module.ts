@@ -17,6 +17,7 @@ import { defaultLogger, errorMessage, type MessagingLogger } from './messaging.l
 import { inboxPrefixOf } from './bus-security/bus.permissions';
 import { connectNats } from './nats.connection';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox.relay';
+import { FactProcessor } from './facts/fact.processor';
 
 /** Nest injection token of the service's NATS connection. */
 export const NATS_CONNECTION = Symbol.for('certflow.messaging.NatsConnection');
@@ -107,10 +108,15 @@ export class MessagingModule {
           useFactory: (ds: DataSource, publisher: JetStreamPublisher, o: ResolvedMessagingOptions) =>
             new OutboxRelay(ds, publisher, { ...o.relay, logger: o.logger }),
         },
+        {
+          provide: FactProcessor,
+          inject: [DATA_SOURCE, OutboxRelay, MESSAGING_OPTIONS],
+          useFactory: (ds: DataSource, relay: OutboxRelay, o: ResolvedMessagingOptions) => new FactProcessor(ds, relay, o.logger),
+        },
         MessagingLifecycle,
         { provide: APP_INTERCEPTOR, useClass: JetStreamFailureInterceptor },
       ],
-      exports: [NATS_CONNECTION, MESSAGING_OPTIONS, JetStreamPublisher, OutboxRelay],
+      exports: [NATS_CONNECTION, MESSAGING_OPTIONS, JetStreamPublisher, OutboxRelay, FactProcessor],
     };
   }
 }

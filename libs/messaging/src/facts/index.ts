@@ -1,0 +1,6 @@
+export * from './table';
+export * from './write-plan';
+export * from './fact.handler';
+export * from './fact.processor';
+export * from './fact.pattern';
+export * from './fact-batch.runner';
