@@ -32,12 +32,15 @@ function codeOf(service: BusService): string {
 }
 
 function named(code: string, re: RegExp, table: (name: string) => string | undefined): string[] {
-  return [...new Set([...code.matchAll(re)].map((m) => table(m[1]) ?? `unknown ${m[1]}`))].sort();
+  // The name is the first group that matched (a pattern may offer several spellings).
+  const nameOf = (m: RegExpMatchArray) => m.slice(1).find((g) => g !== undefined) ?? '';
+  return [...new Set([...code.matchAll(re)].map((m) => table(nameOf(m)) ?? `unknown ${nameOf(m)}`))].sort();
 }
 
 describe('the bus grants and the code', () => {
   it.each(BUS_SERVICES)('%s has a durable consumer for exactly the subjects its grant lists', (service) => {
-    const consumed = named(codeOf(service), /@EventPattern<string>\((\w+)\.subject/g, (n) => SUBJECT_OF.get(n));
+    // A consumer is an `@EventPattern<string>(X.subject)` handler or an `@FactPattern(X)` fact handler.
+    const consumed = named(codeOf(service), /@(?:EventPattern<string>\((\w+)\.subject|FactPattern\((\w+)\))/g, (n) => SUBJECT_OF.get(n));
     expect(consumed).toEqual([...BUS_GRANTS[service].consumes].sort());
   });
 
