@@ -15,13 +15,12 @@ import {
   RequestSubmittedV1,
   STREAM_NAME,
 } from '@certflow/contracts';
-import { connectNats, consumerName, ensureStream, FactProcessor, JetStreamServer, type NatsConnection } from '@certflow/messaging';
+import { connectNats, consumerName, ensureStream, JetStreamServer, type NatsConnection } from '@certflow/messaging';
 import { parseCertificate, thumbprintSha1, validateChain } from '@certflow/pki';
 import { createLogger, PinoNestLogger } from '@certflow/runtime';
 import { testCsr } from '@certflow/testing';
 import { AppModule } from '../app.module';
 import { loadCaGatewayConfig } from '../config';
-import { OnRequestSubmittedConsumer } from './on-request-submitted.consumer';
 
 jest.setTimeout(60_000);
 
@@ -243,28 +242,6 @@ describe('ca-gateway: request.submitted → certificate.issued (PostgreSQL + Jet
       await new Promise((r) => setTimeout(r, 750));
       const all = (await eventsOf(CertificateIssuedV1)).filter((e) => e.data.requestId === event.data.requestId);
       expect(all).toHaveLength(1);
-    });
-  });
-
-  describe('when one batch carries a request twice under two event ids, and one event twice', () => {
-    it('issues each request once and publishes one certificate.issued for it', async () => {
-      const first = await submitted();
-      const again = { ...first, id: randomUUID() };
-      const other = await submitted();
-      const order = [first, again, first, other];
-      const batch = { deliveries: order.map((e) => ({ payload: JSON.parse(JSON.stringify(e)), deliveryCount: 1 })) };
-
-      const outcomes = await app!.get(FactProcessor).process(batch, app!.get(OnRequestSubmittedConsumer));
-
-      expect(outcomes).toEqual(order.map(() => ({ action: 'ack' })));
-      const ids = [first.data.requestId, other.data.requestId];
-      const rows = await db.query('SELECT request_id, state FROM ca_gateway.issuance WHERE request_id = ANY ($1) ORDER BY request_id', [ids]);
-      expect(rows.rows).toEqual([...ids].sort().map((request_id) => ({ request_id, state: 'issued' })));
-      const outbox = await db.query(`SELECT payload->'data'->>'requestId' AS id FROM ca_gateway.outbox WHERE subject = $1 AND payload->'data'->>'requestId' = ANY ($2)`, [
-        CertificateIssuedV1.subject,
-        ids,
-      ]);
-      expect(outbox.rows.map((r: { id: string }) => r.id).sort()).toEqual([...ids].sort());
     });
   });
 
