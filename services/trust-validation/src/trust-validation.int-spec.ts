@@ -9,7 +9,7 @@ import {
   TrustUpdatedV1,
   type CertificateDetails,
 } from '@certflow/contracts';
-import { callRpc, RpcError } from '@certflow/messaging';
+import { callRpc, FactProcessor, RpcError } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { thumbprintSha1 } from '@certflow/pki';
 import { TestPki, type IssuedLeaf } from '@certflow/testing';
@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { CertificateLookupService } from './chain-validation/certificate-lookup.service';
+import { OnCertificateIssuedConsumer } from './chain-validation/consumers/on-certificate-issued.consumer';
 import { TrustValidationConfigSchema } from './config';
 import { publishAgain, runId, sleep, startTestService, testDatabaseUrl, TEST_NATS_URL, waitUntilConsumed, type RunningService } from '@certflow/testing';
 import { TrustStoreService } from './trust-store/trust-store.service';
@@ -76,6 +77,9 @@ describe('trust-validation against PostgreSQL and NATS', () => {
       expect(complete.data.path).toEqual([leaf.certificate, pki.intermediate.certificate, pki.root.certificate].map((c) => thumbprintSha1(c)));
       expect(complete.data.pathPem).toHaveLength(3);
       expect(complete.data.revalidated).toBeUndefined();
+      // The certificate.issued's data travels on, so a consumer can apply this fact even if it came first.
+      expect(complete.data.certificate).toBe(leaf.pem);
+      expect(complete.data.chain).toEqual([pki.intermediate.pem]);
     });
 
     it('announces the import and finds it again on a second import', async () => {
@@ -97,6 +101,7 @@ describe('trust-validation against PostgreSQL and NATS', () => {
       const incomplete = await svc.log.waitFor(ChainIncompleteV1, (d) => d.requestId === requestId);
       expect(incomplete.data.missing).toEqual([expect.objectContaining({ kind: 'root', subject: `CN=Untrusted Root ${id}` })]);
       expect(incomplete.data.reasons.join(' ')).toMatch(/import/i);
+      expect(incomplete.data).toMatchObject({ certificate: leaf.pem, chain: [untrusted.intermediate.pem] });
       const [row] = await ds.query(`SELECT status, waiting_on FROM validation WHERE request_id = $1`, [requestId]);
       expect(row.status).toBe('incomplete');
       expect(row.waiting_on).toContain(`dn:cn=untrusted root ${id}`);
@@ -106,6 +111,8 @@ describe('trust-validation against PostgreSQL and NATS', () => {
       const complete = await svc.log.waitFor(ChainCompleteV1, (d) => d.requestId === requestId);
       expect(complete.data.revalidated).toBe(true);
       expect(complete.data.path).toHaveLength(3);
+      // Re-validated from the stored row: the certificate and chain as the CA returned them.
+      expect(complete.data).toMatchObject({ certificate: leaf.pem, chain: [untrusted.intermediate.pem] });
     });
   });
 
@@ -151,6 +158,33 @@ describe('trust-validation against PostgreSQL and NATS', () => {
       expect(svc.log.of(ChainCompleteV1, (d) => d.requestId === requestId)).toHaveLength(1);
       const [after] = await ds.query(`SELECT validated_at FROM validation WHERE request_id = $1`, [requestId]);
       expect(after.validated_at).toEqual(before.validated_at);
+    });
+  });
+
+  describe('when one batch carries many certificate.issued, some of them twice', () => {
+    it('validates and records each once, with one outcome event each', async () => {
+      const leaves = await Promise.all(Array.from({ length: 6 }, (_, i) => pki.leafFor({ host: `batch-${i}-${id}.example.com` })));
+      const facts = leaves.map((leaf) => issued(leaf, [pki.intermediate.pem]));
+      const order = [0, 1, 0, 2, 3, 1, 4, 5, 5];
+      const batch = { deliveries: order.map((i) => ({ payload: JSON.parse(JSON.stringify(facts[i].event)), deliveryCount: 1 })) };
+
+      const outcomes = await svc.app.get(FactProcessor).process(batch, svc.app.get(OnCertificateIssuedConsumer));
+
+      expect(outcomes).toEqual(order.map(() => ({ action: 'ack' })));
+      const ids: string[] = facts.map((f) => f.requestId);
+      const rows = await ds.query(`SELECT request_id, status FROM validation WHERE request_id = ANY ($1) ORDER BY request_id`, [ids]);
+      expect(rows).toEqual([...ids].sort().map((request_id) => ({ request_id, status: 'complete' })));
+      const outbox: { payload: { data: { requestId: string; certificate: string; chain: string[] } } }[] = await ds.query(
+        `SELECT payload FROM outbox WHERE subject = $1 AND payload->'data'->>'requestId' = ANY ($2)`,
+        [ChainCompleteV1.subject, ids],
+      );
+      expect(outbox.map((r) => r.payload.data.requestId).sort()).toEqual([...ids].sort());
+      for (const [i, f] of facts.entries()) {
+        expect(outbox.find((r) => r.payload.data.requestId === f.requestId)?.payload.data).toMatchObject({ certificate: leaves[i].pem, chain: [pki.intermediate.pem] });
+      }
+      // Published after the commit, once each.
+      for (const f of facts) await svc.log.waitFor(ChainCompleteV1, (d) => d.requestId === f.requestId);
+      expect(svc.log.of(ChainCompleteV1, (d) => ids.includes(d.requestId))).toHaveLength(ids.length);
     });
   });
 

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { insertRow, type Write } from '@certflow/messaging';
 import {
   type CloudEvent,
   CertificateIssuedV1,
@@ -14,8 +14,8 @@ import { CLOCK } from '@certflow/runtime';
 import { CaAdapterRegistry } from './ca-adapter.registry';
 import { timeCaCall } from '../metrics/ca.metrics';
 import { isDrivable, type IssueOutcome } from './ca-adapter.port';
-import { issuanceRepository } from './persistence/issuance.repository';
-import type { IssuanceOutcome } from './persistence/issuance.record';
+import { type IssuanceOutcome, stateOf } from './persistence/issuance.record';
+import { ISSUANCE } from './persistence/issuance.tables';
 
 const SOURCE = 'certflow/ca-gateway';
 
@@ -27,79 +27,59 @@ const SOURCE = 'certflow/ca-gateway';
  */
 export type GatewayRefusalCode = 'UnknownIssuer' | 'CsrRejected' | 'CertificateUnreadable';
 
-/** What handling one submitted request did; `events` are already in the outbox, in the same transaction. */
-export type IssuanceResult = { kind: 'handled'; outcome: IssuanceOutcome; events: CloudEvent[] } | { kind: 'already-handled'; state: string };
+/** A CA's answer to one submitted request, before anything is recorded: the outcome and the event that tells it. */
+export interface IssuanceAnswer {
+  outcome: IssuanceOutcome;
+  /** SHA-1 of the issued certificate; null unless issued. */
+  thumbprint: string | null;
+  event: CloudEvent;
+  at: Date;
+}
 
 /**
- * Takes a submitted request to its CA, once. Runs inside the consumer's transaction: the claim of the
- * request, the CA's answer and the events that tell it commit together, or not at all (then the
- * event is redelivered and it all runs again). Signing is CPU only, so holding the transaction is fine.
+ * Takes a submitted request to its CA and says what to record. Asking needs no database, so the
+ * consumer asks before its transaction opens; the issuance row it then inserts decides, by its key,
+ * that a request is issued once (see OnRequestSubmittedConsumer).
  */
 @Injectable()
 export class IssuanceService {
-  private readonly log = new Logger(IssuanceService.name);
-
   constructor(
     private readonly registry: CaAdapterRegistry,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /**
-   * Handles event `inbox.eventId` once: claims the event and the request in one round trip, asks
-   * the CA, then records the answer and puts the event that tells it in the outbox in another.
-   */
-  async handle(m: EntityManager, req: EventData<typeof RequestSubmittedV1>, inbox: { consumer: string; eventId: string }): Promise<IssuanceResult> {
-    const at = this.clock.now();
-    const placeholder: IssuanceOutcome = { kind: 'pending', detail: 'with the CA' };
-    const { fresh, claimed } = await issuanceRepository.claimOnce(m, inbox, { requestId: req.requestId, issuer: req.issuer, at, outcome: placeholder });
-    if (!fresh) return { kind: 'already-handled', state: 'this event was handled before' };
-    if (!claimed) {
-      // Another event for this request (a re-submission under a new event id) was handled already.
-      const existing = await issuanceRepository.find(m, req.requestId);
-      this.log.log(`request ${req.requestId} already handled (${existing?.state}); nothing published again`);
-      return { kind: 'already-handled', state: existing?.state ?? 'unknown' };
-    }
-
-    const { outcome, thumbprint, events } = await this.answer(req);
-    await issuanceRepository.recordAndPublish(m, req.requestId, outcome, thumbprint, at, events);
-    // An adapter that follows up its own pending answers (ACME) gets the request via the order poller.
-    if (outcome.kind === 'pending' && isDrivable(this.registry.get(req.issuer))) await issuanceRepository.scheduleDrive(m, req.requestId, req.csr, at);
-    return { kind: 'handled', outcome, events };
-  }
-
-  /** Whether `handleDirect` may serve this request: its CA answers at once, in this process (or none serves it). */
-  answersAtOnce(issuer: string): boolean {
-    const adapter = this.registry.get(issuer);
-    return !adapter || !isDrivable(adapter);
-  }
-
-  /**
-   * For a CA that answers at once (the internal CA, offline, an unknown issuer): ask it first, then
-   * record the answer with the inbox claim and the event in one statement — two round trips and no
-   * transaction, where `handle` takes four. A look first skips a request already handled; two
-   * deliveries racing past it both sign, and only the one that claims the request is kept.
-   */
-  async handleDirect(m: EntityManager, req: EventData<typeof RequestSubmittedV1>, inbox: { consumer: string; eventId: string }): Promise<IssuanceResult> {
-    if (await issuanceRepository.seen(m, inbox, req.requestId)) return { kind: 'already-handled', state: 'handled before' };
-    const at = this.clock.now();
-    const { outcome, thumbprint, events } = await this.answer(req);
-    const { fresh, claimed } = await issuanceRepository.recordOnce(m, inbox, { requestId: req.requestId, issuer: req.issuer, at, outcome, thumbprint }, events);
-    if (!fresh || !claimed) {
-      this.log.log(`request ${req.requestId} was handled meanwhile; this answer is dropped, nothing published again`);
-      return { kind: 'already-handled', state: 'handled meanwhile' };
-    }
-    return { kind: 'handled', outcome, events };
-  }
-
   /** The CA's answer to a request, its thumbprint when it issued, and the event that tells it. */
-  private async answer(req: EventData<typeof RequestSubmittedV1>): Promise<{ outcome: IssuanceOutcome; thumbprint: string | null; events: CloudEvent[] }> {
+  async answer(req: EventData<typeof RequestSubmittedV1>): Promise<IssuanceAnswer> {
+    const at = this.clock.now();
     let outcome = await this.decide(req);
     let thumbprint: string | null = null;
     if (outcome.kind === 'issued') {
       thumbprint = this.thumbprintOf(outcome);
       if (!thumbprint) outcome = { kind: 'failed', code: 'CertificateUnreadable', message: 'the CA returned something that is not exactly one X.509 certificate' };
     }
-    return { outcome, thumbprint, events: [this.eventFor(req, outcome, thumbprint)] };
+    return { outcome, thumbprint, event: this.eventFor(req, outcome, thumbprint), at };
+  }
+
+  /**
+   * The row that claims the request with its answer. A pending answer of an adapter that follows up
+   * its own answers (ACME) is handed to the order poller: due at once, with the CSR it finalizes with.
+   */
+  claim(req: EventData<typeof RequestSubmittedV1>, answer: IssuanceAnswer): Write {
+    const { outcome, thumbprint, at } = answer;
+    const drive = outcome.kind === 'pending' && isDrivable(this.registry.get(req.issuer));
+    return insertRow(ISSUANCE, {
+      requestId: req.requestId,
+      issuer: req.issuer,
+      state: stateOf(outcome),
+      thumbprint,
+      outcome,
+      csrPem: drive ? req.csr : null,
+      nextAttemptAt: drive ? at : null,
+      pendingSince: drive ? at : null,
+      attempts: 0,
+      createdAt: at,
+      updatedAt: at,
+    });
   }
 
   private async decide(req: EventData<typeof RequestSubmittedV1>): Promise<IssuanceOutcome> {
@@ -118,7 +98,7 @@ export class IssuanceService {
       if (!isPkiInputError(error)) throw error;
       return { kind: 'failed', code: 'CsrRejected', message: `${error.message} (${error.code})` };
     }
-    // A throw here (CA unreachable) rolls everything back: the event is redelivered with backoff.
+    // A throw here (CA unreachable) fails the fact: the event is redelivered with backoff.
     return timeCaCall({ issuer: req.issuer, adapter: adapter.type, call: 'issue' }, () =>
       adapter.issue({ requestId: req.requestId, issuer: req.issuer, host: req.host, csrPem: req.csr, csr }),
     );

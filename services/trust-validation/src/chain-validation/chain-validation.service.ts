@@ -1,14 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { completePath, derToPem, isPkiInputError, parseCertificate, singleCertificateDer, thumbprintSha1, thumbprintSha256, toPem, validateChain, type Clock, type X509Certificate } from '@certflow/pki';
-import type { DataSource, EntityManager } from 'typeorm';
-import type { CloudEvent } from '@certflow/contracts';
-import { inboxClaimSql, outboxInsertSql, outboxParameter } from '@certflow/messaging';
+import { insertRow, upsertRow, type Write } from '@certflow/messaging';
 import { CLOCK } from '@certflow/runtime';
 import type { TrustSnapshot } from '../trust-store/trust-store.cache';
 import { DEFAULT_MAX_CHAIN_CERTIFICATES, TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from '../config';
 import { invalid, toOutcome, type ValidationOutcome } from './validation-outcome';
-import { validationOutcomes } from '../metrics/validation.metrics';
-import { preparedQuery } from '@certflow/persistence';
+import { SEEN_CERTIFICATE, VALIDATION } from './persistence/chain-validation.tables';
 
 /** A certificate as a CA returned it: what gets validated (and re-validated after an import). */
 export interface IssuedCertificate {
@@ -35,7 +32,7 @@ const seenFromDer = (der: Uint8Array): SeenCertificate => ({ thumbprint: thumbpr
 const seenFromCertificate = (cert: X509Certificate): SeenCertificate => ({ thumbprint: thumbprintSha1(cert), thumbprintSha256: thumbprintSha256(cert), pem: toPem(cert) });
 
 /**
- * Validates a returned certificate against the trust stores and records the result. Bad input never
+ * Validates a returned certificate against the trust stores and says what to record. Bad input never
  * throws: it becomes an `invalid` outcome with a reason code, since retrying cannot fix it.
  */
 @Injectable()
@@ -118,63 +115,27 @@ export class ChainValidationService {
     return { outcome, seen: [leaf, ...provided].map(seenFromCertificate) };
   }
 
-  /** Writes (or replaces) the request's validation row and remembers the certificates seen. */
-  async record(m: EntityManager, issued: IssuedCertificate, checked: CheckedCertificate): Promise<void> {
-    const params = this.recordParameters(issued, checked);
-    await m.query(`WITH validated AS (${VALIDATION_UPSERT}), seen AS (${SEEN_INSERT}) SELECT 1`, params);
-    validationOutcomes.inc({ outcome: checked.outcome.status });
-  }
-
   /**
-   * `record` and the outgoing `event`, once per inbox `consumer` and event id, in ONE statement: the
-   * inbox claim, the validation row, the certificates seen and the outbox row commit together or not
-   * at all (every part is conditional on the claim). One round trip where a transaction took six.
-   * Returns false when the event was handled before.
+   * The writes that record a validation: the request's validation row (replaced on re-validation)
+   * and the certificates it could read (the first sighting of each is kept).
    */
-  async recordOnce(ds: DataSource, consumer: string, eventId: string, issued: IssuedCertificate, checked: CheckedCertificate, event: CloudEvent): Promise<boolean> {
-    const params = this.recordParameters(issued, checked);
-    const n = params.length;
-    const fresh = 'WHERE EXISTS (SELECT 1 FROM fresh)';
-    const [row] = await preparedQuery<{ fresh: boolean }>(
-      ds,
-      `WITH fresh AS (${inboxClaimSql(n + 1, n + 2)}),
-            validated AS (${VALIDATION_UPSERT.replace('/*claimed*/', fresh)}),
-            seen AS (${SEEN_INSERT.replace('/*claimed*/', fresh)}),
-            published AS (${outboxInsertSql(n + 3, fresh)})
-       SELECT EXISTS (SELECT 1 FROM fresh) AS fresh`,
-      [...params, consumer, eventId, outboxParameter([event])],
-    );
-    if (row.fresh) validationOutcomes.inc({ outcome: checked.outcome.status });
-    return row.fresh;
-  }
-
-  /** $1…$12 of VALIDATION_UPSERT and SEEN_INSERT. */
-  private recordParameters(issued: IssuedCertificate, checked: CheckedCertificate): unknown[] {
+  recordWrites(issued: IssuedCertificate, checked: CheckedCertificate): Write[] {
     const { outcome } = checked;
+    const at = this.clock.now();
     return [
-      issued.requestId,
-      issued.thumbprint,
-      issued.certificate,
-      JSON.stringify(issued.chain),
-      outcome.status,
-      outcome.status === 'complete' ? JSON.stringify(outcome.path) : null,
-      outcome.status === 'incomplete' ? JSON.stringify(outcome.missing) : null,
-      JSON.stringify(outcome.reasons),
-      outcome.status === 'incomplete' ? outcome.waitingOn : [],
-      this.clock.now(),
-      JSON.stringify(checked.seen),
+      upsertRow(VALIDATION, {
+        requestId: issued.requestId,
+        thumbprint: issued.thumbprint,
+        certificate: issued.certificate,
+        chain: issued.chain,
+        status: outcome.status,
+        path: outcome.status === 'complete' ? outcome.path : null,
+        missing: outcome.status === 'incomplete' ? outcome.missing : null,
+        reasons: outcome.reasons,
+        waitingOn: outcome.status === 'incomplete' ? outcome.waitingOn : [],
+        validatedAt: at,
+      }),
+      ...checked.seen.map((c) => insertRow(SEEN_CERTIFICATE, { ...c, firstSeenAt: at }, { ifExists: 'skip' })),
     ];
   }
 }
-
-/** The validation row from $1…$10; `/*claimed*\/` is where `recordOnce` makes it conditional. */
-const VALIDATION_UPSERT = `INSERT INTO validation (request_id, thumbprint, certificate, chain, status, path, missing, reasons, waiting_on, validated_at)
-       SELECT $1::text, $2::text, $3::text, $4::jsonb, $5::text, $6::jsonb, $7::jsonb, $8::jsonb, $9::text[], $10::timestamptz /*claimed*/
-       ON CONFLICT (request_id) DO UPDATE SET thumbprint = EXCLUDED.thumbprint, certificate = EXCLUDED.certificate,
-         chain = EXCLUDED.chain, status = EXCLUDED.status, path = EXCLUDED.path, missing = EXCLUDED.missing,
-         reasons = EXCLUDED.reasons, waiting_on = EXCLUDED.waiting_on, validated_at = EXCLUDED.validated_at`;
-
-/** The certificates seen, from the jsonb array $11 (SeenCertificate objects), first seen at $10. */
-const SEEN_INSERT = `INSERT INTO seen_certificate (thumbprint, thumbprint_sha256, pem, first_seen_at)
-       SELECT c->>'thumbprint', c->>'thumbprintSha256', c->>'pem', $10::timestamptz FROM jsonb_array_elements($11::jsonb) AS c /*claimed*/
-       ON CONFLICT DO NOTHING`;

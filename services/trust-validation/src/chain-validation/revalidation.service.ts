@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { enqueue, OutboxRelay } from '@certflow/messaging';
+import { enqueue, OutboxRelay, planWrites } from '@certflow/messaging';
+import type { CloudEvent } from '@certflow/contracts';
 import { DATA_SOURCE } from '@certflow/persistence';
 import { subjectKeyIdentifier, subjectOf, type Clock, type X509Certificate } from '@certflow/pki';
 import type { DataSource } from 'typeorm';
@@ -7,6 +8,7 @@ import { CLOCK } from '@certflow/runtime';
 import { TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from '../config';
 import { TrustStoreCache } from '../trust-store/trust-store.cache';
 import { ChainValidationService } from './chain-validation.service';
+import { validationOutcomes } from '../metrics/validation.metrics';
 import { ValidationRow } from './persistence/validation.orm-entity';
 import { outcomeEvent, sameGaps } from './validation-outcome';
 import { issuerKeysOf } from './waiting-on.keys';
@@ -26,6 +28,11 @@ export interface RevalidationReport {
  * After an import, re-validates the requests that were waiting for the imported issuer:
  * only rows whose `waiting_on` names it, in batches, each in its own transaction so one bad row does
  * not hold back the rest and the outgoing event commits with the row it describes.
+ *
+ * Not a fact handler's decision: an import may release thousands of requests, far more than one
+ * batch transaction should hold, so the trust.updated handler runs this before its transaction
+ * (see OnTrustUpdatedConsumer) and each row's event goes through the outbox of that row's own
+ * transaction.
  */
 @Injectable()
 export class RevalidationService {
@@ -66,7 +73,6 @@ export class RevalidationService {
         }
       };
       await Promise.all(Array.from({ length: REVALIDATION_CONCURRENCY }, worker));
-      this.relay.kick();
       after = batch[batch.length - 1].request_id;
     }
     if (report.checked > 0) this.log.log(`re-validated ${report.checked} waiting request(s) after an import: ${JSON.stringify(report)}`);
@@ -76,18 +82,23 @@ export class RevalidationService {
   /** Re-validates one row if it is still incomplete; its own transaction. */
   private async revalidate(requestId: string): Promise<'completed' | 'stillIncomplete' | 'failed' | null> {
     const stores = await this.cache.snapshot();
-    return this.ds.transaction(async (m) => {
+    const done = await this.ds.transaction(async (m) => {
       // Locked, and status checked again: another instance may have re-validated it meanwhile.
       const row = await m.getRepository(ValidationRow).findOne({ where: { requestId }, lock: { mode: 'pessimistic_write' } });
       if (!row || row.status !== 'incomplete') return null;
       const issued = { requestId, thumbprint: row.thumbprint, certificate: row.certificate, chain: row.chain };
       const checked = await this.validation.check(issued, stores);
       const { outcome } = checked;
-      await this.validation.record(m, issued, checked);
+      for (const st of planWrites(this.validation.recordWrites(issued, checked))) await m.query(st.text, st.values);
       // An import that changed nothing about this request's gaps is not news.
-      if (outcome.status === 'incomplete' && sameGaps(row.waitingOn, outcome.waitingOn)) return 'stillIncomplete';
-      await enqueue(m, outcomeEvent(requestId, row.thumbprint, outcome, { revalidated: true, at: this.clock.now() }));
-      return outcome.status === 'complete' ? 'completed' : outcome.status === 'incomplete' ? 'stillIncomplete' : 'failed';
+      if (outcome.status === 'incomplete' && sameGaps(row.waitingOn, outcome.waitingOn)) return { outcome, event: null };
+      const event: CloudEvent = outcomeEvent(issued, outcome, { revalidated: true, at: this.clock.now() });
+      await enqueue(m, event);
+      return { outcome, event };
     });
+    if (!done) return null;
+    validationOutcomes.inc({ outcome: done.outcome.status });
+    if (done.event) this.relay.publishCommitted([done.event]);
+    return done.outcome.status === 'complete' ? 'completed' : done.outcome.status === 'incomplete' ? 'stillIncomplete' : 'failed';
   }
 }

@@ -6,6 +6,7 @@ import { outcomeEvent, sameGaps, toOutcome } from './validation-outcome';
 describe('validation outcome', () => {
   const requestId = 'r-1';
   const thumbprint = 'A'.repeat(40);
+  const issued = { requestId, thumbprint, certificate: 'LEAF PEM', chain: ['INTERMEDIATE PEM'] };
 
   describe('when the chain is complete', () => {
     it('gives the path leaf → root as thumbprints and PEM, and a chain.complete event', async () => {
@@ -13,9 +14,9 @@ describe('validation outcome', () => {
       const leaf = (await pki.leafFor({ host: 'a.example.com' })).certificate;
       const outcome = toOutcome({ status: 'complete', path: [leaf, pki.intermediate.certificate, pki.root.certificate] });
       expect(outcome).toMatchObject({ status: 'complete', path: [thumbprintSha1(leaf), thumbprintSha1(pki.intermediate.certificate), thumbprintSha1(pki.root.certificate)] });
-      const event = outcomeEvent(requestId, thumbprint, outcome, { revalidated: true });
+      const event = outcomeEvent(issued, outcome, { revalidated: true });
       expect(event.type).toBe(ChainCompleteV1.subject);
-      expect(event.data).toMatchObject({ requestId, thumbprint, revalidated: true });
+      expect(event.data).toMatchObject({ requestId, thumbprint, revalidated: true, certificate: 'LEAF PEM', chain: ['INTERMEDIATE PEM'] });
     });
   });
 
@@ -24,7 +25,9 @@ describe('validation outcome', () => {
       const missing = [{ kind: 'root' as const, subject: 'CN=R', authorityKeyIdentifier: 'AB' }];
       const outcome = toOutcome({ status: 'incomplete', partialPath: [], missing, reasons: ['import the root'] });
       expect(outcome).toEqual({ status: 'incomplete', missing, reasons: ['import the root'], waitingOn: ['aki:AB', 'dn:cn=r'] });
-      expect(outcomeEvent(requestId, thumbprint, outcome).type).toBe(ChainIncompleteV1.subject);
+      const event = outcomeEvent(issued, outcome);
+      expect(event.type).toBe(ChainIncompleteV1.subject);
+      expect(event.data).toMatchObject({ certificate: 'LEAF PEM', chain: ['INTERMEDIATE PEM'] });
     });
 
     it('is invalid (ChainUnbuildable) when no gap is named, since no import can close it', () => {
@@ -35,7 +38,7 @@ describe('validation outcome', () => {
   describe('when the certificate is invalid', () => {
     it('fails the request at the validation stage with the code and the reasons as the message', () => {
       const outcome = toOutcome({ status: 'invalid', code: 'CertificateExpired', reasons: ['It expired.', 'Renew it.'] });
-      const event = outcomeEvent(requestId, thumbprint, outcome);
+      const event = outcomeEvent(issued, outcome);
       expect(event.type).toBe(RequestFailedV1.subject);
       expect(event.data).toEqual({ requestId, stage: 'validation', code: 'CertificateExpired', message: 'It expired. Renew it.' });
     });

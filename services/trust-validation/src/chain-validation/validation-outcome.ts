@@ -55,24 +55,46 @@ export function sameGaps(a: readonly string[] | null | undefined, b: readonly st
   return a.every((k, i) => k === b[i]);
 }
 
-/** The event that tells the rest of the system what the validation concluded. */
-export function outcomeEvent(
-  requestId: string,
-  thumbprint: string,
-  outcome: ValidationOutcome,
-  options: { revalidated?: boolean; at?: Date } = {},
-): CloudEvent {
+/** The certificate a validation was about, as the CA returned it (certificate.issued's data). */
+export interface ValidatedCertificate {
+  requestId: string;
+  thumbprint: string;
+  certificate: string;
+  chain: string[];
+}
+
+/**
+ * The event that tells the rest of the system what the validation concluded. chain.complete and
+ * chain.incomplete carry the certificate and chain, so a consumer can apply them even when they
+ * overtook the certificate.issued they follow.
+ */
+export function outcomeEvent(issued: ValidatedCertificate, outcome: ValidationOutcome, options: { revalidated?: boolean; at?: Date } = {}): CloudEvent {
+  const { requestId, thumbprint, certificate, chain } = issued;
   const meta = { source: EVENT_SOURCE, subject: requestId, time: options.at };
   switch (outcome.status) {
     case 'complete':
       return createEvent(
         ChainCompleteV1,
-        { requestId, thumbprint, path: outcome.path, pathPem: outcome.pathPem, ...(options.revalidated ? { revalidated: true } : {}) },
+        { requestId, thumbprint, path: outcome.path, pathPem: outcome.pathPem, certificate, chain, ...(options.revalidated ? { revalidated: true } : {}) },
         meta,
       );
     case 'incomplete':
-      return createEvent(ChainIncompleteV1, { requestId, thumbprint, missing: outcome.missing, reasons: outcome.reasons }, meta);
+      return createEvent(ChainIncompleteV1, { requestId, thumbprint, missing: outcome.missing, reasons: outcome.reasons, certificate, chain }, meta);
     case 'invalid':
       return createEvent(RequestFailedV1, { requestId, stage: 'validation', code: outcome.code, message: outcome.message }, meta);
+  }
+}
+
+/** The validation status an outcome event tells, for metrics kept after the commit. */
+export function statusOfOutcomeEvent(event: CloudEvent): ValidationOutcome['status'] | null {
+  switch (event.type) {
+    case ChainCompleteV1.subject:
+      return 'complete';
+    case ChainIncompleteV1.subject:
+      return 'incomplete';
+    case RequestFailedV1.subject:
+      return 'invalid';
+    default:
+      return null;
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   createEvent,
   TrustUpdatedV1,
+  type CloudEvent,
   type CertificateDetails,
   type TrustImportResult,
   type TrustStoreName,
@@ -34,9 +35,13 @@ import { checkFitsStore, checkUsableAsCa, checkUsableOnPaths } from './trust-sto
 /** Most certificates one import may carry unless CERTFLOW_TRUST_IMPORT_MAX_CERTIFICATES says otherwise. */
 export const IMPORT_LIMIT = 50;
 
-/** What an import changed: the certificates newly added, for whoever acts after the commit. */
+/**
+ * What an import changed: the certificates newly added, for whoever acts after the commit, and the
+ * trust.updated events that announce them, for the caller to put in the same transaction's outbox.
+ */
 export interface ImportOutcome extends TrustImportResult {
   added: X509Certificate[];
+  events: CloudEvent[];
 }
 
 /**
@@ -56,7 +61,11 @@ export class TrustStoreService {
   /** Imports PEM text into `store`. Refuses the whole call if any certificate does not belong there. */
   async import(store: TrustStoreName, pemText: string, actor: string): Promise<ImportOutcome> {
     const certs = await this.checkImport(store, pemText);
-    const outcome = await this.ds.transaction((m) => this.importChecked(m, store, certs, actor));
+    const outcome = await this.ds.transaction(async (m) => {
+      const imported = await this.importChecked(m, store, certs, actor);
+      await enqueue(m, ...imported.events);
+      return imported;
+    });
     this.afterChange(outcome.added.length > 0);
     return outcome;
   }
@@ -86,9 +95,12 @@ export class TrustStoreService {
     return certs;
   }
 
-  /** Stores checked certificates in the caller's transaction; already present ones are left as they are. */
+  /**
+   * Stores checked certificates in the caller's transaction; already present ones are left as they
+   * are. The events it returns are the caller's to put in that transaction's outbox.
+   */
   async importChecked(m: EntityManager, store: TrustStoreName, certs: X509Certificate[], actor: string): Promise<ImportOutcome> {
-    const outcome: ImportOutcome = { imported: [], alreadyPresent: [], added: [] };
+    const outcome: ImportOutcome = { imported: [], alreadyPresent: [], added: [], events: [] };
     const at = this.clock.now();
     for (const cert of certs) {
       const thumbprint = thumbprintSha1(cert);
@@ -104,7 +116,7 @@ export class TrustStoreService {
         continue;
       }
       await m.getRepository(TrustAuditRow).insert({ at, actor, action: 'imported', store, thumbprint, subject });
-      await enqueue(m, this.trustUpdated(store, 'imported', thumbprint, subject, actor, at));
+      outcome.events.push(this.trustUpdated(store, 'imported', thumbprint, subject, actor, at));
       outcome.imported.push(thumbprint);
       outcome.added.push(cert);
     }

@@ -18,7 +18,10 @@ describe('OnIssuerCaPublishedConsumer', () => {
         } as unknown as TrustStoreService;
         const consumer = new OnIssuerCaPublishedConsumer({} as never, trustStore);
         const event = createEvent(IssuerCaPublishedV1, { issuer: 'acme', roots: [PEM], intermediates: [] }, { source: 'test', subject: 'acme' });
-        await consumer.onPublished(JSON.parse(JSON.stringify(event)));
+        const facts = [{ event, deliveryCount: 1 }];
+        // The refusal needs no database: the transaction is never touched.
+        const verdicts = await consumer.decide(facts, {} as never, await consumer.prepare(facts));
+        expect(verdicts).toEqual([{ kind: 'skip', note: 'CA_CERTIFICATE_UNUSABLE' }]);
         expect(error).toHaveBeenCalledTimes(1);
         const line = String(error.mock.calls[0][0]);
         expect(line).toContain('"CN=Root\\x1b[2J\\x0a{"level":30,"msg":"trusted"}\\u{202E}" is not a CA');

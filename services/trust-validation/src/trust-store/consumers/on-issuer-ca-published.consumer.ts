@@ -1,43 +1,79 @@
-import { Controller, Inject, Logger } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
-import { IssuerCaPublishedV1, parseEvent, printable } from '@certflow/contracts';
-import { handleOnce, RpcError } from '@certflow/messaging';
-import { DATA_SOURCE } from '@certflow/persistence';
-import type { DataSource } from 'typeorm';
+import { Controller, Logger } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { IssuerCaPublishedV1, printable, type EventData } from '@certflow/contracts';
+import { FactPattern, FactProcessor, RpcError, type Fact, type FactBatch, type FactHandler, type FactTx, type Verdict } from '@certflow/messaging';
+import type { X509Certificate } from '@certflow/pki';
 import { TrustStoreService } from '../trust-store.service';
 
 export const ON_ISSUER_CA_PUBLISHED = 'trust-validation.on-issuer-ca-published';
+
+type Published = EventData<typeof IssuerCaPublishedV1>;
+
+/** A published set of roots, checked: the certificates to trust, or why they cannot be. */
+type CheckedRoots = { kind: 'none' } | { kind: 'roots'; certs: X509Certificate[] } | { kind: 'refused'; error: RpcError };
 
 /**
  * An issuer published its CA certificates: trust its roots, as an enterprise CA's root is pushed to
  * the fleet it serves. Idempotent: a root already present is left as it is.
  */
 @Controller()
-export class OnIssuerCaPublishedConsumer {
+export class OnIssuerCaPublishedConsumer implements FactHandler<Published, CheckedRoots> {
+  readonly consumer = ON_ISSUER_CA_PUBLISHED;
+  readonly event = IssuerCaPublishedV1;
   private readonly log = new Logger(OnIssuerCaPublishedConsumer.name);
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly facts: FactProcessor,
     private readonly trustStore: TrustStoreService,
   ) {}
 
-  @EventPattern<string>(IssuerCaPublishedV1.subject)
-  async onPublished(@Payload() raw: unknown): Promise<void> {
-    const event = parseEvent(IssuerCaPublishedV1, raw);
-    if (event.data.roots.length === 0) return;
-    let certs;
-    try {
-      certs = await this.trustStore.checkImport('roots', event.data.roots.join('\n'));
-    } catch (err) {
-      // A published "root" that is not one will not become one on retry: log it and move on.
-      if (err instanceof RpcError) {
-        this.log.error(`issuer ${event.data.issuer} published roots that cannot be trusted (${err.code}): ${printable(err.message)}`);
-        return;
+  @FactPattern(IssuerCaPublishedV1)
+  onFacts(@Payload() batch: FactBatch) {
+    return this.facts.process(batch, this);
+  }
+
+  /** Parsing and the store's rules need no database: done before the transaction. */
+  async prepare(facts: readonly Fact<Published>[]): Promise<CheckedRoots[]> {
+    const checked: CheckedRoots[] = [];
+    for (const f of facts) {
+      if (f.event.data.roots.length === 0) {
+        checked.push({ kind: 'none' });
+        continue;
       }
-      throw err;
+      try {
+        checked.push({ kind: 'roots', certs: await this.trustStore.checkImport('roots', f.event.data.roots.join('\n')) });
+      } catch (err) {
+        // A published "root" that is not one will not become one on retry: refused, not retried.
+        if (!(err instanceof RpcError)) throw err;
+        checked.push({ kind: 'refused', error: err });
+      }
     }
-    const actor = `issuer:${event.data.issuer}`;
-    const out = await handleOnce(this.ds, ON_ISSUER_CA_PUBLISHED, event.id, (m) => this.trustStore.importChecked(m, 'roots', certs, actor));
-    if (!out.duplicate) this.trustStore.afterChange(out.result.added.length > 0);
+    return checked;
+  }
+
+  /**
+   * Imports in the batch's transaction, fact after fact, so a root two facts publish is added by the
+   * first and found present by the second; the trust.updated events go out with the commit.
+   */
+  async decide(facts: readonly Fact<Published>[], tx: FactTx, checked: readonly CheckedRoots[]): Promise<Verdict[]> {
+    const verdicts: Verdict[] = [];
+    for (const [i, f] of facts.entries()) {
+      const c = checked[i];
+      if (c.kind === 'none') {
+        verdicts.push({ kind: 'skip' });
+      } else if (c.kind === 'refused') {
+        this.log.error(`issuer ${f.event.data.issuer} published roots that cannot be trusted (${c.error.code}): ${printable(c.error.message)}`);
+        verdicts.push({ kind: 'skip', note: c.error.code });
+      } else {
+        const out = await this.trustStore.importChecked(tx.manager, 'roots', c.certs, `issuer:${f.event.data.issuer}`);
+        verdicts.push(out.events.length > 0 ? { kind: 'apply', publish: out.events } : { kind: 'skip', note: 'already trusted' });
+      }
+    }
+    return verdicts;
+  }
+
+  /** This instance validates against the new stores at once. */
+  committed(_facts: readonly Fact<Published>[], verdicts: readonly Verdict[]): void {
+    this.trustStore.afterChange(verdicts.some((v) => v.kind === 'apply'));
   }
 }
