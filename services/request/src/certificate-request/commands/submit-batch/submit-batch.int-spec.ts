@@ -146,6 +146,21 @@ describe('SubmitBatchHandler (real PostgreSQL and NATS JetStream)', () => {
     expect(await outboxFor(hosts)).toBe(4);
   });
 
+  it('stores 1000 items, the most one call takes, with a history row and an event each', async () => {
+    const host = newHost();
+    const csr = (await testCsr({ host })).pem;
+    const items = Array.from({ length: 1000 }, (_, i) => ({ host, csr, friendlyName: `n${i}`, idempotencyKey: `${host}-${i}` }));
+    const outcomes = await batch.execute(items, admin);
+    expect(outcomes.filter((o) => 'created' in o && o.created)).toHaveLength(1000);
+    // In item order: each slot holds its own item's request.
+    expect(outcomes.map((o) => ('request' in o ? o.request.friendlyName : null))).toEqual(items.map((i) => i.friendlyName));
+    const ids = outcomes.map((o) => ('request' in o ? o.request.id : ''));
+    expect(await rowsFor([host])).toBe(1000);
+    expect(await count('request_history WHERE request_id = ANY($1)', [ids])).toBe(1000);
+    expect(await outboxFor([host])).toBe(1000);
+    await svc.log.waitFor(RequestSubmittedV1, (d) => d.requestId === ids[999]);
+  });
+
   describe('bad items store nothing and leave the others alone', () => {
     const cases: [string, string, number, (host: string, csr: string) => unknown][] = [
       ['no object', 'INVALID_BODY', 400, () => ['x']],
