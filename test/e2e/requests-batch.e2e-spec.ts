@@ -13,7 +13,8 @@ describe('POST /api/v1/requests/batch (four services, real PostgreSQL and NATS)'
   let requester: string;
 
   beforeAll(async () => {
-    cf = await startCertflow({ env: { CERTFLOW_CA_KEY: randomBytes(32).toString('hex') } });
+    // A batch limit of its own, set lower than the default to test it without sending 8 MiB.
+    cf = await startCertflow({ env: { CERTFLOW_CA_KEY: randomBytes(32).toString('hex'), CERTFLOW_MAX_BATCH_BODY_BYTES: String(2 * 1024 * 1024) } });
     const r = await cf.api('/api/v1/tokens', { method: 'POST', json: { name: 'batch-ci', role: 'requester', hosts: ['*.batch.example.com'] } });
     expect(r.status).toBe(201);
     requester = r.body.secret;
@@ -74,6 +75,15 @@ describe('POST /api/v1/requests/batch (four services, real PostgreSQL and NATS)'
     expect([r.status, r.body.error.code]).toEqual([400, 'TOO_MANY_ITEMS']);
     expect(r.body.error.details).toEqual({ items: 1001, max: 1000 });
     expect(await requestsFor(host)).toEqual([]);
+  });
+
+  it('refuses a body over CERTFLOW_MAX_BATCH_BODY_BYTES with 413 PAYLOAD_TOO_LARGE naming that setting', async () => {
+    const host = 'big.batch.example.com';
+    const body = { items: Array.from({ length: 1000 }, () => ({ host, csr: 'x'.repeat(2200) })) };
+    expect(JSON.stringify(body).length).toBeGreaterThan(2 * 1024 * 1024);
+    const r = await batch(body);
+    expect([r.status, r.body.error.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(r.body.error.message).toMatch(/at most 2097152 bytes are accepted \(CERTFLOW_MAX_BATCH_BODY_BYTES; send fewer items per call\)/);
   });
 
   it('refuses an empty batch (400 INVALID_BODY), and keeps viewers out (403 FORBIDDEN)', async () => {
