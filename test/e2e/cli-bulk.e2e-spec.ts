@@ -111,6 +111,32 @@ describe('certflow bulk (issue #7)', () => {
     expect(existsSync(report)).toBe(true);
   });
 
+  it('submits in batch calls: a host outside a requester token is refused on its own, the others are done, and a rerun submits nothing twice', async () => {
+    const token = await cf.api('/api/v1/tokens', { method: 'POST', json: { name: 'bulk-ci', role: 'requester', hosts: ['*.scoped.example.com'] } });
+    expect(token.status).toBe(201);
+    const env = cliEnv(cf, { CERTFLOW_TOKEN: token.body.secret });
+    const hosts = ['a1.scoped.example.com', 'a2.scoped.example.com', 'x1.other.example.com'];
+    const inventory = join(work, 'scoped.csv');
+    writeFileSync(inventory, hosts.join('\n') + '\n');
+    const report = join(work, 'scoped.json');
+    const args = ['bulk', 'request', '--inventory', inventory, '--out', join(work, 'scoped'), '--batch-size', '2', '--report', report];
+
+    const first = await runCli(args, env);
+    expect(first.stderr).toMatch(/^submitting 3 host\(s\) in batches of at most 2$/m);
+    expect(first.code).toBe(1);
+    const r1 = JSON.parse(readFileSync(report, 'utf8'));
+    expect(r1.counts).toEqual({ ASSIGNED: 2, ERROR: 1 });
+    expect(r1.items.find((i: any) => i.host === 'x1.other.example.com')).toMatchObject({ state: 'NEW', error: { code: 'HOST_NOT_ALLOWED' } });
+    expect(first.stdout).toMatch(/x1\.other\.example\.com .*\(HOST_NOT_ALLOWED\)/);
+    for (const h of hosts.slice(0, 2)) expect(readFileSync(join(work, 'scoped', h, 'cert.pem'), 'utf8')).toMatch(/BEGIN CERTIFICATE/);
+
+    const second = await runCli(args, env);
+    expect(second.code).toBe(1);
+    expect(second.stdout).toMatch(/\(2 done by an earlier run, skipped\)/);
+    expect(second.stderr).toMatch(/^submitting 1 host\(s\)/m);
+    for (const h of hosts) expect([h, (await requestsFor(h)).length]).toEqual([h, h.startsWith('x1') ? 0 : 1]);
+  });
+
   it('refuses a broken inventory with the line and what to fix (exit 2)', async () => {
     const bad = join(work, 'bad.csv');
     writeFileSync(bad, 'ok.example.com\nbad host,,\n');

@@ -1,4 +1,4 @@
-import type { CertificateDetails, RequestView } from '@certflow/contracts';
+import type { BatchSubmitView, CertificateDetails, RequestView } from '@certflow/contracts';
 import type { Connection } from './config';
 import { CliError, EXIT } from './exit-codes';
 
@@ -64,7 +64,7 @@ export class ApiClient {
   async call<T>(
     method: string,
     path: string,
-    init: { json?: unknown; text?: string; contentType?: string; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {},
+    init: { json?: unknown; text?: string; contentType?: string; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal; idempotent?: boolean } = {},
   ): Promise<{ status: number; body: T }> {
     if (!this.conn.token) {
       throw new CliError('no API token', EXIT.AUTH, 'TOKEN_MISSING', 'pass --token, set CERTFLOW_TOKEN, or put {"token": "…"} in ~/.config/certflow/config.json (the admin token is in .certflow/admin.token)');
@@ -81,7 +81,7 @@ export class ApiClient {
     // Retries only what is safe: connection failures and 502/503/504. A POST is retried only with an
     // Idempotency-Key (the server then returns the first request) or when nothing reached the server.
     const retries = this.opts.retries ?? 3;
-    const idempotent = method === 'GET' || !!headers['Idempotency-Key'];
+    const idempotent = method === 'GET' || !!headers['Idempotency-Key'] || init.idempotent === true;
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
@@ -117,6 +117,15 @@ export class ApiClient {
 
   async submit(body: SubmitBody, idempotencyKey?: string): Promise<RequestView> {
     return (await this.call<RequestView>('POST', '/api/v1/requests', { json: body, headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {} })).body;
+  }
+
+  /**
+   * POST /api/v1/requests/batch: one result per item, in order. Retried like a keyed submission
+   * when every item carries its idempotency key (a retry then returns the requests stored before).
+   */
+  async submitBatch(items: (SubmitBody & { idempotencyKey?: string })[]): Promise<BatchSubmitView> {
+    const idempotent = items.every((i) => i.idempotencyKey);
+    return (await this.call<BatchSubmitView>('POST', '/api/v1/requests/batch', { json: { items }, idempotent, timeoutMs: 300_000 })).body;
   }
 
   async request(id: string): Promise<RequestView> {

@@ -72,6 +72,7 @@ export const ERROR_CODES = {
   TOO_MANY_USAGES: { status: 400, meaning: 'More usages than a request can ask for.' },
   INVALID_IDEMPOTENCY_KEY: { status: 400, meaning: 'The Idempotency-Key header is empty, too long or not printable.' },
   IDEMPOTENCY_KEY_REUSED: { status: 409, meaning: 'The Idempotency-Key was used before for a different submission.' },
+  TOO_MANY_ITEMS: { status: 400, meaning: 'A batch has more items than one call takes (POST /api/v1/requests/batch: at most 1000); split it.' },
 
   // A request and its certificate
   REQUEST_NOT_FOUND: { status: 404, meaning: 'No request has this id (or the token may not see it).' },

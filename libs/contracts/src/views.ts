@@ -53,6 +53,23 @@ export interface RequestView {
   history: { state: RequestState; at: string; reason?: string }[];
 }
 
+/**
+ * One slot of a `POST /api/v1/requests/batch` answer, in the order of the submitted items. `status`
+ * is what `POST /api/v1/requests` would have answered for that item alone: 201 stored now, 200 the
+ * earlier request with the same idempotency key and body, 4xx refused with `error` (nothing stored).
+ */
+export interface BatchResultView {
+  index: number;
+  status: number;
+  request?: RequestView;
+  error?: ErrorBody['error'];
+}
+
+/** The answer of `POST /api/v1/requests/batch`: one result per item, in order. */
+export interface BatchSubmitView {
+  results: BatchResultView[];
+}
+
 export interface HostAssignmentsView {
   host: string;
   usages: Partial<Record<Usage, { thumbprint: string; requestId: string; assignedAt: string }>>;

@@ -16,6 +16,11 @@ export const RequestConfigSchema = BaseConfigSchema.extend({
   CERTFLOW_ISSUERS_FILE: z.string().optional(),
   /** Largest accepted request body, in bytes. */
   CERTFLOW_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+  /**
+   * Largest body of POST /api/v1/requests/batch, in bytes (1,000 submissions of a few KiB each fit
+   * the default). Not bound by NATS: each item travels as its own event, and a CSR is at most 64 KiB.
+   */
+  CERTFLOW_MAX_BATCH_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
   /** Open live event streams (GET /api/v1/events/stream) one token may hold on this instance. */
   CERTFLOW_SSE_MAX_PER_TOKEN: z.coerce.number().int().min(1, 'must be at least 1').max(10_000).default(5),
   /** Open live event streams on this instance, all tokens together. */

@@ -20,7 +20,7 @@ runMain(SERVICE, async () => {
       port: config.CERTFLOW_HTTP_PORT,
       host: config.CERTFLOW_HTTP_HOST,
       configure: (app) => {
-        configureHttp(app, config.CERTFLOW_MAX_BODY_BYTES);
+        configureHttp(app, config.CERTFLOW_MAX_BODY_BYTES, config.CERTFLOW_MAX_BATCH_BODY_BYTES);
         serveConsoleAssets(app);
       },
       // Calls about one request (`/api/v1/requests/:id…`) log its id as `requestId`.

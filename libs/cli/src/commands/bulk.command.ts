@@ -8,68 +8,13 @@ import { writeFileAtomic } from '../atomic-file';
 import { InventoryError, parseInventory, type InventoryEntry } from '../bulk/inventory';
 import { globToRegExp, runPool } from '../bulk/pool';
 import { StateFile, defaultStatePath } from '../bulk/state-file';
-import { CliError, EXIT, worstExitCode, type ExitCode } from '../exit-codes';
+import { CliError, EXIT, worstExitCode } from '../exit-codes';
 import { CSR_FILE, KEY_FILE, KEY_TYPES, createKey, loadKey, makeCsr, type CliKeyType } from '../key-store';
 import { apiFor, collectUsages, parseDuration, parsePositiveInt } from '../options';
 import { chainOf, isSettled, missingLines, waitUntilSettled, WaitTimeout, writeCertificateFiles } from '../request-flow';
 import { ProgressBar, info, table } from '../ui';
-
-/** One line of the machine-readable report. */
-export interface BulkItem {
-  host: string;
-  requestId?: string;
-  state: string;
-  thumbprint?: string;
-  /** Done by an earlier run; nothing was sent this time. */
-  skipped?: boolean;
-  detail?: string;
-  error?: { code: string; message: string };
-}
-
-export interface BulkReport {
-  command: string;
-  startedAt: string;
-  finishedAt: string;
-  interrupted: boolean;
-  total: number;
-  counts: Record<string, number>;
-  items: BulkItem[];
-}
-
-const OK_STATES = new Set(['ASSIGNED', 'ASSIGNABLE']);
-
-function exitFor(item: BulkItem): ExitCode {
-  if (item.error) return item.error.code === 'TIMEOUT' ? EXIT.TIMEOUT : EXIT.ERROR;
-  if (item.state === 'CHAIN_INCOMPLETE') return EXIT.CHAIN_INCOMPLETE;
-  if (item.state === 'FAILED') return EXIT.FAILED;
-  return EXIT.OK;
-}
-
-function summarize(command: string, startedAt: Date, total: number, items: BulkItem[], interrupted: boolean): BulkReport {
-  const counts: Record<string, number> = {};
-  for (const i of items) {
-    const key = i.error ? 'ERROR' : i.state;
-    counts[key] = (counts[key] ?? 0) + 1;
-  }
-  const notRun = total - items.length;
-  if (notRun > 0) counts.NOT_RUN = notRun;
-  return { command, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), interrupted, total, counts, items };
-}
-
-function printSummary(report: BulkReport, reportPath?: string): void {
-  const skipped = report.items.filter((i) => i.skipped).length;
-  const rows = Object.entries(report.counts).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => [s, String(n)]);
-  rows.push(['total', String(report.total)]);
-  let text = `\n${table(['STATE', 'HOSTS'], rows)}\n`;
-  if (skipped) text += `(${skipped} done by an earlier run, skipped)\n`;
-  const problems = report.items.filter((i) => i.error || !OK_STATES.has(i.state));
-  if (problems.length) {
-    text += `\n${table(['HOST', 'REQUEST', 'STATE', 'WHAT TO DO'], problems.slice(0, 50).map((i) => [i.host, i.requestId ?? '-', i.error ? 'ERROR' : i.state, i.error ? `${i.error.message} (${i.error.code})` : (i.detail ?? '')]))}\n`;
-    if (problems.length > 50) text += `… and ${problems.length - 50} more (see the report)\n`;
-  }
-  if (reportPath) text += `report: ${reportPath}\n`;
-  process.stdout.write(text);
-}
+import { MAX_BATCH_ITEMS, submitInBatches, type BatchItem } from '../bulk/batch-submit';
+import { OK_STATES, exitFor, printSummary, summarize, type BulkItem } from '../bulk/bulk-report';
 
 /** Ctrl-C: stop starting work, let what runs settle its state file entry, exit 130. Twice: now. */
 function interruptible(): { signal: AbortSignal; stopped: () => boolean; dispose: () => void } {
@@ -102,6 +47,7 @@ interface BulkRequestOptions {
   timeout: number;
   stateFile?: string;
   report?: string;
+  batchSize: number;
 }
 
 async function bulkRequest(api: ApiClient, o: BulkRequestOptions): Promise<void> {
@@ -127,43 +73,57 @@ async function bulkRequest(api: ApiClient, o: BulkRequestOptions): Promise<void>
 
   const bar = new ProgressBar(entries.length);
   const items: BulkItem[] = [];
+  const done = new Set<string>();
+  const submitted = new Map<string, RequestView>();
   const intr = interruptible();
 
   const finish = (item: BulkItem) => {
     items.push(item);
+    done.add(item.host);
     bar.tick(item.error ? 'ERROR' : item.skipped ? `${item.state} (skipped)` : item.state, item.host);
   };
+  const errorOf = (e: unknown) => (e instanceof CliError ? { code: e.code ?? 'ERROR', message: e.message } : { code: 'ERROR', message: (e as Error).message });
+  const fail = async (host: string, e: unknown) => {
+    const err = errorOf(e);
+    if (e instanceof CliError && (e.exitCode === EXIT.AUTH || e.exitCode === EXIT.UNREACHABLE)) {
+      if (!intr.stopped()) bar.note(e.line());
+    }
+    await state.update(host, { error: err }).catch(() => undefined);
+    finish({ host, requestId: state.get(host)?.requestId, state: state.get(host)?.state ?? 'NEW', error: err });
+  };
 
-  const processHost = async (entry: InventoryEntry) => {
+  // A key and CSR left by an interrupted run are reused with the same idempotency key, so a
+  // submission that reached the server before the state file was written is not repeated.
+  const prepare = async (entry: InventoryEntry): Promise<BatchItem> => {
+    const { host } = entry;
+    const dir = join(out, host);
+    const st = state.get(host);
+    let csr: string;
+    if (existsSync(join(dir, KEY_FILE)) && existsSync(join(dir, CSR_FILE)) && st?.idempotencyKey) {
+      csr = readFileSync(join(dir, CSR_FILE), 'utf8');
+      await loadKey(join(dir, KEY_FILE)); // fails loudly if the key is damaged
+    } else {
+      const { keys } = await createKey(dir, o.keyType, { replace: true });
+      csr = await makeCsr(keys, host, entry.names);
+      writeFileAtomic(join(dir, CSR_FILE), csr);
+    }
+    const idempotencyKey = st?.idempotencyKey ?? `certflow-bulk-${createHash('sha256').update(`${host}\n${csr}`).digest('hex').slice(0, 40)}`;
+    const usages = entry.usages.length ? entry.usages : o.usages;
+    return { host, idempotencyKey, body: { host, csr, ...(usages?.length ? { usages } : {}), autoAssign: o.assign, ...(o.issuer ? { issuer: o.issuer } : {}) } };
+  };
+
+  const settle = async (entry: InventoryEntry) => {
     const host = entry.host;
     const dir = join(out, host);
-    let st = state.get(host);
+    const st = state.get(host)!;
     try {
-      let view: RequestView | undefined;
-      if (st?.requestId) {
-        view = await api.request(st.requestId);
+      let view = submitted.get(host);
+      if (!view) {
+        view = await api.request(st.requestId!);
         if (OK_STATES.has(view.state) && isSettled(view) && st.filesWritten) {
           return finish({ host, requestId: view.id, state: view.state, thumbprint: view.thumbprint, skipped: true });
         }
-      } else {
-        // A key and CSR left by an interrupted run are reused with the same Idempotency-Key, so a
-        // submission that reached the server before the state file was written is not repeated.
-        let csr: string;
-        if (existsSync(join(dir, KEY_FILE)) && existsSync(join(dir, CSR_FILE)) && st?.idempotencyKey) {
-          csr = readFileSync(join(dir, CSR_FILE), 'utf8');
-          await loadKey(join(dir, KEY_FILE)); // fails loudly if the key is damaged
-        } else {
-          const { keys } = await createKey(dir, o.keyType, { replace: true });
-          csr = await makeCsr(keys, host, entry.names);
-          writeFileAtomic(join(dir, CSR_FILE), csr);
-        }
-        const idempotencyKey = st?.idempotencyKey ?? `certflow-bulk-${createHash('sha256').update(`${host}\n${csr}`).digest('hex').slice(0, 40)}`;
-        await state.update(host, { idempotencyKey, state: 'NEW' });
-        const usages = entry.usages.length ? entry.usages : o.usages;
-        view = await api.submit({ host, csr, ...(usages?.length ? { usages } : {}), autoAssign: o.assign, ...(o.issuer ? { issuer: o.issuer } : {}) }, idempotencyKey);
-        await state.update(host, { requestId: view.id, state: view.state });
       }
-      st = state.get(host)!;
       if (!isSettled(view)) view = await waitUntilSettled(api, view.id, { timeoutMs: o.timeout, signal: intr.signal });
       let filesWritten = false;
       if (OK_STATES.has(view.state)) {
@@ -179,17 +139,41 @@ async function bulkRequest(api: ApiClient, o: BulkRequestOptions): Promise<void>
         await state.update(host, { state: e.last.state });
         return finish({ host, requestId: e.last.id, state: e.last.state, error: { code: 'TIMEOUT', message: `still ${e.last.state} after ${o.timeout / 1000}s; run again to go on waiting` } });
       }
-      const err = e instanceof CliError ? { code: e.code ?? 'ERROR', message: e.message } : { code: 'ERROR', message: (e as Error).message };
-      if (e instanceof CliError && (e.exitCode === EXIT.AUTH || e.exitCode === EXIT.UNREACHABLE)) {
-        if (!intr.stopped()) bar.note(e.line());
-      }
-      await state.update(host, { error: err }).catch(() => undefined);
-      finish({ host, requestId: state.get(host)?.requestId, state: state.get(host)?.state ?? 'NEW', error: err });
+      await fail(host, e);
     }
   };
 
   try {
-    await runPool(entries, o.concurrency, processHost, intr.stopped);
+    // 1. Keys and CSRs for the hosts not submitted yet, their keys recorded before anything is sent.
+    const order = new Map(entries.map((e, i) => [e.host, i]));
+    const prepared: BatchItem[] = [];
+    await runPool(entries.filter((e) => !state.get(e.host)?.requestId), o.concurrency, async (entry) => {
+      try {
+        prepared.push(await prepare(entry));
+      } catch (e) {
+        await fail(entry.host, e);
+      }
+    }, intr.stopped);
+    prepared.sort((a, b) => order.get(a.host)! - order.get(b.host)!);
+    await state.updateMany(prepared.map((p) => [p.host, { idempotencyKey: p.idempotencyKey, state: 'NEW' }]));
+
+    // 2. Submitted in batch calls; a refused host is done (with its error), the others wait below.
+    if (prepared.length) info(`submitting ${prepared.length} host(s) in batches of at most ${Math.min(o.batchSize, MAX_BATCH_ITEMS)}`);
+    await submitInBatches(api, prepared, o.batchSize, {
+      answered: async (answers) => {
+        await state.updateMany(answers.map(({ item, result }) => [item.host, result.request ? { requestId: result.request.id, state: result.request.state, error: undefined } : { error: result.error }]));
+        for (const { item, result } of answers) {
+          if (result.request) submitted.set(item.host, result.request);
+          else finish({ host: item.host, state: 'NEW', error: { code: result.error?.code ?? `HTTP_${result.status}`, message: result.error?.message ?? `answered ${result.status}` } });
+        }
+      },
+      failed: async (failedItems, error) => {
+        for (const item of failedItems) await fail(item.host, error);
+      },
+    }, intr.stopped);
+
+    // 3. Waited for until settled, certificate files written.
+    await runPool(entries.filter((e) => !done.has(e.host) && state.get(e.host)?.requestId), o.concurrency, settle, intr.stopped);
   } finally {
     intr.dispose();
     bar.finish();
@@ -279,7 +263,10 @@ export function registerBulk(program: Command): void {
     .option('--timeout <duration>', 'per host: stop waiting after this long', parseDuration, 300_000)
     .option('--state-file <file>', 'resumable state (default: <inventory>.certflow-state.json)')
     .option('--report <file>', 'write a JSON report: counts per state and one item per host')
+    .option('--batch-size <n>', `hosts per submission call (POST /api/v1/requests/batch), at most ${MAX_BATCH_ITEMS}`, parsePositiveInt, MAX_BATCH_ITEMS)
     .addHelpText('after', `
+Submits in batch calls (${MAX_BATCH_ITEMS} hosts or 4 MiB each; a call the server finds too large is split),
+then waits for each host with --concurrency calls at once.
 Resumable: the state file records each host's request id (and the Idempotency-Key used), so running
 the same command again skips hosts that are done, goes on waiting for those in flight, and never
 submits a host twice. Ctrl-C stops starting new hosts and saves the state (exit 130).

@@ -4,6 +4,7 @@ import { REQUEST_CONFIG, type RequestConfig } from '../config';
 import { EdgeModule } from '../edge/edge.module';
 import { RequestCommandService } from './commands/request-command.service';
 import { ISSUERS, SubmitRequestHandler } from './commands/submit-request/submit-request.handler';
+import { SubmitBatchHandler } from './commands/submit-batch/submit-batch.handler';
 import { AssignRequestHandler } from './commands/assign-request/assign-request.handler';
 import { OFFLINE_ISSUERS, UploadCertificateHandler } from './commands/upload-certificate/upload-certificate.handler';
 import { RequestQueryService } from './http/request-query.service';
@@ -28,6 +29,7 @@ import { RequestStateReader } from './request-state.reader';
     FactSignals,
     RequestCommandService,
     SubmitRequestHandler,
+    SubmitBatchHandler,
     AssignRequestHandler,
     UploadCertificateHandler,
     RequestQueryService,

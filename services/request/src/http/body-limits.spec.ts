@@ -47,6 +47,10 @@ describe('the 413 message', () => {
   it('still says where the limit is set when body-parser gives no numbers', () => {
     expect(bodyTooLargeMessage(undefined)).toMatch(/CERTFLOW_MAX_BODY_BYTES/);
   });
+  it('names the batch setting on the batch route, whose limit is its own', () => {
+    expect(bodyTooLargeMessage({ limit: 8388608 }, '/api/v1/requests/batch?x=1')).toMatch(/at most 8388608 bytes are accepted \(CERTFLOW_MAX_BATCH_BODY_BYTES; send fewer items per call\)$/);
+    expect(bodyTooLargeMessage({ limit: 262144 }, '/api/v1/requests')).toMatch(/\(CERTFLOW_MAX_BODY_BYTES\)$/);
+  });
 });
 
 describe('query parameters', () => {

@@ -34,10 +34,17 @@ export function refuseDeepJson(req: IncomingMessage & { body?: unknown }, _res: 
   next();
 }
 
-/** The 413 message, with the numbers body-parser knows (`limit`, and `length` when the client declared it). */
-export function bodyTooLargeMessage(cause: unknown): string {
+/** The one route whose body may be larger than CERTFLOW_MAX_BODY_BYTES: many submissions at once. */
+export const BATCH_ROUTE = '/api/v1/requests/batch';
+
+/**
+ * The 413 message, with the numbers body-parser knows (`limit`, and `length` when the client declared
+ * it), naming the setting of the route's limit (`path`: the URL called).
+ */
+export function bodyTooLargeMessage(cause: unknown, path = ''): string {
   const { limit, length } = (cause ?? {}) as { limit?: unknown; length?: unknown };
   const size = typeof length === 'number' ? `is ${length} bytes` : 'is too large';
   const max = typeof limit === 'number' ? `at most ${limit} bytes are accepted` : 'send at most the configured limit';
-  return `the request body ${size}; ${max} (CERTFLOW_MAX_BODY_BYTES)`;
+  const setting = path.split('?')[0] === BATCH_ROUTE ? 'CERTFLOW_MAX_BATCH_BODY_BYTES; send fewer items per call' : 'CERTFLOW_MAX_BODY_BYTES';
+  return `the request body ${size}; ${max} (${setting})`;
 }

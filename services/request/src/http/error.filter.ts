@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { throwError } from 'rxjs';
 import type { Logger } from 'pino';
 import { RpcError, RpcUnavailableError } from '@certflow/messaging';
@@ -32,12 +32,12 @@ export class ErrorFilter implements ExceptionFilter {
     // which retries or dead-letters them.
     if (host.getType() !== 'http') return throwError(() => exception);
     const res = host.switchToHttp().getResponse<Response>();
-    const [status, body] = this.toBody(exception);
+    const [status, body] = this.toBody(exception, host.switchToHttp().getRequest<Request>()?.originalUrl);
     if (status >= 500) this.logger.error({ err: exception }, 'request failed');
     res.status(status).json(body);
   }
 
-  private toBody(e: unknown): [number, object] {
+  private toBody(e: unknown, url?: string): [number, object] {
     if (e instanceof ApiError) return [e.getStatus(), e.getResponse() as object];
     if (e instanceof PkiInputError) return [400, { error: { code: e.code, message: e.message } }];
     if (e instanceof RpcError) {
@@ -48,7 +48,7 @@ export class ErrorFilter implements ExceptionFilter {
     }
     if (e instanceof HttpException) {
       const status = e.getStatus();
-      if (status === 413) return [413, { error: { code: 'PAYLOAD_TOO_LARGE', message: bodyTooLargeMessage(e.cause) } }];
+      if (status === 413) return [413, { error: { code: 'PAYLOAD_TOO_LARGE', message: bodyTooLargeMessage(e.cause, url) } }];
       if (status === 400 && /JSON|Unexpected (token|end)|position \d+/i.test(e.message)) {
         return [400, { error: { code: 'INVALID_JSON', message: `the request body is not valid JSON (${e.message})` } }];
       }

@@ -19,6 +19,7 @@ class Routes {
   @Allow('trust:write') importTrust() {}
   @Allow('tokens:manage') tokens() {}
   @Allow('request:submit', { host: 'body' }) submit() {}
+  @Allow('request:submit', { host: 'items' }) submitBatch() {}
   @Allow('request:write', { host: 'request' }) assign() {}
   @Allow('request:write') unscoped() {}
   unmarked() {}
@@ -106,6 +107,11 @@ describe('TokenGuard', () => {
       const r = await call('submit', 'cft_req', { body: { host: 'a.web.example.com', csr: 'a.web.example.com,bank.example.org' } });
       expect(r).toMatchObject({ status: 403, code: 'HOST_NOT_ALLOWED' });
       expect(r.message).toContain('bank.example.org');
+    });
+    it('lets a batch through whatever hosts its items name: the route refuses each foreign item in its own slot', async () => {
+      const body = { items: [{ host: 'a.web.example.com', csr: 'a.web.example.com' }, { host: 'db01.corp.example.com', csr: 'db01.corp.example.com' }] };
+      expect(await call('submitBatch', 'cft_req', { body })).toMatchObject({ status: 200 });
+      expect(await call('submitBatch', 'cft_viewer', { body })).toMatchObject({ status: 403, code: 'FORBIDDEN' });
     });
     it('leaves a body without a host to the route (400 there)', async () => {
       expect(await call('submit', 'cft_req', { body: {} })).toMatchObject({ status: 200 });

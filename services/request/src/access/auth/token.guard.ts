@@ -100,13 +100,7 @@ export class TokenGuard implements CanActivate {
 
   private async checkHosts(caller: Caller, spec: AllowSpec, req: CallerRequest): Promise<void> {
     const patterns = caller.hosts ?? [];
-    const refuse = (names: string[]) =>
-      new ApiError(
-        403,
-        'HOST_NOT_ALLOWED',
-        `token "${caller.name}" may only reach hosts matching ${patterns.join(', ') || '(no patterns)'}; not ${names.join(', ')}. Ask an admin for a token that covers them`,
-        { hosts: patterns, refused: names },
-      );
+    const refuse = (names: string[]) => hostNotAllowed(caller, names);
     if (spec.host === 'body') {
       const body = req.body as { host?: unknown; csr?: unknown } | undefined;
       // Malformed bodies are left to the route, which answers 400 with the precise code.
@@ -119,6 +113,8 @@ export class TokenGuard implements CanActivate {
       if (outside.length) throw refuse(outside);
       return;
     }
+    // The route checks each item's host itself and answers a refusal in that item's slot.
+    if (spec.host === 'items') return;
     if (spec.host === 'request') {
       const id = (req.params as Record<string, string> | undefined)?.id;
       const host = id ? await this.requests.hostOf(id) : null;
@@ -135,6 +131,17 @@ export class TokenGuard implements CanActivate {
     // A route that does not say where a host-scoped caller's host is: refuse rather than guess.
     throw forbidden(['admin'], caller.role);
   }
+}
+
+/** 403 HOST_NOT_ALLOWED: `refused` are names outside the host-scoped caller's patterns. */
+export function hostNotAllowed(caller: Caller, refused: string[]): ApiError {
+  const patterns = caller.hosts ?? [];
+  return new ApiError(
+    403,
+    'HOST_NOT_ALLOWED',
+    `token "${caller.name}" may only reach hosts matching ${patterns.join(', ') || '(no patterns)'}; not ${refused.join(', ')}. Ask an admin for a token that covers them`,
+    { hosts: patterns, refused },
+  );
 }
 
 function forbidden(roles: Role[], role: Role): ApiError {

@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { annotateTrace, type CloudEvent } from '@certflow/contracts';
 import { observeTransition } from '../../operations/metrics/request.metrics';
 import { NO_SUCH_REQUEST, decide, evolveAll, type Decision, type RequestCommand, type RequestSnapshot } from '../domain/certificate-request.state';
-import { CertificateRequestRepository } from '../persistence/certificate-request.repository';
+import { CertificateRequestRepository, type NewRequestRow } from '../persistence/certificate-request.repository';
 import { FactSignals } from '@certflow/messaging';
 import { outgoingEvents } from './outgoing-events';
 import { RecentRequests } from './recent-requests';
@@ -117,5 +117,26 @@ export class RequestCommandService {
     await CertificateRequestRepository.insert(m, after, decision.events, extra, outgoing);
     if (!m.queryRunner?.isTransactionActive) this.recent.remember(after, 0);
     return { request: after, published: outgoing };
+  }
+
+  /**
+   * Stores many new requests in one statement (`insertMany`). `stored[i]` is false where another call
+   * stored the same idempotency key first: that item stored nothing. `published`: the stored
+   * requests' events, to publish once `m` commits.
+   */
+  async submitMany(
+    m: EntityManager,
+    items: { command: Extract<RequestCommand, { type: 'Submit' }>; extra: { idempotencyKey: string | null; bodyHash: string | null } }[],
+  ): Promise<{ requests: RequestSnapshot[]; stored: boolean[]; published: CloudEvent[] }> {
+    const rows: NewRequestRow[] = items.map(({ command, extra }) => {
+      const decision = decide(null, command);
+      if (decision.kind !== 'accepted') throw new Error(`submit refused: ${decision.kind}`);
+      const request = evolveAll(null, decision.events)!;
+      return { request, events: decision.events, extra, outgoing: outgoingEvents(request, decision.events) };
+    });
+    const ids = await CertificateRequestRepository.insertMany(m, rows);
+    const stored = rows.map((r) => ids.has(r.request.id));
+    if (!m.queryRunner?.isTransactionActive) for (const r of rows) if (ids.has(r.request.id)) this.recent.remember(r.request, 0);
+    return { requests: rows.map((r) => r.request), stored, published: rows.filter((r) => ids.has(r.request.id)).flatMap((r) => r.outgoing) };
   }
 }

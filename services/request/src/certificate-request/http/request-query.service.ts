@@ -34,6 +34,15 @@ export class RequestQueryService {
     return toRequestView(s, history, this.catalog);
   }
 
+  /** `view` of many requests, their history read in one query. */
+  async viewMany(requests: RequestSnapshot[]): Promise<RequestView[]> {
+    if (requests.length === 0) return [];
+    const rows = await this.ds.getRepository(RequestHistoryRow).find({ where: { requestId: In(requests.map((s) => s.id)) }, order: { seq: 'ASC' } });
+    const byRequest = new Map<string, RequestHistoryRow[]>();
+    for (const h of rows) byRequest.set(h.requestId, [...(byRequest.get(h.requestId) ?? []), h]);
+    return requests.map((s) => toRequestView(s, byRequest.get(s.id) ?? [], this.catalog));
+  }
+
   /** How many requests are in each state (every state listed, zero included); host and issuer filters apply. */
   async counts(q: { host?: string; issuer?: string }, scope: readonly string[] | null = null): Promise<{ counts: Record<RequestState, number>; total: number }> {
     requireSingleValues(q);

@@ -4,12 +4,14 @@ import type { Request, Response } from 'express';
 import { HostScope, type Caller } from '../../access/auth/token.guard';
 import { Allow } from '../../access/auth/allow.decorator';
 import { UploadCertificateHandler } from '../commands/upload-certificate/upload-certificate.handler';
-import type { RequestView } from '@certflow/contracts';
+import type { BatchResultView, BatchSubmitView, RequestView } from '@certflow/contracts';
 import { SubmitRequestHandler } from '../commands/submit-request/submit-request.handler';
+import { SubmitBatchHandler, type BatchOutcome } from '../commands/submit-batch/submit-batch.handler';
 import { AssignRequestHandler } from '../commands/assign-request/assign-request.handler';
 import { RequestQueryService } from './request-query.service';
 import { ErrorDto } from '../../http/error.dto';
 import { AssignRequestDto, CountRequestsQuery, ListRequestsQuery, SubmitRequestDto, UploadCertificateDto } from './request.dto';
+import { BatchSubmitDto, MAX_BATCH_ITEMS, SubmitBatchDto, parseBatchBody } from './submit-batch.dto';
 
 @ApiTags('requests')
 @ApiBearerAuth()
@@ -20,6 +22,7 @@ export class RequestsController {
     private readonly assign: AssignRequestHandler,
     private readonly queries: RequestQueryService,
     private readonly upload: UploadCertificateHandler,
+    private readonly submitBatch: SubmitBatchHandler,
   ) {}
 
   @Post()
@@ -35,6 +38,26 @@ export class RequestsController {
     res.status(created ? 201 : 200);
     if (created) res.setHeader('Location', `/api/v1/requests/${request.id}`);
     return created ? this.queries.viewSubmitted(request) : this.queries.view(request);
+  }
+
+  @Post('batch')
+  @Allow('request:submit', { host: 'items' })
+  @HttpCode(200)
+  @ApiOperation({
+    summary: `Request certificates for up to ${MAX_BATCH_ITEMS} hosts in one call: one result per item, in order`,
+    description:
+      'Each item is what POST /api/v1/requests takes, plus its own `idempotencyKey`, and gets what that route would answer it alone, as `status` ' +
+      'with `request` (201 stored, 200 the earlier request of its key) or `error` (4xx, that item stored nothing). One refused item does not stop ' +
+      'the others: the call answers 200 once the batch was processed. A host-scoped token (requester, agent) gets 403 HOST_NOT_ALLOWED in the slot ' +
+      'of an item for a host it may not use. Body limit: CERTFLOW_MAX_BATCH_BODY_BYTES (default 8 MiB).',
+  })
+  @ApiBody({ type: SubmitBatchDto })
+  @ApiResponse({ status: 200, type: BatchSubmitDto })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'the whole call: INVALID_BODY (not {items: [...]}, or no items), UNKNOWN_FIELD, TOO_MANY_ITEMS (more than 1000)' })
+  @ApiResponse({ status: 413, type: ErrorDto, description: 'PAYLOAD_TOO_LARGE: the body is over CERTFLOW_MAX_BATCH_BODY_BYTES; send fewer items per call' })
+  async createMany(@Body() body: unknown, @Req() req: Request & { caller?: Caller }): Promise<BatchSubmitView> {
+    const outcomes = await this.submitBatch.execute(parseBatchBody(body), req.caller);
+    return { results: await this.batchResults(outcomes) };
   }
 
   @Get()
@@ -59,6 +82,16 @@ export class RequestsController {
   @ApiResponse({ status: 404, type: ErrorDto, description: 'REQUEST_NOT_FOUND: no such request, or (requester, agent) another host\'s' })
   async get(@Param('id') id: string): Promise<RequestView> {
     return this.queries.get(id);
+  }
+
+  /** Views for the stored and replayed items (the replays' histories in one query), refusals as they are. */
+  private async batchResults(outcomes: BatchOutcome[]): Promise<BatchResultView[]> {
+    const replayed = outcomes.flatMap((o) => ('request' in o && !o.created ? [o.request] : []));
+    const views = new Map((await this.queries.viewMany(replayed)).map((v) => [v.id, v]));
+    return outcomes.map((o) => {
+      if (!('request' in o)) return { index: o.index, status: o.status, error: o.error };
+      return { index: o.index, status: o.created ? 201 : 200, request: o.created ? this.queries.viewSubmitted(o.request) : views.get(o.request.id)! };
+    });
   }
 
   @Post(':id/assign')

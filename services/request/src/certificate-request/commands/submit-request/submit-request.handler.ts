@@ -10,7 +10,7 @@ import type { RequestSnapshot } from '../../domain/certificate-request.state';
 import { CertificateRequestRow } from '../../persistence/certificate-request.orm-entity';
 import { toSnapshot } from '../../persistence/certificate-request.mapper';
 import { RequestCommandService } from '../request-command.service';
-import { parseSubmitInput } from './submit-request.input';
+import { checkIdempotencyKey, parseSubmitInput } from './submit-request.input';
 
 export const ISSUERS = 'ISSUERS';
 
@@ -30,9 +30,7 @@ export class SubmitRequestHandler {
   ) {}
 
   async execute(body: unknown, idempotencyKey: string | undefined): Promise<{ created: boolean; request: RequestSnapshot }> {
-    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
-      throw new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-200 visible ASCII characters (a UUID is a good choice)');
-    }
+    checkIdempotencyKey(idempotencyKey);
     const bodyHash = createHash('sha256').update(JSON.stringify(body ?? null)).digest('hex');
     if (idempotencyKey) {
       const earlier = await this.byKey(idempotencyKey, bodyHash);

@@ -17,6 +17,13 @@ export function tooManyUsages(count: number): ApiError {
   return new ApiError(400, 'TOO_MANY_USAGES', `\`usages\` has ${count} entries; at most ${MAX_USAGES} are accepted (the usages are ${USAGES.join(', ')})`);
 }
 
+/** An idempotency key (the Idempotency-Key header, or a batch item's `idempotencyKey`): absent, or 1-200 visible ASCII characters. */
+export function checkIdempotencyKey(key: unknown): asserts key is string | undefined {
+  if (key !== undefined && (typeof key !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(key))) {
+    throw new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'an idempotency key must be 1-200 visible ASCII characters (a UUID is a good choice)');
+  }
+}
+
 const FIELDS = new Set(['host', 'csr', 'usages', 'autoAssign', 'issuer', 'friendlyName']);
 // RFC 1123 host names, at most 253 characters; a trailing dot is dropped before the check.
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
