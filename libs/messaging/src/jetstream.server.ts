@@ -114,7 +114,13 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
   private async start(): Promise<void> {
     const { service } = this.settings;
     // The pid tells two instances of one service apart in the server's monitoring (/connz).
-    const nc = await connectNats({ servers: this.options.servers, name: `certflow/${service}/consumers/${process.pid}`, inboxPrefix: inboxPrefixOf(service) });
+    const nc = await connectNats({
+      servers: this.options.servers,
+      name: `certflow/${service}/consumers/${process.pid}`,
+      inboxPrefix: inboxPrefixOf(service),
+      // NATS may go down again between the start-up's check and this connect: wait, do not exit.
+      waitForServer: true,
+    });
     this.nc = nc;
     void this.watchStatus(nc);
     await waitForStream(nc, this.log);

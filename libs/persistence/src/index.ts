@@ -6,3 +6,4 @@ export * from './persistence.module';
 export * from './prepared.query';
 export * from './service-roles';
 export * from './service-roles.names';
+export * from './postgres.reachability';
