@@ -55,17 +55,17 @@ describe('services started while NATS and PostgreSQL are down', () => {
     for (const s of SERVICES) expect(cf.pid(s)).toBeDefined();
 
     expect((await fetch(`${cf.baseUrl}/healthz`)).status).toBe(200);
-    expect(await readyz(`${cf.baseUrl}/readyz`)).toEqual({ status: 503, body: { status: 'starting', waitingFor: ['nats', 'postgres'] } });
+    expect(await readyz(`${cf.baseUrl}/readyz`)).toEqual({ status: 503, body: { status: 'starting', waitingFor: ['nats', 'postgres'], checks: { nats: false, postgres: false } } });
     const api = await cf.api('/api/v1/requests');
     expect(api.status).toBe(503);
     expect(api.body.error.code).toBe('SERVICE_UNAVAILABLE');
-    for (const s of NON_HTTP) expect(await readyz(readyUrl(s))).toEqual({ status: 503, body: { status: 'starting', waitingFor: ['nats', 'postgres'] } });
+    for (const s of NON_HTTP) expect(await readyz(readyUrl(s))).toEqual({ status: 503, body: { status: 'starting', waitingFor: ['nats', 'postgres'], checks: { nats: false, postgres: false } } });
   });
 
   it('still wait, for PostgreSQL alone, once NATS is up', async () => {
     await cf.startNats();
     const r = await until('request /readyz to wait for postgres alone', () => readyz(`${cf.baseUrl}/readyz`), (x) => x.body.waitingFor?.length === 1);
-    expect(r).toEqual({ status: 503, body: { status: 'starting', waitingFor: ['postgres'] } });
+    expect(r).toEqual({ status: 503, body: { status: 'starting', waitingFor: ['postgres'], checks: { nats: true, postgres: false } } });
   });
 
   it('become ready once PostgreSQL is reachable too, with no restart, and take a request to ASSIGNED', async () => {

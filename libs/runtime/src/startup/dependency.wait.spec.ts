@@ -79,7 +79,7 @@ describe('waitForDependencies', () => {
       };
       await waitForDependencies([nats, pg], { ...h, status });
       expect(seen).toEqual([['nats', 'postgres'], ['postgres'], ['postgres']]);
-      expect(status.report()).toEqual({ status: 'starting', waitingFor: [] });
+      expect(status.report()).toEqual({ status: 'starting', waitingFor: [], checks: { nats: true, postgres: true } });
       expect(nats.checks).toBe(3);
     });
   });
