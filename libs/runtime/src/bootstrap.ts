@@ -56,12 +56,14 @@ export async function startService(opts: ServiceBootstrapOptions): Promise<INest
   const status = new StartupStatus(deps.map((d) => d.name));
   // Errors reach runMain's one clear line instead of Nest calling process.exit itself.
   const nestOptions = { logger, abortOnError: false };
+  const releaseSignals = exitOnSignalWhileStarting(opts, status);
   if (opts.http) {
     const placeholder = await startStartingServer({ port: opts.http.port, host: opts.http.host, status });
     let app: INestApplication | undefined;
     // A start that fails half-way must not leave the pool, NATS or the relay open.
     try {
       app = await buildWhenReachable(deps, status, opts.logger, () => NestFactory.create(opts.module, { ...nestOptions, bodyParser: false }));
+      releaseSignals();
       app.enableShutdownHooks();
       // First, so every call (body parsing and errors included) has its correlation id and timing.
       app.use(httpTrace(opts.logger));
@@ -82,6 +84,7 @@ export async function startService(opts: ServiceBootstrapOptions): Promise<INest
   }
   const metrics = await serveMetrics(opts, status);
   const app = await buildWhenReachable(deps, status, opts.logger, () => NestFactory.createMicroservice(opts.module, { ...nestOptions, strategy }));
+  releaseSignals();
   app.enableShutdownHooks();
   try {
     await app.listen();
@@ -93,6 +96,25 @@ export async function startService(opts: ServiceBootstrapOptions): Promise<INest
   status.markStarted();
   opts.logger.info(`${opts.service} consuming events`);
   return app;
+}
+
+/**
+ * Until the app exists (and Nest's shutdown hooks take over), SIGTERM or SIGINT ends a service
+ * that is still waiting for its dependencies at once, with exit code 0 and a line saying what it
+ * was waiting for: there is nothing to drain yet. Returns the function that hands signals back.
+ */
+function exitOnSignalWhileStarting(opts: ServiceBootstrapOptions, status: StartupStatus): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    const waitingFor = status.report()?.waitingFor ?? [];
+    opts.logger.info({ signal, waitingFor }, `${opts.service} stopped while starting${waitingFor.length ? ` (waiting for ${waitingFor.join(' and ')})` : ''}`);
+    process.exit(0);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
 }
 
 /**
