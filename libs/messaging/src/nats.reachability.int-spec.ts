@@ -1,6 +1,10 @@
 /** Whether a NATS server lets a service in, as its start-up asks: an outage is a reason to wait, a refused login is not. */
 import { createServer } from 'node:net';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { AuthorizationError, ConnectionError, TimeoutError } from '@nats-io/nats-core';
+import { NatsProcess } from '@certflow/testing';
+import { inboxPrefixOf } from './bus-security/bus.permissions';
+import { connectNats } from './nats.connection';
 import { natsOutageReason, natsTarget, probeNats } from './nats.reachability';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -30,6 +34,32 @@ describe('probeNats', () => {
     it('throws: waiting would not help', async () => {
       // The test servers refuse anonymous connections, as npm start's does.
       await expect(probeNats({ servers: NATS_URL, name: 'test/probe', auth: {} })).rejects.toThrow(/authorization/i);
+    });
+  });
+});
+
+describe('connectNats with waitForServer', () => {
+  describe('when the server starts only after the connect began', () => {
+    it('connects once it is up, as a service identity with its nkey and inbox prefix, and can ask JetStream', async () => {
+      const nats = await NatsProcess.prepare();
+      try {
+        let connected = false;
+        const connecting = connectNats({ servers: nats.url, name: 'test/late', auth: nats.auth('assignment'), inboxPrefix: inboxPrefixOf('assignment'), waitForServer: true, timeoutMs: 1_000 });
+        void connecting.then(() => (connected = true), () => undefined);
+        // Several refused attempts (the client retries every second) before the server exists.
+        await new Promise((r) => setTimeout(r, 2_500));
+        expect(connected).toBe(false);
+        await nats.startServer();
+        const nc = await connecting;
+        try {
+          // $JS.API.INFO answers on the identity's private inbox: the prefix and the grant both hold.
+          await expect((await jetstreamManager(nc)).getAccountInfo()).resolves.toMatchObject({ streams: expect.any(Number) });
+        } finally {
+          await nc.close();
+        }
+      } finally {
+        await nats.stop();
+      }
     });
   });
 });
