@@ -33,6 +33,8 @@ export interface JetStreamServerOptions {
   concurrency?: number;
   /** Where to log; default a pino logger named after the service. */
   logger?: MessagingLogger;
+  /** `listen` keeps trying until a NATS server answers instead of failing (what a service's start-up wants). Default false. */
+  waitForServer?: boolean;
 }
 
 /** The delivery defaults every service uses unless its configuration says otherwise. */
@@ -56,7 +58,7 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
   override readonly propagatesEventHandlerErrors = true;
   override transportId = JETSTREAM_TRANSPORT;
 
-  private readonly settings: Omit<Required<JetStreamServerOptions>, 'servers' | 'logger'>;
+  private readonly settings: Omit<Required<JetStreamServerOptions>, 'servers' | 'logger' | 'waitForServer'>;
   private readonly log: MessagingLogger;
   private readonly events = new EventEmitter();
   private nc?: NatsConnection;
@@ -118,8 +120,8 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
       servers: this.options.servers,
       name: `certflow/${service}/consumers/${process.pid}`,
       inboxPrefix: inboxPrefixOf(service),
-      // NATS may go down again between the start-up's check and this connect: wait, do not exit.
-      waitForServer: true,
+      // A service's start-up sets it: NATS may go down again between its check and this connect.
+      waitForServer: this.options.waitForServer ?? false,
     });
     this.nc = nc;
     void this.watchStatus(nc);

@@ -49,7 +49,7 @@ export interface ServiceBootstrapOptions {
 export async function startService(opts: ServiceBootstrapOptions): Promise<INestApplication | INestMicroservice> {
   const logger = new PinoNestLogger(opts.logger);
   const delivery = deliveryPolicyOf();
-  const strategy = new JetStreamServer({ servers: opts.natsUrl, service: opts.service, logger: opts.logger, ...delivery });
+  const strategy = new JetStreamServer({ servers: opts.natsUrl, service: opts.service, logger: opts.logger, ...delivery, waitForServer: true });
   warnIfRetriesEndEarly(delivery, opts.logger);
   startProcessMetrics(opts.service);
   const deps = serviceDependencies(opts);
@@ -83,13 +83,15 @@ export async function startService(opts: ServiceBootstrapOptions): Promise<INest
     return app;
   }
   const metrics = await serveMetrics(opts, status);
-  const app = await buildWhenReachable(deps, status, opts.logger, () => NestFactory.createMicroservice(opts.module, { ...nestOptions, strategy }));
-  releaseSignals();
-  app.enableShutdownHooks();
+  let app: INestMicroservice | undefined;
   try {
+    app = await buildWhenReachable(deps, status, opts.logger, () => NestFactory.createMicroservice(opts.module, { ...nestOptions, strategy }));
+    releaseSignals();
+    app.enableShutdownHooks();
     await app.listen();
   } catch (e) {
-    await app.close().catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    await metrics?.close();
     throw e;
   }
   metrics?.attach(app);
@@ -137,13 +139,17 @@ function warnIfRetriesEndEarly(policy: DeliveryPolicy, logger: Logger): void {
  * connections for the live checks. A busy port is logged, not fatal: a second instance on the
  * same machine still does its work, only unobserved.
  */
-async function serveMetrics(opts: ServiceBootstrapOptions, status: StartupStatus): Promise<{ attach(app: INestMicroservice): void } | undefined> {
+async function serveMetrics(
+  opts: ServiceBootstrapOptions,
+  status: StartupStatus,
+): Promise<{ attach(app: INestMicroservice): void; close(): Promise<void> } | undefined> {
   const listen = metricsListenOf(opts.service);
   const port = opts.metricsPort ?? listen.port;
   if (port === 0) return undefined;
   let live: { ds: DataSource; nc: NatsConnection } | undefined;
+  let metrics: Awaited<ReturnType<typeof startMetricsServer>>;
   try {
-    const metrics = await startMetricsServer({
+    metrics = await startMetricsServer({
       port,
       host: listen.host,
       ready: () => (live ? checkDependencies(live.ds, live.nc) : Promise.resolve({ postgres: false, nats: false })),
@@ -161,6 +167,7 @@ async function serveMetrics(opts: ServiceBootstrapOptions, status: StartupStatus
     attach: (app) => {
       live = { ds: app.get<DataSource>(DATA_SOURCE), nc: app.get<NatsConnection>(NATS_CONNECTION) };
     },
+    close: () => metrics.close(),
   };
 }
 
