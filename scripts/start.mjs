@@ -48,6 +48,8 @@ const services = startServices(envOf, (name, line) => {
   if (verbose || level >= 40) process.stdout.write(`${name.padEnd(16)} | ${line}\n`);
 });
 let stopping = false;
+// A service waits out NATS or PostgreSQL outages (at start too), so one that exits has a
+// configuration error or crashed: stopping everything makes that visible rather than half-running.
 for (const [name, child] of services.children) {
   child.on('exit', (code, signal) => {
     if (stopping) return;

@@ -1,6 +1,7 @@
 export * from './messaging.logger';
 export * from './nats.types';
 export * from './nats.connection';
+export * from './nats.reachability';
 export * from './jetstream.publisher';
 export * from './retry-later.error';
 export * from './jetstream.context';

@@ -39,6 +39,8 @@ export interface JetStreamServerOptions {
   batchSize?: number;
   /** Where to log; default a pino logger named after the service. */
   logger?: MessagingLogger;
+  /** `listen` keeps trying until a NATS server answers instead of failing (what a service's start-up wants). Default false. */
+  waitForServer?: boolean;
 }
 
 /** The delivery defaults every service uses unless its configuration says otherwise. */
@@ -62,7 +64,7 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
   override readonly propagatesEventHandlerErrors = true;
   override transportId = JETSTREAM_TRANSPORT;
 
-  private readonly settings: Omit<Required<JetStreamServerOptions>, 'servers' | 'logger'>;
+  private readonly settings: Omit<Required<JetStreamServerOptions>, 'servers' | 'logger' | 'waitForServer'>;
   private readonly log: MessagingLogger;
   private readonly events = new EventEmitter();
   private nc?: NatsConnection;
@@ -121,7 +123,13 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
   private async start(): Promise<void> {
     const { service } = this.settings;
     // The pid tells two instances of one service apart in the server's monitoring (/connz).
-    const nc = await connectNats({ servers: this.options.servers, name: `certflow/${service}/consumers/${process.pid}`, inboxPrefix: inboxPrefixOf(service) });
+    const nc = await connectNats({
+      servers: this.options.servers,
+      name: `certflow/${service}/consumers/${process.pid}`,
+      inboxPrefix: inboxPrefixOf(service),
+      // A service's start-up sets it: NATS may go down again between its check and this connect.
+      waitForServer: this.options.waitForServer ?? false,
+    });
     this.nc = nc;
     void this.watchStatus(nc);
     await waitForStream(nc, this.log);

@@ -94,7 +94,8 @@ export class MessagingModule {
           inject: [MESSAGING_OPTIONS],
           useFactory: async (o: ResolvedMessagingOptions) => {
             // The stream is the provisioning step's; until it exists the relay's publishes fail and are retried.
-            return connectNats({ servers: o.natsUrl, name: `certflow/${o.service}`, inboxPrefix: inboxPrefixOf(o.service) });
+            // A NATS outage at start is waited out here too (the service's start-up said what it waits for).
+            return connectNats({ servers: o.natsUrl, name: `certflow/${o.service}`, inboxPrefix: inboxPrefixOf(o.service), waitForServer: true });
           },
         },
         {

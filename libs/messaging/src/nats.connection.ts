@@ -54,6 +54,12 @@ export interface NatsConnectOptions {
   inboxPrefix?: string;
   /** How long the first connection may take (default 20 s, the client's). */
   timeoutMs?: number;
+  /**
+   * Keep trying the first connection until a server answers instead of failing: for a service
+   * starting while NATS is down (its start-up has already checked, with `probeNats`, that the
+   * identity is let in, so this does not hide a refused login).
+   */
+  waitForServer?: boolean;
 }
 
 /** The client options that carry `auth`: an authenticator, user/password or token, TLS files. */
@@ -73,8 +79,8 @@ export function natsClientAuthOptions(auth: NatsAuth): Partial<ConnectionOptions
 }
 
 /**
- * Connects to NATS. Fails at once when no server answers (a service must not start half-wired),
- * but once connected it reconnects forever: a NATS restart must not turn into a dead service.
+ * Connects to NATS. Fails at once when no server answers, unless `waitForServer`; once connected
+ * it reconnects forever: a NATS restart must not turn into a dead service.
  */
 export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnection> {
   const auth = opts.auth ?? natsAuthFromEnv();
@@ -85,6 +91,7 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
     ...natsClientAuthOptions(auth),
     ...(inboxPrefix ? { inboxPrefix } : {}),
     ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+    ...(opts.waitForServer ? { waitOnFirstConnect: true } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     // Otherwise the client builds an Error (with its stack) up front for every request, JetStream

@@ -7,3 +7,4 @@ export * from './prepared.query';
 export * from './service-roles';
 export * from './service-roles.names';
 export { statementName } from './statement.group';
+export * from './postgres.reachability';

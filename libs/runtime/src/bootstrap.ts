@@ -13,12 +13,17 @@ import { metricsListenOf } from './metrics/metrics.config';
 import { startMetricsServer } from './metrics/metrics.server';
 import { startProcessMetrics } from './metrics/process.metrics';
 import { checkDependencies } from './metrics/readiness';
+import { buildWhenReachable, serviceDependencies } from './startup/service.dependencies';
+import { startStartingServer } from './startup/starting.server';
+import { StartupStatus } from './startup/startup.status';
 
 export interface ServiceBootstrapOptions {
   /** The service's name: its durable consumer prefix, its schema, its log name. */
   service: string;
   module: Type<unknown> | DynamicModule;
   natsUrl: string;
+  /** The service's PostgreSQL, waited for at start; without it only NATS is. */
+  databaseUrl?: string;
   logger: Logger;
   /** Present for the one service that serves HTTP. */
   http?: {
@@ -35,43 +40,83 @@ export interface ServiceBootstrapOptions {
 /**
  * Starts a service: its NestJS app, its JetStream consumers, and clean shutdown on SIGINT/SIGTERM
  * (consumers drained, outbox relay stopped, connections closed).
+ *
+ * NATS or PostgreSQL down at start is waited out (`buildWhenReachable`), never an exit: meanwhile
+ * the service's HTTP port (or metrics port) already answers `/healthz` 200 and `/readyz` 503
+ * `{status:'starting', waitingFor}`. Outages once started are the connections' to ride out (NATS
+ * reconnects, the pool reconnects), and `/readyz` says 503 while they last.
  */
 export async function startService(opts: ServiceBootstrapOptions): Promise<INestApplication | INestMicroservice> {
   const logger = new PinoNestLogger(opts.logger);
   const delivery = deliveryPolicyOf();
-  const strategy = new JetStreamServer({ servers: opts.natsUrl, service: opts.service, logger: opts.logger, ...delivery });
+  const strategy = new JetStreamServer({ servers: opts.natsUrl, service: opts.service, logger: opts.logger, ...delivery, waitForServer: true });
   warnIfRetriesEndEarly(delivery, opts.logger);
   startProcessMetrics(opts.service);
+  const deps = serviceDependencies(opts);
+  const status = new StartupStatus(deps.map((d) => d.name));
+  // Errors reach runMain's one clear line instead of Nest calling process.exit itself.
+  const nestOptions = { logger, abortOnError: false };
+  const releaseSignals = exitOnSignalWhileStarting(opts, status);
   if (opts.http) {
-    const app = await NestFactory.create(opts.module, { logger, bodyParser: false });
-    app.enableShutdownHooks();
+    const placeholder = await startStartingServer({ port: opts.http.port, host: opts.http.host, status });
+    let app: INestApplication | undefined;
     // A start that fails half-way must not leave the pool, NATS or the relay open.
     try {
+      app = await buildWhenReachable(deps, status, opts.logger, () => NestFactory.create(opts.module, { ...nestOptions, bodyParser: false }));
+      releaseSignals();
+      app.enableShutdownHooks();
       // First, so every call (body parsing and errors included) has its correlation id and timing.
       app.use(httpTrace(opts.logger));
       app.useGlobalInterceptors(new HttpTraceInterceptor(opts.http.requestIdOf));
       await opts.http.configure?.(app);
       app.connectMicroservice({ strategy }, { inheritAppConfig: true });
       await app.startAllMicroservices();
+      await placeholder.close();
       await app.listen(opts.http.port, opts.http.host);
     } catch (e) {
-      await app.close().catch(() => undefined);
+      await placeholder.close();
+      await app?.close().catch(() => undefined);
       throw e;
     }
+    status.markStarted();
     opts.logger.info({ url: `http://${opts.http.host}:${opts.http.port}` }, `${opts.service} listening`);
     return app;
   }
-  const app = await NestFactory.createMicroservice(opts.module, { strategy, logger });
-  app.enableShutdownHooks();
+  const metrics = await serveMetrics(opts, status);
+  let app: INestMicroservice | undefined;
   try {
+    app = await buildWhenReachable(deps, status, opts.logger, () => NestFactory.createMicroservice(opts.module, { ...nestOptions, strategy }));
+    releaseSignals();
+    app.enableShutdownHooks();
     await app.listen();
   } catch (e) {
-    await app.close().catch(() => undefined);
+    await app?.close().catch(() => undefined);
+    await metrics?.close();
     throw e;
   }
+  metrics?.attach(app);
+  status.markStarted();
   opts.logger.info(`${opts.service} consuming events`);
-  await serveMetrics(app, opts);
   return app;
+}
+
+/**
+ * Until the app exists (and Nest's shutdown hooks take over), SIGTERM or SIGINT ends a service
+ * that is still waiting for its dependencies at once, with exit code 0 and a line saying what it
+ * was waiting for: there is nothing to drain yet. Returns the function that hands signals back.
+ */
+function exitOnSignalWhileStarting(opts: ServiceBootstrapOptions, status: StartupStatus): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    const waitingFor = status.report()?.waitingFor ?? [];
+    opts.logger.info({ signal, waitingFor }, `${opts.service} stopped while starting${waitingFor.length ? ` (waiting for ${waitingFor.join(' and ')})` : ''}`);
+    process.exit(0);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
 }
 
 /**
@@ -89,23 +134,41 @@ function warnIfRetriesEndEarly(policy: DeliveryPolicy, logger: Logger): void {
 }
 
 /**
- * Starts the /metrics, /healthz, /readyz server of a service without HTTP. A busy port is logged,
- * not fatal: a second instance on the same machine still does its work, only unobserved.
+ * Starts the /metrics, /healthz, /readyz server of a service without HTTP, before the service
+ * waits for its dependencies, so a supervisor sees it starting. `attach` hands it the app's
+ * connections for the live checks. A busy port is logged, not fatal: a second instance on the
+ * same machine still does its work, only unobserved.
  */
-async function serveMetrics(app: INestMicroservice, opts: ServiceBootstrapOptions): Promise<void> {
+async function serveMetrics(
+  opts: ServiceBootstrapOptions,
+  status: StartupStatus,
+): Promise<{ attach(app: INestMicroservice): void; close(): Promise<void> } | undefined> {
   const listen = metricsListenOf(opts.service);
   const port = opts.metricsPort ?? listen.port;
-  if (port === 0) return;
-  const ds = app.get<DataSource>(DATA_SOURCE);
-  const nc = app.get<NatsConnection>(NATS_CONNECTION);
+  if (port === 0) return undefined;
+  let live: { ds: DataSource; nc: NatsConnection } | undefined;
+  let metrics: Awaited<ReturnType<typeof startMetricsServer>>;
   try {
-    const metrics = await startMetricsServer({ port, host: listen.host, ready: () => checkDependencies(ds, nc), logger: opts.logger });
+    metrics = await startMetricsServer({
+      port,
+      host: listen.host,
+      ready: () => (live ? checkDependencies(live.ds, live.nc) : Promise.resolve({ postgres: false, nats: false })),
+      starting: () => status.report(),
+      logger: opts.logger,
+    });
     // Never what keeps the process alive once Nest has shut down.
     metrics.server.unref();
     opts.logger.info({ metricsUrl: `${metrics.url}/metrics`, readyUrl: `${metrics.url}/readyz` }, `${opts.service} serving metrics`);
   } catch (err) {
     opts.logger.warn({ err, port }, 'metrics port unavailable: this instance serves no /metrics or /readyz (set CERTFLOW_METRICS_PORT)');
+    return undefined;
   }
+  return {
+    attach: (app) => {
+      live = { ds: app.get<DataSource>(DATA_SOURCE), nc: app.get<NatsConnection>(NATS_CONNECTION) };
+    },
+    close: () => metrics.close(),
+  };
 }
 
 /** Runs `main`, turning a configuration or start-up failure into one clear line and exit code. */

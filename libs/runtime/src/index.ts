@@ -15,3 +15,5 @@ export * from './metrics/db.metrics';
 export * from './metrics/metrics.config';
 export * from './metrics/metrics.server';
 export * from './metrics/readiness';
+export * from './startup/startup.status';
+export * from './startup/dependency.wait';

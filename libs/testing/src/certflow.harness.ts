@@ -14,6 +14,7 @@ import { BUS_PROVISIONER } from '@certflow/contracts';
 import { ensureStream, type NatsConnection } from '@certflow/messaging';
 import { NatsProcess, TEST_IDENTITY } from './nats.process';
 import { PrivatePostgres } from './private-postgres';
+import { TcpProxy } from './tcp.proxy';
 import { freePort, waitFor } from './process.wait';
 import { SERVICES, ServiceProcesses, type ServiceName } from './service.processes';
 
@@ -30,6 +31,12 @@ export interface CertflowOptions {
   instances?: Partial<Record<ServiceName, number>>;
   /** Put the database on a private PostgreSQL cluster (see `postgres`) instead of the machine's. */
   privatePostgres?: boolean;
+  /**
+   * Start the services while these are unreachable, and return without waiting for readiness:
+   * NATS is prepared but not running (`startNats()` starts and provisions it); PostgreSQL is
+   * reached through `postgresProxy`, not yet listening (`postgresProxy.start()`).
+   */
+  unavailableAtStart?: ('nats' | 'postgres')[];
 }
 
 export interface Certflow {
@@ -45,6 +52,10 @@ export interface Certflow {
   nats: NatsProcess;
   /** The private cluster, when started with `privatePostgres`. */
   postgres?: PrivatePostgres;
+  /** The relay every service reaches PostgreSQL through, when started with `unavailableAtStart: ['postgres']`. */
+  postgresProxy?: TcpProxy;
+  /** Starts nats-server (if not running) and creates the stream, as `npm start` does. */
+  startNats(): Promise<void>;
   processes: ServiceProcesses;
   api(path: string, init?: RequestInit & { json?: unknown; token?: string | null; instance?: number }): Promise<{ status: number; body: any; headers: Headers }>;
   stopService(name: ServiceName, signal?: NodeJS.Signals, instance?: number): Promise<void>;
@@ -69,10 +80,15 @@ export interface Certflow {
 }
 
 export async function startCertflow(opts: CertflowOptions = {}): Promise<Certflow> {
-  const nats = await NatsProcess.start();
+  const unavailable = new Set(opts.unavailableAtStart ?? []);
+  const nats = await NatsProcess.prepare();
   // The provisioning step `npm start` runs: the stream is created by its own identity, never by a service.
-  const provisioner = await nats.connect(BUS_PROVISIONER);
-  await ensureStream(provisioner).finally(() => provisioner.close());
+  const startNats = async () => {
+    if (!(await nats.accepts())) await nats.startServer();
+    const provisioner = await nats.connect(BUS_PROVISIONER);
+    await ensureStream(provisioner).finally(() => provisioner.close());
+  };
+  if (!unavailable.has('nats')) await startNats();
   const postgres = opts.privatePostgres ? await PrivatePostgres.start() : undefined;
   const count = (s: ServiceName) => Math.max(1, opts.instances?.[s] ?? 1);
   const httpPorts: number[] = [];
@@ -82,7 +98,12 @@ export async function startCertflow(opts: CertflowOptions = {}): Promise<Certflo
   for (const s of SERVICES) for (let i = 0; i < count(s); i++) metricsPorts.set(`${s}#${i}`, await freePort());
 
   const dbName = `certflow_e2e_${randomBytes(4).toString('hex')}`;
-  const serverUrl = postgres ? postgres.url().replace(/\/postgres$/, '') : MACHINE_POSTGRES;
+  const postgresProxy = unavailable.has('postgres') ? await TcpProxy.reserve({ host: '127.0.0.1', port: postgres?.port ?? 5432 }) : undefined;
+  const serverUrl = postgresProxy
+    ? `postgres://postgres@127.0.0.1:${postgresProxy.port}`
+    : postgres
+      ? postgres.url().replace(/\/postgres$/, '')
+      : MACHINE_POSTGRES;
   const databaseUrl = `${serverUrl}/${dbName}`;
   const token = randomBytes(24).toString('hex');
   const stateDir = mkdtempSync(join(tmpdir(), 'certflow-e2e-state-'));
@@ -156,6 +177,7 @@ export async function startCertflow(opts: CertflowOptions = {}): Promise<Certflo
 
   const stop = async () => {
     await processes.stopAll();
+    await postgresProxy?.stop();
     await nats.stop();
     rmSync(stateDir, { recursive: true, force: true });
     if (postgres) {
@@ -172,6 +194,8 @@ export async function startCertflow(opts: CertflowOptions = {}): Promise<Certflo
   // once it is ready, so migrations never race.
   for (const s of SERVICES) processes.start(s, 0);
   try {
+    // Nothing can be ready yet: the test watches the services wait, then makes the outage end.
+    if (unavailable.size > 0) return certflow();
     await waitFor('certflow /readyz', async () => (await fetch(`${baseUrl}/readyz`)).ok, 60_000);
     for (const s of SERVICES) for (let i = 1; i < count(s); i++) processes.start(s, i);
     for (const s of SERVICES) for (let i = 1; i < count(s); i++) await waitReady(s, i);
@@ -180,30 +204,36 @@ export async function startCertflow(opts: CertflowOptions = {}): Promise<Certflo
     await stop();
     throw new Error(`${(e as Error).message}\n${dump}`);
   }
-  return {
-    baseUrl,
-    baseUrls,
-    token,
-    natsUrl: nats.url,
-    databaseUrl,
-    logs,
-    nats,
-    postgres,
-    processes,
-    api,
-    stopService: (name, signal = 'SIGTERM', instance = 0) => processes.stop(name, instance, signal),
-    startService: (name, o = {}) => void processes.start(name, o.instance ?? 0),
-    pid: (name, instance = 0) => processes.pid(name, instance),
-    kill: (name, instance = 0, signal = 'SIGKILL') => processes.stop(name, instance, signal),
-    waitReady,
-    restartNats: () => nats.restart(),
-    connectNats: (identity = TEST_IDENTITY) => nats.connect(identity),
-    natsEnv,
-    metricsUrl: (name, instance = 0) =>
-      name === 'request' ? `${baseUrls[instance] ?? baseUrl}/metrics` : `http://127.0.0.1:${metricsPorts.get(`${name}#${instance}`)}/metrics`,
-    dumpLogs,
-    stop,
-  };
+  return certflow();
+
+  function certflow(): Certflow {
+    return {
+      baseUrl,
+      baseUrls,
+      token,
+      natsUrl: nats.url,
+      databaseUrl,
+      logs,
+      nats,
+      postgres,
+      processes,
+      api,
+      stopService: (name, signal = 'SIGTERM', instance = 0) => processes.stop(name, instance, signal),
+      startService: (name, o = {}) => void processes.start(name, o.instance ?? 0),
+      pid: (name, instance = 0) => processes.pid(name, instance),
+      kill: (name, instance = 0, signal = 'SIGKILL') => processes.stop(name, instance, signal),
+      waitReady,
+      restartNats: () => nats.restart(),
+      connectNats: (identity = TEST_IDENTITY) => nats.connect(identity),
+      natsEnv,
+      metricsUrl: (name, instance = 0) =>
+        name === 'request' ? `${baseUrls[instance] ?? baseUrl}/metrics` : `http://127.0.0.1:${metricsPorts.get(`${name}#${instance}`)}/metrics`,
+      dumpLogs,
+      stop,
+      postgresProxy,
+      startNats,
+    };
+  }
 }
 
 /** Polls a request until `until` holds, or fails with its last view. */

@@ -8,6 +8,7 @@ export { intermediateCaWith, notDerExtension, duplicateSkiExtension, unknownCrit
 export { type Clock, systemClock } from '@certflow/pki';
 export { startCertflow, waitForRequest, opensslCsr, freePort, SERVICES, type Certflow, type CertflowOptions, type ServiceName } from './certflow.harness';
 export { NatsProcess, type NatsConnectionStats } from './nats.process';
+export { TcpProxy } from './tcp.proxy';
 export { PrivatePostgres } from './private-postgres';
 export { ServiceProcesses } from './service.processes';
 export {

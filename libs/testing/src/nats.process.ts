@@ -87,9 +87,25 @@ export class NatsProcess {
   }
 
   static async start(options: NatsProcessOptions = {}): Promise<NatsProcess> {
-    const n = new NatsProcess(await freePort(), await freePort(), mkdtempSync(join(tmpdir(), 'certflow-e2e-nats-')), options);
+    const n = await NatsProcess.prepare(options);
     await n.spawn();
     return n;
+  }
+
+  /** Port, store and identities, with no server running yet (a test of services started before NATS); `startServer()` starts it. */
+  static async prepare(options: NatsProcessOptions = {}): Promise<NatsProcess> {
+    return new NatsProcess(await freePort(), await freePort(), mkdtempSync(join(tmpdir(), 'certflow-e2e-nats-')), options);
+  }
+
+  /** True when something accepts TCP connections on the server's port. */
+  accepts(): Promise<boolean> {
+    return accepts(this.port);
+  }
+
+  /** Starts the server of a prepared (or killed) NatsProcess and waits until JetStream answers. */
+  async startServer(): Promise<void> {
+    await this.spawn();
+    await waitFor('nats-server JetStream', async () => (await fetch(`http://127.0.0.1:${this.monitorPort}/healthz`)).ok, 30_000);
   }
 
   /** The nkey seed file of a certflow identity (a service, `provisioner`, `subscriber`) or `test`. */

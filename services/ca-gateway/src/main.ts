@@ -11,6 +11,7 @@ runMain(SERVICE, async () => {
       service: SERVICE,
       module: AppModule.forRoot(config),
       natsUrl: config.NATS_URL,
+      databaseUrl: config.DATABASE_URL,
       logger: createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL),
     });
   } catch (err) {

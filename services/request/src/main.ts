@@ -15,6 +15,7 @@ runMain(SERVICE, async () => {
     service: SERVICE,
     module: AppModule.forRoot(config, admin.source),
     natsUrl: config.NATS_URL,
+    databaseUrl: config.DATABASE_URL,
     logger,
     http: {
       port: config.CERTFLOW_HTTP_PORT,

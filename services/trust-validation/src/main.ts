@@ -10,6 +10,7 @@ runMain(SERVICE, async () => {
     // startService is typed for a module class; Nest takes the DynamicModule forRoot returns as well.
     module: AppModule.forRoot(config),
     natsUrl: config.NATS_URL,
+    databaseUrl: config.DATABASE_URL,
     logger: createLogger(SERVICE, config.CERTFLOW_LOG_LEVEL),
   });
 });

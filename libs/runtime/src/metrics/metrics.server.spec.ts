@@ -2,6 +2,7 @@ import { counter } from './metric.factory';
 import { DEFAULT_METRICS_PORTS, metricsListenOf } from './metrics.config';
 import { startMetricsServer } from './metrics.server';
 import { BaseConfigSchema, loadConfig } from '../config';
+import { StartupStatus } from '../startup/startup.status';
 
 describe('startMetricsServer', () => {
   let checks = { postgres: true, nats: true };
@@ -27,6 +28,21 @@ describe('startMetricsServer', () => {
     checks = { postgres: false, nats: true };
     res = await fetch(`${server.url}/readyz`);
     expect({ status: res.status, body: await res.json() }).toEqual({ status: 503, body: { status: 'not ready', checks: { postgres: false, nats: true } } });
+  });
+
+  it('answers 503 with what the start-up waits for while the service is starting, without asking the checks', async () => {
+    const status = new StartupStatus(['nats', 'postgres']);
+    status.waitingFor(['nats']);
+    const starting = await startMetricsServer({ port: 0, ready: () => Promise.reject(new Error('not asked while starting')), starting: () => status.report() });
+    try {
+      const res = await fetch(`${starting.url}/readyz`);
+      expect({ status: res.status, body: await res.json() }).toEqual({
+        status: 503,
+        body: { status: 'starting', waitingFor: ['nats'], checks: { nats: false, postgres: true } },
+      });
+    } finally {
+      await starting.close();
+    }
   });
 
   it('answers /healthz, and 404 / 405 for anything else', async () => {

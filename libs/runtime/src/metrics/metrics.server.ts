@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { renderMetrics } from './process.metrics';
 import type { DependencyChecks } from './readiness';
+import type { StartingReport } from '../startup/startup.status';
 
 export interface MetricsServerOptions {
   port: number;
@@ -10,13 +11,15 @@ export interface MetricsServerOptions {
   host?: string;
   /** Readiness: which dependencies answer now. */
   ready: () => Promise<DependencyChecks>;
+  /** While the service is still starting, what `/readyz` answers (503) instead of asking `ready`. */
+  starting?: () => StartingReport | undefined;
   logger?: Logger;
 }
 
 /**
  * The small HTTP server of a service without an API: `GET /metrics` (Prometheus text), `/healthz`
  * (the process is up) and `/readyz` (200 when PostgreSQL and NATS answer, else 503 naming the one
- * that does not). Anything else is 404. Resolves once listening; `close()` stops it.
+ * that does not, or saying what the start-up still waits for). Anything else is 404. Resolves once listening; `close()` stops it.
  */
 export async function startMetricsServer(o: MetricsServerOptions): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
@@ -29,6 +32,8 @@ export async function startMetricsServer(o: MetricsServerOptions): Promise<{ ser
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { code: 'METHOD_NOT_ALLOWED', message: 'only GET is served here' });
     if (path === '/healthz') return json(200, { status: 'ok' });
     if (path === '/readyz') {
+      const starting = o.starting?.();
+      if (starting) return json(503, starting);
       void o.ready().then(
         (checks) => {
           const ready = Object.values(checks).every(Boolean);
