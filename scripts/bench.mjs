@@ -7,16 +7,20 @@
 //   npm run bench -- --n 2000 --c 256 --rate 500 (open loop: 500 requests/s)
 //   --warmup 500 (default): requests run first and not measured; 0 measures cold processes
 //   --floor 0: skip measuring the floor (the contract's least work per certificate on this machine)
+//   --peer cfssl: after certflow, the same CSRs through CFSSL (Debian's golang-cfssl, certdb in
+//     PostgreSQL) with the same load, printed beside certflow's figures (scripts/lib/peer-cfssl.mjs)
 import { spawnSync } from 'node:child_process';
-import http from 'node:http';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
 import { certificateFloor, cryptoFloor, jetstreamFloor, meanMessageSize, postgresFloor } from './lib/bench-floor.mjs';
+import { jsonPoster } from './lib/bench-poster.mjs';
 import { childProcesses, cpuTimes, natsMessagesPerCertificate, postgresBackends, redeliveriesByConsumer, statementGroupSizes } from './lib/bench-readings.mjs';
-import { build, ensureDependencies, ensurePostgres, gitSha, say, ROOT } from './lib/infra.mjs';
+import { build, ensureDependencies, ensurePostgres, fail, gitSha, say, ROOT } from './lib/infra.mjs';
 import { ensureNatsServerBinary } from './lib/own-nats.mjs';
+import { cfsslPeerLines, runCfsslPeer } from './lib/peer-cfssl-load.mjs';
+import { ensureCfsslBinary } from './lib/peer-cfssl.mjs';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -30,10 +34,14 @@ const RATE = args.rate === undefined ? null : Number(args.rate);
 // JIT has settled, as in a running deployment, not of processes started a second ago.
 const WARMUP = Number(args.warmup ?? 500);
 const FLOOR = args.floor !== '0';
+const PEERS = { cfssl: ensureCfsslBinary };
+const PEER = args.peer ?? null;
+if (PEER !== null && !(PEER in PEERS)) fail(`unknown --peer ${PEER}`, `use one of: ${Object.keys(PEERS).join(', ')}`);
 
 ensureDependencies();
 await ensurePostgres();
 ensureNatsServerBinary();
+if (PEER) PEERS[PEER]();
 build();
 
 const require = createRequire(import.meta.url);
@@ -170,11 +178,15 @@ e2e.cpuMsPerRequest.total = Number(Object.values(e2e.cpuMsPerRequest).reduce((a,
 // The load generator shares the machine's cores with certflow: what it takes is not certflow's, but it is not free either.
 e2e.loadGeneratorCpuMsPerRequest = Number(((benchCpu.user + benchCpu.system) / 1000 / Math.max(1, finished.size)).toFixed(2));
 
+// After certflow has stopped, so the two never share the cores.
+// A peer that cannot start is reported, not fatal: certflow's figures above are still worth printing.
+const peer = PEER === 'cfssl' ? await runCfsslPeer({ warmup: warmupCsrs, csrs, concurrency: C, rate: RATE }).catch((e) => ({ peer: 'cfssl', error: e.message })) : null;
+
 say(`pgbench: single-row durable inserts, up to ${C} clients, 10 s…`);
 const pgbench = runPgbench(C);
 
 const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, commit: gitSha(), loadavg: os.loadavg() };
-const result = { at: new Date().toISOString(), machine, e2e, floor, pgbench, ratio: pgbench.tps ? e2e.certificatesPerSecond / pgbench.tps : null };
+const result = { at: new Date().toISOString(), machine, e2e, floor, pgbench, ratio: pgbench.tps ? e2e.certificatesPerSecond / pgbench.tps : null, ...(peer ? { peer } : {}) };
 mkdirSync(join(ROOT, 'artifacts'), { recursive: true });
 const file = join(ROOT, 'artifacts', `bench-${result.at.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(result, null, 2));
@@ -192,7 +204,7 @@ certflow bench  (commit ${machine.commit}, ${machine.cpus} × ${machine.cpu}, ${
   group commit        ${Object.entries(e2e.statementGroups).map(([k, g]) => `${k} ${g.statements} statements in ${g.groups} round trips (${f(g.statements / g.groups, 1)} each)`).join(', ') || 'n/a'}
 ${floor ? floorLines(floor, e2e.cpuMsPerRequest.total) : ''}  pgbench (same PostgreSQL, ${pgbench.clients ?? C} clients, single-row inserts)  ${f(pgbench.tps)} commits/s
   ratio               ${result.ratio === null ? 'n/a' : (result.ratio * 100).toFixed(2) + ' % of the raw commit rate'}
-  written to          ${file}
+${peer ? cfsslPeerLines(peer, e2e, machine.commit) : ''}  written to          ${file}
 `);
 process.exit(0);
 
@@ -208,34 +220,10 @@ function floorLines(fl, certflowMs) {
 `;
 }
 
-/**
- * POST /api/v1/requests over kept-alive node:http connections, at most `concurrency` of them. The
- * load generator runs on certflow's own cores, so it should take as little of them as it can:
- * `fetch` (undici) cost it about three times as much CPU per call.
- */
+/** POST /api/v1/requests with certflow's token, at most `concurrency` calls in flight. */
 function requestSubmitter(certflow, concurrency) {
-  const url = new URL('/api/v1/requests', certflow.baseUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const headers = { authorization: `Bearer ${certflow.token}`, 'content-type': 'application/json' };
-  return (host, csr) =>
-    new Promise((resolve) => {
-      const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          let body = null;
-          try {
-            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            // not JSON: counted as an HTTP error by its status
-          }
-          resolve({ status: res.statusCode, body });
-        });
-        res.on('error', () => resolve({ status: 0, body: null }));
-      });
-      req.on('error', () => resolve({ status: 0, body: null }));
-      req.end(JSON.stringify({ host, csr }));
-    });
+  const { post } = jsonPoster(new URL('/api/v1/requests', certflow.baseUrl), { concurrency, headers: { authorization: `Bearer ${certflow.token}` } });
+  return (host, csr) => post({ host, csr });
 }
 
 function runPgbench(wanted) {

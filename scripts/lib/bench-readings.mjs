@@ -11,6 +11,22 @@ export function processCpuMs(pid) {
 }
 
 /**
+ * CPU milliseconds of a process with those of its children that have ended and been waited for
+ * (cutime + cstime): for PostgreSQL's postmaster, the backends of connections already closed.
+ */
+export function processAndEndedChildrenCpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+}
+
+/** The parent of a process (for a PostgreSQL backend, the postmaster). */
+export function parentPid(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/**
  * Messages each connection sent to the nats-server and received from it during the run, per
  * certificate, by service (connection names are `certflow/<service>/…`; others are the bench's own).
  */

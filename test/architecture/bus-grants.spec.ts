@@ -32,12 +32,14 @@ function codeOf(service: BusService): string {
 }
 
 function named(code: string, re: RegExp, table: (name: string) => string | undefined): string[] {
-  return [...new Set([...code.matchAll(re)].map((m) => table(m[1]) ?? `unknown ${m[1]}`))].sort();
+  // The name is the first group that matched (a pattern may offer alternatives).
+  return [...new Set([...code.matchAll(re)].map((m) => m.slice(1).find((g) => g !== undefined)!).map((n) => table(n) ?? `unknown ${n}`))].sort();
 }
 
 describe('the bus grants and the code', () => {
   it.each(BUS_SERVICES)('%s has a durable consumer for exactly the subjects its grant lists', (service) => {
-    const consumed = named(codeOf(service), /@EventPattern<string>\((\w+)\.subject/g, (n) => SUBJECT_OF.get(n));
+    // A fact handler (`@FactPattern(Def)`) or, for anything left on the per-message transport, `@EventPattern<string>(Def.subject)`.
+    const consumed = named(codeOf(service), /@(?:FactPattern\((\w+)\)|EventPattern<string>\((\w+)\.subject)/g, (n) => SUBJECT_OF.get(n));
     expect(consumed).toEqual([...BUS_GRANTS[service].consumes].sort());
   });
 
