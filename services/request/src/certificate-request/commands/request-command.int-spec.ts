@@ -8,7 +8,7 @@ import { dropDatabase, runId, testCsr, testDatabaseUrl, TestPki, type IssuedLeaf
 import { SeenCertificateRow } from '../../edge/catalog/seen-certificate.orm-entity';
 import { REQUEST_MIGRATIONS } from '../../migrations';
 import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
-import { NOT_YET_DELAY_MS } from '../consumers/request-fact.decider';
+import { NOT_YET_DELAY_MS, notYetDelayMs } from '../consumers/request-fact.decider';
 import { requestFactsKit } from '../consumers/request-facts.test-kit';
 import { RequestCommandService } from './request-command.service';
 
@@ -141,8 +141,11 @@ describe('RequestCommandService (real PostgreSQL)', () => {
 
     expect(await facts.deliver([early])).toEqual([{ action: 'retry', delayMs: NOT_YET_DELAY_MS, reason: `${ChainCompleteV1.subject} for ${s.id}: the certificate has not been recorded yet` }]);
     expect(await claimed(early.id)).toBe(0);
+    // Still too early on its second delivery: what it waits for is far off, so it waits longer.
+    expect(await facts.deliver([early], 2)).toEqual([{ action: 'retry', delayMs: notYetDelayMs(2), reason: expect.any(String) }]);
+    expect(notYetDelayMs(2)).toBeGreaterThan(NOT_YET_DELAY_MS);
     await facts.deliver([issued(s.id, leaf, [], 1)]);
-    expect(await facts.deliver([early], 2)).toEqual([{ action: 'ack' }]);
+    expect(await facts.deliver([early], 3)).toEqual([{ action: 'ack' }]);
     expect(facts.published.filter((e) => e.data && (e.data as { requestId?: string }).requestId === s.id).map((e) => e.type)).toEqual([AssignmentRequestedV1.subject]);
     expect(await claimed(early.id)).toBe(1);
     expect(await outbox(s.id, AssignmentRequestedV1.subject)).toHaveLength(1);

@@ -10,12 +10,24 @@ import { outgoingEvents } from '../commands/outgoing-events';
 import { CertificateRequestRepository, type LockedRequest } from '../persistence/certificate-request.repository';
 import { historyInserts, requestUpdate } from '../persistence/certificate-request.writes';
 
-/** How long JetStream keeps back a fact that came before the one it follows and cannot apply without it. */
+/** How long JetStream keeps back, on its first delivery, a fact that came before the one it follows and cannot apply without it. */
 export const NOT_YET_DELAY_MS = 200;
+
+/**
+ * The delay before delivery `deliveryCount + 1` of a fact that is not yet applicable. The first is
+ * short: what it waits for is usually just behind it on another consumer. If that did not bring
+ * it, it is far off (a request PENDING with its CA), and asking again soon only spends the
+ * attempts before the dead letter: 3 s, then three times longer each time, up to a minute.
+ */
+export function notYetDelayMs(deliveryCount: number): number {
+  return deliveryCount <= 1 ? NOT_YET_DELAY_MS : Math.min(3_000 * 3 ** (deliveryCount - 2), 60_000);
+}
 
 /** A fact of another service as a command on the request it names. */
 export interface RequestFact {
   readonly event: CloudEvent<string, { requestId: string }>;
+  /** 1 on the first delivery. */
+  readonly deliveryCount: number;
   readonly command: Exclude<ExistingRequestCommand, { type: 'UploadCertificate' | 'Assign' }>;
 }
 
@@ -60,7 +72,7 @@ export class RequestFactDecider {
       const decision = decide(before, command);
       switch (decision.kind) {
         case 'notYet':
-          return { kind: 'retryLater', reason: `${subject} for ${id}: ${decision.reason}`, delayMs: NOT_YET_DELAY_MS };
+          return { kind: 'retryLater', reason: `${subject} for ${id}: ${decision.reason}`, delayMs: notYetDelayMs(fact.deliveryCount) };
         case 'rejected':
           return { kind: 'skip', note: `${decision.code}: ${decision.message}` };
         case 'ignored':

@@ -38,7 +38,7 @@ abstract class RequestFactsHandler<T extends { requestId: string }> implements F
   decide(facts: readonly Fact<T>[], tx: FactTx): Promise<Verdict[]> {
     return this.decider.decide(
       this.event.subject,
-      facts.map((f) => ({ event: f.event, command: this.command(f.event) })),
+      facts.map((f) => ({ event: f.event, deliveryCount: f.deliveryCount, command: this.command(f.event) })),
       tx,
     );
   }
