@@ -34,7 +34,7 @@ const at = (s: number) => new Date(T0 + s * 1000);
 
 // The request service's fact consumer as it runs (real PostgreSQL, real JetStream): facts go on
 // the stream, and the test reads what the service stored and what it published.
-describe('RequestFactsConsumer (real PostgreSQL and NATS JetStream)', () => {
+describe('request fact handlers (real PostgreSQL and NATS JetStream)', () => {
   const id = runId();
   const service = `request-facts-test-${id}`;
   let svc: RunningService;
