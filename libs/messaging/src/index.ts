@@ -12,6 +12,7 @@ export * from './outbox-message.entity';
 export * from './create-messaging-tables.migration';
 export * from './messaging.entities';
 export * from './outbox.writer';
+export * from './outbox.table';
 export * from './inbox.guard';
 export * from './outbox.relay';
 export * from './messaging.module';

@@ -63,6 +63,13 @@ describe('planWrites', () => {
     expect(st.text).toContain('ON CONFLICT (host, usage) DO UPDATE SET thumbprint = EXCLUDED.thumbprint, waiting_on = EXCLUDED.waiting_on, assigned_at = EXCLUDED.assigned_at');
   });
 
+  it('returns the keys of the rows written when asked, so a caller learns which inserts a conflict skipped', () => {
+    const [insert] = planWrites([insertRow(BINDINGS, row('a', 'Default', 't1'), { ifExists: 'skip' })], { returningKeys: true });
+    expect(insert.text.endsWith(' ON CONFLICT DO NOTHING RETURNING host, usage')).toBe(true);
+    const [update] = planWrites([updateRow(BINDINGS, { host: 'a', usage: 'Default', thumbprint: 't2' }, ['thumbprint'])], { returningKeys: true });
+    expect(update.text.endsWith(' RETURNING t.host, t.usage')).toBe(true);
+  });
+
   it('refuses a field the column map does not know, and names that are not plain identifiers', () => {
     expect(() => planWrites([insertRow(BINDINGS, { ...row('a', 'Default', 't1'), extra: 1 } as Binding)])).toThrow('binding has no column for field extra');
     expect(() => defineTable<{ a: string }>('bad; DROP TABLE x', { a: { name: 'a', type: 'text' } }, ['a'])).toThrow('not a plain identifier');

@@ -48,7 +48,7 @@ interface Group {
  * An upsert or update of one key twice in a batch keeps the last (PostgreSQL refuses to change a row
  * twice in one statement).
  */
-export function planWrites(writes: readonly Write[]): PlannedStatement[] {
+export function planWrites(writes: readonly Write[], opts: { returningKeys?: boolean } = {}): PlannedStatement[] {
   const groups = new Map<string, Group>();
   for (const w of writes) {
     const fields = fieldsOf(w);
@@ -60,7 +60,13 @@ export function planWrites(writes: readonly Write[]): PlannedStatement[] {
     }
     g.rows.push(w.row);
   }
-  return [...groups.values()].map(statementFor);
+  return [...groups.values()].map((g) => {
+    const st = statementFor(g);
+    if (!opts.returningKeys) return st;
+    // The keys of the rows the statement really wrote (an insert that skipped a conflict returns none for it).
+    const keys = g.write.table.key.map((k) => `${g.write.op === 'update' ? 't.' : ''}${(g.write.table.columns as Record<string, ColumnSpec>)[k].name}`);
+    return { ...st, text: `${st.text} RETURNING ${keys.join(', ')}` };
+  });
 }
 
 function fieldsOf(w: Write): string[] {

@@ -6,7 +6,7 @@ import { TokensService } from './tokens/tokens.service';
 import { TokensController } from './tokens/tokens.controller';
 import { AuditStore } from './audit/audit.store';
 import { AuditController } from './audit/audit.controller';
-import { AuditFactsConsumer } from './audit/audit-facts.consumer';
+import { AuditCertificateAssigned, AuditTrustUpdated } from './audit/audit-facts.consumer';
 
 /**
  * Who may call what: API tokens (tokens/), the audit log of what they did (audit/), and what the
@@ -14,7 +14,7 @@ import { AuditFactsConsumer } from './audit/audit-facts.consumer';
  * decorators (`@Allow`, `@Public`, `Caller`) by import and inject only what is exported here.
  */
 @Module({
-  controllers: [TokensController, AuditController, AuditFactsConsumer],
+  controllers: [TokensController, AuditController, AuditTrustUpdated, AuditCertificateAssigned],
   providers: [
     TokenStore,
     // The guard (auth/) sees the store through a port: tokens/ imports auth/, never the reverse.

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { FactSignals } from '@certflow/messaging';
 import { REQUEST_CONFIG, type RequestConfig } from '../config';
 import { EdgeModule } from '../edge/edge.module';
 import { RequestCommandService } from './commands/request-command.service';
@@ -9,7 +8,8 @@ import { AssignRequestHandler } from './commands/assign-request/assign-request.h
 import { OFFLINE_ISSUERS, UploadCertificateHandler } from './commands/upload-certificate/upload-certificate.handler';
 import { RequestQueryService } from './http/request-query.service';
 import { RequestsController } from './http/requests.controller';
-import { RequestFactsConsumer } from './consumers/request-facts.consumer';
+import { REQUEST_FACT_HANDLERS } from './consumers/request-facts.consumer';
+import { RequestFactDecider } from './consumers/request-fact.decider';
 import { RequestMetricsBinder } from './request-metrics.binder';
 import { RequestStateReader } from './request-state.reader';
 
@@ -21,12 +21,11 @@ import { RequestStateReader } from './request-state.reader';
  */
 @Module({
   imports: [EdgeModule],
-  controllers: [RequestsController, RequestFactsConsumer],
+  controllers: [RequestsController, ...REQUEST_FACT_HANDLERS],
   providers: [
     { provide: ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.map((i) => i.name) },
     { provide: OFFLINE_ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.filter((i) => i.type === 'offline').map((i) => i.name) },
-    // One instance for the command service and the consumer: a fact's waiter is woken by the other.
-    FactSignals,
+    RequestFactDecider,
     RequestCommandService,
     SubmitRequestHandler,
     SubmitBatchHandler,

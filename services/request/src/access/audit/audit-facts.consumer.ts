@@ -1,49 +1,72 @@
-import { Controller, Inject } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import type { DataSource } from 'typeorm';
-import { CertificateAssignedV1, TrustUpdatedV1, parseEvent } from '@certflow/contracts';
-import { DATA_SOURCE } from '@certflow/persistence';
-import type { JetStreamContext } from '@certflow/messaging';
-import { AuditStore } from './audit.store';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { CertificateAssignedV1, TrustUpdatedV1, type EventData } from '@certflow/contracts';
+import { FactPattern, FactProcessor, type Fact, type FactBatch, type FactHandler, type Verdict } from '@certflow/messaging';
+import { auditWrite } from './audit.tables';
+
+type TrustUpdated = EventData<typeof TrustUpdatedV1>;
+type CertificateAssigned = EventData<typeof CertificateAssignedV1>;
 
 /**
- * Writes the audit entries other services' facts call for: trust-store changes and assignments.
- * Once per event id without an inbox: an entry carries its event id, unique, so a redelivery inserts
- * nothing (one statement, where inbox + transaction took four). Acked after the insert. On
- * certificate.assigned it runs beside the request facts consumer (Nest chains event handlers of one
- * subject).
+ * Writes the audit entries trust-store changes call for. Once per event id (the inbox, and the
+ * entry's own unique event id), in the batch's transaction.
  */
 @Controller()
-export class AuditFactsConsumer {
-  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource, private readonly audit: AuditStore) {}
+export class AuditTrustUpdated implements FactHandler<TrustUpdated> {
+  readonly consumer = `request.audit.${TrustUpdatedV1.subject}`;
+  readonly event = TrustUpdatedV1;
+  constructor(private readonly facts: FactProcessor) {}
 
-  @EventPattern<string>(TrustUpdatedV1.subject)
-  async onTrustUpdated(@Payload() raw: unknown, @Ctx() _ctx: JetStreamContext) {
-    const e = parseEvent(TrustUpdatedV1, raw);
-    const { store, action, thumbprint, subject, actor } = e.data;
-    await this.audit.append(this.ds.manager, {
-      at: new Date(e.time),
-      kind: action === 'imported' ? 'trust.imported' : 'trust.removed',
-      // The contract: no actor means trust-validation changed the store itself.
-      actor: actor ?? 'system',
-      subject: thumbprint,
-      details: { store, certificateSubject: subject },
-      eventId: e.id,
-    });
+  @FactPattern(TrustUpdatedV1)
+  onFacts(@Payload() batch: FactBatch) {
+    return this.facts.process(batch, this);
   }
 
-  @EventPattern<string>(CertificateAssignedV1.subject)
-  async onCertificateAssigned(@Payload() raw: unknown, @Ctx() _ctx: JetStreamContext) {
-    const e = parseEvent(CertificateAssignedV1, raw);
-    const { requestId, host, usages, thumbprint, notBound, actor } = e.data;
-    await this.audit.append(this.ds.manager, {
-      at: new Date(e.time),
-      kind: 'certificate.assigned',
-      // Events from before the actor was carried say nothing; record that rather than guess.
-      actor: actor ?? 'unknown',
-      subject: requestId,
-      details: { host, usages, thumbprint, notBound: notBound ?? [] },
-      eventId: e.id,
+  async decide(facts: readonly Fact<TrustUpdated>[]): Promise<Verdict[]> {
+    return facts.map(({ event: e }): Verdict => {
+      const { store, action, thumbprint, subject, actor } = e.data;
+      const entry = auditWrite({
+        at: new Date(e.time),
+        kind: action === 'imported' ? 'trust.imported' : 'trust.removed',
+        // The contract: no actor means trust-validation changed the store itself.
+        actor: actor ?? 'system',
+        subject: thumbprint,
+        details: { store, certificateSubject: subject },
+        eventId: e.id,
+      });
+      return { kind: 'apply', writes: [entry] };
+    });
+  }
+}
+
+/**
+ * The audit entry of an assignment. Runs beside the request's and the host feed's handlers of
+ * certificate.assigned (Nest chains them on the service's one durable consumer; each has its inbox).
+ */
+@Controller()
+export class AuditCertificateAssigned implements FactHandler<CertificateAssigned> {
+  readonly consumer = `request.audit.${CertificateAssignedV1.subject}`;
+  readonly event = CertificateAssignedV1;
+  constructor(private readonly facts: FactProcessor) {}
+
+  @FactPattern(CertificateAssignedV1)
+  onFacts(@Payload() batch: FactBatch) {
+    return this.facts.process(batch, this);
+  }
+
+  async decide(facts: readonly Fact<CertificateAssigned>[]): Promise<Verdict[]> {
+    return facts.map(({ event: e }): Verdict => {
+      const { requestId, host, usages, thumbprint, notBound, actor } = e.data;
+      const entry = auditWrite({
+        at: new Date(e.time),
+        kind: 'certificate.assigned',
+        // Events from before the actor was carried say nothing; record that rather than guess.
+        actor: actor ?? 'unknown',
+        subject: requestId,
+        details: { host, usages, thumbprint, notBound: notBound ?? [] },
+        eventId: e.id,
+      });
+      return { kind: 'apply', writes: [entry] };
     });
   }
 }

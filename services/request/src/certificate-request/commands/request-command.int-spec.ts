@@ -1,22 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AssignmentRequestedV1, RequestSubmittedV1 } from '@certflow/contracts';
-import { FactSignals, MESSAGING_ENTITIES, MESSAGING_MIGRATIONS } from '@certflow/messaging';
+import { AssignmentRequestedV1, CertificateIssuedV1, ChainCompleteV1, createEvent, RequestPendingV1, RequestSubmittedV1 } from '@certflow/contracts';
+import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS } from '@certflow/messaging';
 import { openServiceDataSource } from '@certflow/persistence';
 import { thumbprintSha1 } from '@certflow/pki';
-import { dropDatabase, runId, testCsr, testDatabaseUrl, TestPki } from '@certflow/testing';
+import { dropDatabase, runId, testCsr, testDatabaseUrl, TestPki, type IssuedLeaf } from '@certflow/testing';
 import { SeenCertificateRow } from '../../edge/catalog/seen-certificate.orm-entity';
 import { REQUEST_MIGRATIONS } from '../../migrations';
 import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
+import { NOT_YET_DELAY_MS, notYetDelayMs } from '../consumers/request-fact.decider';
+import { requestFactsKit } from '../consumers/request-facts.test-kit';
 import { RequestCommandService } from './request-command.service';
 
 jest.setTimeout(30_000);
 
 const at = (s: number) => new Date(Date.UTC(2030, 6, 1, 9, 0, s));
-type FactCommand = Parameters<RequestCommandService['runFact']>[3];
 
-// RequestCommandService on real PostgreSQL: a command's state, history, inbox claim and outgoing
-// events are stored together or not at all, and a fact is applied once per event id.
+// RequestCommandService and the fact handlers on real PostgreSQL: a command's state, history, inbox
+// claim and outgoing events are stored together or not at all, and a fact is applied once per event id.
 describe('RequestCommandService (real PostgreSQL)', () => {
   const url = testDatabaseUrl(runId());
   let ds: DataSource;
@@ -51,16 +52,21 @@ describe('RequestCommandService (real PostgreSQL)', () => {
     return { id: request.id, host, published };
   }
 
-  async function issuedAndComplete(commands: RequestCommandService, id: string, host: string) {
+  const src = { source: 'certflow/test' };
+  const pending = (requestId: string, detail: string, s: number) => createEvent(RequestPendingV1, { requestId, issuer: 'internal', detail }, { ...src, subject: requestId, time: at(s) });
+  const issued = (requestId: string, leaf: IssuedLeaf, chain: string[], s: number) =>
+    createEvent(CertificateIssuedV1, { requestId, issuer: 'internal', certificate: leaf.pem, chain, thumbprint: thumbprintSha1(leaf.certificate) }, { ...src, subject: requestId, time: at(s) });
+
+  async function issuedAndComplete(id: string, host: string) {
+    const facts = requestFactsKit(ds);
     const leaf = await pki.leafFor({ host });
     const thumbprint = thumbprintSha1(leaf.certificate);
-    const fact = (command: FactCommand) => commands.runFact(ds, { consumer: 'request.test', eventId: randomUUID() }, id, command);
-    await fact({ type: 'RecordIssued', at: at(1), thumbprint, certificate: leaf.pem, chain: [pki.intermediate.pem] });
-    return fact({ type: 'RecordChainComplete', at: at(2), thumbprint, path: [thumbprint, thumbprintSha1(pki.intermediate.certificate)] });
+    await facts.deliver([issued(id, leaf, [pki.intermediate.pem], 1)]);
+    await facts.deliver([createEvent(ChainCompleteV1, { requestId: id, thumbprint, path: [thumbprint, thumbprintSha1(pki.intermediate.certificate)] }, { ...src, subject: id, time: at(2) })]);
   }
 
   it('submit stores the request and request.submitted in its outbox, and returns that event', async () => {
-    const s = await submitted(new RequestCommandService(new FactSignals()));
+    const s = await submitted(new RequestCommandService());
     expect(await row(s.id)).toMatchObject({ state: 'SUBMITTED', version: 0 });
     expect(await history(s.id)).toEqual(['SUBMITTED']);
     const stored = await outbox(s.id, RequestSubmittedV1.subject);
@@ -70,9 +76,9 @@ describe('RequestCommandService (real PostgreSQL)', () => {
   });
 
   it("run changes nothing when the caller's transaction rolls back", async () => {
-    const commands = new RequestCommandService(new FactSignals());
+    const commands = new RequestCommandService();
     const s = await submitted(commands, false);
-    await issuedAndComplete(commands, s.id, s.host);
+    await issuedAndComplete(s.id, s.host);
     const before = await row(s.id);
     await expect(
       ds.transaction(async (m) => {
@@ -92,7 +98,7 @@ describe('RequestCommandService (real PostgreSQL)', () => {
   });
 
   it('run refuses an Assign that is not allowed and stores nothing', async () => {
-    const commands = new RequestCommandService(new FactSignals());
+    const commands = new RequestCommandService();
     const s = await submitted(commands);
     const before = await row(s.id);
     const result = await ds.transaction((m) => commands.run(m, s.id, { type: 'Assign', at: at(3) }));
@@ -101,57 +107,58 @@ describe('RequestCommandService (real PostgreSQL)', () => {
     expect(await history(s.id)).toEqual(['SUBMITTED']);
   });
 
-  it('runFact applies an event id once, even when this process just wrote the request', async () => {
-    const commands = new RequestCommandService(new FactSignals());
-    const s = await submitted(commands);
-    const first = { consumer: 'request.test', eventId: randomUUID() };
-    const placed: FactCommand = { type: 'MarkPending', at: at(1), detail: 'placed' };
-    expect((await commands.runFact(ds, first, s.id, placed))?.decision.kind).toBe('accepted');
-    expect((await commands.runFact(ds, { consumer: 'request.test', eventId: randomUUID() }, s.id, { type: 'MarkPending', at: at(2), detail: 'processing' }))?.decision.kind).toBe('accepted');
+  it('a fact handler applies an event id once, in one batch or in the next', async () => {
+    const facts = requestFactsKit(ds);
+    const s = await submitted(new RequestCommandService());
+    const placed = pending(s.id, 'placed', 1);
+    expect(await facts.deliver([placed, placed])).toEqual([{ action: 'ack' }, { action: 'ack' }]);
+    expect(await facts.deliver([pending(s.id, 'processing', 2)])).toEqual([{ action: 'ack' }]);
 
-    expect(await commands.runFact(ds, first, s.id, placed)).toBeNull();
-    expect(await new RequestCommandService(new FactSignals()).runFact(ds, first, s.id, placed)).toBeNull();
+    expect(await facts.deliver([placed], 2)).toEqual([{ action: 'ack' }]);
+    expect(await requestFactsKit(ds).deliver([placed], 3)).toEqual([{ action: 'ack' }]);
     expect(await row(s.id)).toMatchObject({ state: 'PENDING', pending_detail: 'processing', version: 2 });
     expect(await history(s.id)).toEqual(['SUBMITTED', 'PENDING']);
   });
 
-  it('runFact claims nothing for a fact that came too early, so its redelivery applies', async () => {
-    const commands = new RequestCommandService(new FactSignals());
-    const s = await submitted(commands);
+  it('decides two facts about one request in a batch in order, each on what the other left, and writes the row once per batch', async () => {
+    const facts = requestFactsKit(ds);
+    const s = await submitted(new RequestCommandService());
+    const other = await submitted(new RequestCommandService());
+    const outcomes = await facts.deliver([pending(s.id, 'placed', 1), pending(other.id, 'placed', 1), pending(s.id, 'processing', 2), pending(s.id, 'processing', 3)]);
+    expect(outcomes.map((o) => o.action)).toEqual(['ack', 'ack', 'ack', 'ack']);
+    // The third is the same detail again: ignored, so two changes.
+    expect(await row(s.id)).toMatchObject({ state: 'PENDING', pending_detail: 'processing', version: 2, updated_at: at(2) });
+    expect(await row(other.id)).toMatchObject({ state: 'PENDING', pending_detail: 'placed', version: 1 });
+    expect(await history(s.id)).toEqual(['SUBMITTED', 'PENDING']);
+  });
+
+  it('hands back a validation that came before the certificate without carrying it, claiming nothing, so its redelivery applies', async () => {
+    const facts = requestFactsKit(ds);
+    const s = await submitted(new RequestCommandService());
     const leaf = await pki.leafFor({ host: s.host });
     const thumbprint = thumbprintSha1(leaf.certificate);
-    const early = { consumer: 'request.test', eventId: randomUUID() };
-    const complete: FactCommand = { type: 'RecordChainComplete', at: at(2), thumbprint, path: [thumbprint] };
+    const early = createEvent(ChainCompleteV1, { requestId: s.id, thumbprint, path: [thumbprint] }, { source: 'certflow/test', subject: s.id, time: at(2) });
 
-    expect((await commands.runFact(ds, early, s.id, complete))?.decision.kind).toBe('notYet');
-    expect(await claimed(early.eventId)).toBe(0);
-    await commands.runFact(ds, { consumer: 'request.test', eventId: randomUUID() }, s.id, { type: 'RecordIssued', at: at(1), thumbprint, certificate: leaf.pem, chain: [] });
-    const result = await commands.runFact(ds, early, s.id, complete);
-    expect(result?.decision.kind).toBe('accepted');
-    expect(result?.published?.map((e) => e.type)).toEqual([AssignmentRequestedV1.subject]);
-    expect(await claimed(early.eventId)).toBe(1);
+    expect(await facts.deliver([early])).toEqual([{ action: 'retry', delayMs: NOT_YET_DELAY_MS, reason: `${ChainCompleteV1.subject} for ${s.id}: the certificate has not been recorded yet` }]);
+    expect(await claimed(early.id)).toBe(0);
+    // Still too early on its second delivery: what it waits for is far off, so it waits longer.
+    expect(await facts.deliver([early], 2)).toEqual([{ action: 'retry', delayMs: notYetDelayMs(2), reason: expect.any(String) }]);
+    expect(notYetDelayMs(2)).toBeGreaterThan(NOT_YET_DELAY_MS);
+    await facts.deliver([issued(s.id, leaf, [], 1)]);
+    expect(await facts.deliver([early], 3)).toEqual([{ action: 'ack' }]);
+    expect(facts.published.filter((e) => e.data && (e.data as { requestId?: string }).requestId === s.id).map((e) => e.type)).toEqual([AssignmentRequestedV1.subject]);
+    expect(await claimed(early.id)).toBe(1);
     expect(await outbox(s.id, AssignmentRequestedV1.subject)).toHaveLength(1);
   });
 
-  it('runFact from several processes at once applies each fact once, none lost to a race', async () => {
-    const s = await submitted(new RequestCommandService(new FactSignals()));
-    const processes = [1, 2, 3].map(() => new RequestCommandService(new FactSignals()));
-    const facts = Array.from({ length: 9 }, (_, i) => ({ eventId: randomUUID(), detail: `step ${i}`, at: at(i + 1) }));
-    // A fact that keeps losing the race is thrown back to JetStream, which delivers it again.
-    const delivered = async (i: number) => {
-      for (;;) {
-        const f = facts[i];
-        try {
-          return await processes[i % 3].runFact(ds, { consumer: 'request.test', eventId: f.eventId }, s.id, { type: 'MarkPending', at: f.at, detail: f.detail });
-        } catch (e) {
-          if (!/kept changing/.test(String(e))) throw e;
-        }
-      }
-    };
-    const results = await Promise.all(facts.map((_, i) => delivered(i)));
-    expect(results.map((r) => r?.decision.kind)).toEqual(facts.map(() => 'accepted'));
+  it('applies each fact once when several processes handle batches about one request at once (the row lock orders them)', async () => {
+    const s = await submitted(new RequestCommandService());
+    const processes = [1, 2, 3].map(() => requestFactsKit(ds));
+    const facts = Array.from({ length: 9 }, (_, i) => pending(s.id, `step ${i}`, i + 1));
+    const outcomes = await Promise.all([0, 1, 2].map((p) => processes[p].deliver(facts.filter((_, i) => i % 3 === p))));
+    expect(outcomes.flat().map((o) => o.action)).toEqual(facts.map(() => 'ack'));
     expect((await row(s.id)).version).toBe(facts.length);
-    for (const f of facts) expect(await claimed(f.eventId)).toBe(1);
+    for (const f of facts) expect(await claimed(f.id)).toBe(1);
     expect(await history(s.id)).toEqual(['SUBMITTED', 'PENDING']);
   });
 });

@@ -10,11 +10,14 @@ import {
   DeadLetterV1,
   RequestFailedV1,
   RequestPendingV1,
+  STREAM_NAME,
   TrustUpdatedV1,
   type CloudEvent,
   type RequestView,
 } from '@certflow/contracts';
 import { DATA_SOURCE } from '@certflow/persistence';
+import { consumerName } from '@certflow/messaging';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { thumbprintSha1 } from '@certflow/pki';
 import { publishAgain, runId, sleep, startTestService, testCsr, testDatabaseUrl, TestPki, TEST_NATS_URL, waitUntilConsumed, type IssuedLeaf, type RunningService } from '@certflow/testing';
 import { AppModule } from '../../app.module';
@@ -31,7 +34,7 @@ const at = (s: number) => new Date(T0 + s * 1000);
 
 // The request service's fact consumer as it runs (real PostgreSQL, real JetStream): facts go on
 // the stream, and the test reads what the service stored and what it published.
-describe('RequestFactsConsumer (real PostgreSQL and NATS JetStream)', () => {
+describe('request fact handlers (real PostgreSQL and NATS JetStream)', () => {
   const id = runId();
   const service = `request-facts-test-${id}`;
   let svc: RunningService;
@@ -203,7 +206,8 @@ describe('RequestFactsConsumer (real PostgreSQL and NATS JetStream)', () => {
 
   it('ends in the right state when the facts arrive in reverse order', async () => {
     const r = await submitted();
-    // Each waits ("not yet") for the one before it; the last published unblocks them all.
+    // Without the certificate (an older publisher), each is handed back to JetStream ("not yet")
+    // until the one before it applied; the last published unblocks them all.
     await svc.publisher.publish(assigned(r.requestId, r.host, r.leaf, 4));
     await svc.publisher.publish(complete(r.requestId, r.thumbprint, 3));
     await sleep(200);
@@ -218,6 +222,33 @@ describe('RequestFactsConsumer (real PostgreSQL and NATS JetStream)', () => {
     await sleep(300);
     expect(svc.log.of(AssignmentRequestedV1, (d) => d.requestId === r.requestId)).toHaveLength(1);
     expect(await outboxOf(r.requestId, AssignmentRequestedV1.subject)).toHaveLength(1);
+  });
+
+  it('applies chain.complete that overtook certificate.issued at once when it carries the certificate: no redelivery, each transition once', async () => {
+    const made = await Promise.all([1, 2, 3, 4, 5, 6].map(() => submitted()));
+    const redelivered = async () => (await (await jetstreamManager(svc.nc)).consumers.info(STREAM_NAME, consumerName(service, ChainCompleteV1.subject))).num_redelivered;
+    const before = await redelivered();
+    const carrying = (r: (typeof made)[number]) =>
+      createEvent(
+        ChainCompleteV1,
+        { ...complete(r.requestId, r.thumbprint, 3).data, certificate: r.leaf.pem, chain: [pki.intermediate.pem] },
+        { ...src, subject: r.requestId, time: at(3) },
+      );
+    for (const r of made) await svc.publisher.publish(carrying(r));
+    for (const r of made) {
+      const v = await waitForState(r.requestId, 'ASSIGNABLE');
+      expect(v.history.map((h) => h.state)).toEqual(['SUBMITTED', 'ISSUED', 'ASSIGNABLE']);
+      expect(v).toMatchObject({ thumbprint: r.thumbprint, updatedAt: at(3).toISOString() });
+    }
+    expect(await redelivered()).toBe(before);
+
+    for (const r of made) await deliver(issued(r.requestId, r.leaf, 2));
+    for (const r of made) {
+      const v = await view(r.requestId);
+      expect(v).toMatchObject({ state: 'ASSIGNABLE', updatedAt: at(3).toISOString() });
+      expect(v.history.map((h) => h.state)).toEqual(['SUBMITTED', 'ISSUED', 'ASSIGNABLE']);
+      expect(await outboxOf(r.requestId, AssignmentRequestedV1.subject)).toHaveLength(1);
+    }
   });
 
   it('ignores facts about a request it does not have (acked, nothing stored)', async () => {

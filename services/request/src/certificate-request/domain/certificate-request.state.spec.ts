@@ -184,6 +184,78 @@ describe('certificate request state machine', () => {
     });
   });
 
+  describe('when a validation overtakes certificate.issued (any order)', () => {
+    const carried = { certificate: 'PEM', chain: ['INT'] };
+    const completeWith = { ...commands.RecordChainComplete, ...carried } as RequestCommand;
+    const incompleteWith = { ...commands.RecordChainIncomplete, ...carried } as RequestCommand;
+
+    /** Every (state, validation carrying the certificate) pair: only SUBMITTED and PENDING differ from the table above. */
+    const carriedTable: Record<RequestState, { complete: RequestState | 'ignored'; incomplete: RequestState | 'ignored' }> = {
+      SUBMITTED: { complete: 'ASSIGNABLE', incomplete: 'CHAIN_INCOMPLETE' },
+      PENDING: { complete: 'ASSIGNABLE', incomplete: 'CHAIN_INCOMPLETE' },
+      ISSUED: { complete: 'ASSIGNABLE', incomplete: 'CHAIN_INCOMPLETE' },
+      CHAIN_INCOMPLETE: { complete: 'ASSIGNABLE', incomplete: 'ignored' },
+      ASSIGNABLE: { complete: 'ignored', incomplete: 'ignored' },
+      ASSIGNED: { complete: 'ignored', incomplete: 'ignored' },
+      FAILED: { complete: 'ignored', incomplete: 'ignored' },
+    };
+    for (const state of REQUEST_STATES) {
+      for (const [name, command] of [['complete', completeWith], ['incomplete', incompleteWith]] as const) {
+        const expected = carriedTable[state][name];
+        it(`in ${state}, chain.${name} with the certificate ${expected === 'ignored' ? 'is ignored' : 'leads to ' + expected}`, () => {
+          const before = inState(state);
+          const d = decide(before, command);
+          if (expected === 'ignored') return expect(d.kind).toBe('ignored');
+          expect(d.kind).toBe('accepted');
+          expect(evolveAll(before, d.kind === 'accepted' ? d.events : [])!.state).toBe(expected);
+        });
+      }
+    }
+
+    it('records the issuance and the complete chain in one step, as the two facts in order would, auto-assign included', () => {
+      for (const state of ['SUBMITTED', 'PENDING'] as const) {
+        const before = inState(state);
+        const d = decide(before, completeWith);
+        expect(d).toMatchObject({
+          kind: 'accepted',
+          events: [
+            { type: 'Issued', at: T1, thumbprint: TP, certificate: 'PEM', chain: ['INT'] },
+            { type: 'ChainCompleted', at: T1, path: [TP, OTHER_TP] },
+            { type: 'AssignmentRequested', at: T1, by: 'auto' },
+          ],
+        });
+        const inOrder = [commands.RecordIssued, commands.RecordChainComplete].reduce((s, c) => {
+          const step = decide(s, c);
+          return step.kind === 'accepted' ? evolveAll(s, step.events)! : s;
+        }, before);
+        expect(evolveAll(before, d.kind === 'accepted' ? d.events : [])).toEqual(inOrder);
+      }
+    });
+    it('records the issuance and the gap in one step, and waits for an import', () => {
+      const d = decide(inState('PENDING'), incompleteWith);
+      expect(d).toMatchObject({ kind: 'accepted', events: [{ type: 'Issued', thumbprint: TP }, { type: 'ChainIncomplete', missing: missingRoot }] });
+      if (d.kind === 'accepted') expect(d.events).toHaveLength(2);
+    });
+    it('takes the chain as empty when the fact carries the certificate alone', () => {
+      const d = decide(inState('SUBMITTED'), { ...commands.RecordChainComplete, certificate: 'PEM' } as RequestCommand);
+      expect(d.kind === 'accepted' && d.events[0]).toEqual({ type: 'Issued', at: T1, thumbprint: TP, certificate: 'PEM', chain: [] });
+    });
+    it('then ignores certificate.issued as already recorded, or as another certificate', () => {
+      const before = inState('SUBMITTED');
+      const d = decide(before, completeWith);
+      const after = evolveAll(before, d.kind === 'accepted' ? d.events : [])!;
+      expect(decide(after, commands.RecordIssued)).toEqual({ kind: 'ignored', reason: 'certificate already recorded' });
+      expect(decide(after, { ...commands.RecordIssued, thumbprint: OTHER_TP } as RequestCommand)).toEqual({ kind: 'ignored', reason: 'a certificate was already recorded (ASSIGNABLE)' });
+    });
+    it('changes nothing for a path that does not start at the certificate it carries (foreign)', () => {
+      expect(decide(inState('PENDING'), { ...completeWith, path: [OTHER_TP, TP] } as RequestCommand)).toMatchObject({ kind: 'ignored', foreign: true });
+    });
+    it('still waits without the certificate (an older publisher)', () => {
+      expect(decide(inState('PENDING'), commands.RecordChainComplete)).toEqual({ kind: 'notYet', reason: 'the certificate has not been recorded yet' });
+      expect(decide(inState('SUBMITTED'), commands.RecordChainIncomplete).kind).toBe('notYet');
+    });
+  });
+
   describe('what each state carries', () => {
     it('has no certificate before ISSUED, and the certificate from ISSUED on', () => {
       expect(inState('SUBMITTED')).not.toHaveProperty('thumbprint');

@@ -96,7 +96,7 @@ function recordIssued(s: RequestSnapshot, c: Command<'RecordIssued'>): Decision 
 }
 
 function recordChainComplete(s: RequestSnapshot, c: Command<'RecordChainComplete'>): Decision {
-  if (s.state === 'SUBMITTED' || s.state === 'PENDING') return notYet('the certificate has not been recorded yet');
+  if (s.state === 'SUBMITTED' || s.state === 'PENDING') return issuedFirst(s, c, recordChainComplete);
   // Only the certificate this request was issued may make it assignable.
   if (c.thumbprint !== s.thumbprint) return foreign(`validation of another certificate (${c.thumbprint}, not ${s.thumbprint})`);
   if (c.path[0] !== s.thumbprint) return foreign(`a validated path that does not start at the request's certificate (${s.thumbprint})`);
@@ -118,7 +118,7 @@ function recordChainComplete(s: RequestSnapshot, c: Command<'RecordChainComplete
 }
 
 function recordChainIncomplete(s: RequestSnapshot, c: Command<'RecordChainIncomplete'>): Decision {
-  if (s.state === 'SUBMITTED' || s.state === 'PENDING') return notYet('the certificate has not been recorded yet');
+  if (s.state === 'SUBMITTED' || s.state === 'PENDING') return issuedFirst(s, c, recordChainIncomplete);
   if (c.thumbprint !== s.thumbprint) return foreign(`validation of another certificate (${c.thumbprint}, not ${s.thumbprint})`);
   const incomplete: RequestEvent = { type: 'ChainIncomplete', at: c.at, missing: c.missing, reasons: c.reasons };
   switch (s.state) {
@@ -136,6 +136,24 @@ function recordChainIncomplete(s: RequestSnapshot, c: Command<'RecordChainIncomp
     default:
       return unknownState(s);
   }
+}
+
+/**
+ * A validation that overtook `certificate.issued` (they travel on separate consumers). When it
+ * carries the certificate, the request records the issuance and the validation in one step: the
+ * events are those the two facts in order would give (Issued, then the validation's), and the
+ * later `certificate.issued` is ignored as already recorded. Without it (an older publisher), it
+ * waits for `certificate.issued`: only then is its thumbprint known to be this request's.
+ */
+function issuedFirst<C extends Command<'RecordChainComplete' | 'RecordChainIncomplete'>>(
+  s: RequestSnapshot,
+  c: C,
+  then: (issued: RequestSnapshot, c: C) => Decision,
+): Decision {
+  if (c.certificate === undefined) return notYet('the certificate has not been recorded yet');
+  const recorded: RequestEvent = { type: 'Issued', at: c.at, thumbprint: c.thumbprint, certificate: c.certificate, chain: c.chain ?? [] };
+  const decision = then(evolve(s, recorded), c);
+  return decision.kind === 'accepted' ? accepted(recorded, ...decision.events) : decision;
 }
 
 function assign(s: RequestSnapshot, c: Command<'Assign'>): Decision {

@@ -20,13 +20,22 @@ export interface UploadCertificate {
   chain: X509Certificate[];
 }
 
+/**
+ * The certificate (PEM) and chain a validation fact carries when its publisher had them: with
+ * them, the validation applies even before `certificate.issued` did (see `recordValidation`).
+ */
+export interface CarriedCertificate {
+  certificate?: string;
+  chain?: string[];
+}
+
 /** What the decider is asked: by an operator (Submit, Assign, UploadCertificate) or by a fact another service published (the rest). */
 export type RequestCommand =
   | { type: 'Submit'; at: Date; id: string; host: string; usages: Usage[]; autoAssign: boolean; issuer: string; friendlyName: string | null; csr: string }
   | { type: 'MarkPending'; at: Date; detail?: string }
   | { type: 'RecordIssued'; at: Date; thumbprint: string; certificate: string; chain: string[] }
-  | { type: 'RecordChainComplete'; at: Date; thumbprint: string; path: string[] }
-  | { type: 'RecordChainIncomplete'; at: Date; thumbprint: string; missing: MissingIssuer[]; reasons: string[] }
+  | ({ type: 'RecordChainComplete'; at: Date; thumbprint: string; path: string[] } & CarriedCertificate)
+  | ({ type: 'RecordChainIncomplete'; at: Date; thumbprint: string; missing: MissingIssuer[]; reasons: string[] } & CarriedCertificate)
   | { type: 'Assign'; at: Date; usages?: Usage[]; actor?: string }
   | { type: 'RecordAssigned'; at: Date; thumbprint: string; usages: Usage[]; notBound?: UsageRefusal[] }
   | { type: 'Fail'; at: Date; stage: FailureStage; code: string; message: string }
@@ -70,7 +79,8 @@ export type RejectionCode =
  * - `ignored`: a fact already applied, or one that no longer matters (a late event for a final request).
  *   `foreign`: the fact is about a certificate this request was not issued (another thumbprint, a
  *   path that does not start at its certificate): it changes nothing, and is worth a warning.
- * - `notYet`: a fact that arrived before the one it follows (events travel on separate consumers); retry later.
+ * - `notYet`: a fact that arrived before the one it follows and does not carry what that one brings
+ *   (events travel on separate consumers); retry later.
  * - `rejected`: an operator's command that is not allowed; `code` is stable, `details` say more.
  */
 export type Decision =

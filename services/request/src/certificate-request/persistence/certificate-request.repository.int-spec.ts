@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { FactSignals, MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, type NatsConnection } from '@certflow/messaging';
+import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, type NatsConnection } from '@certflow/messaging';
 import { isUniqueViolation, openServiceDataSource } from '@certflow/persistence';
 import { dropDatabase, runId, testCsr, testDatabaseUrl, TestPki } from '@certflow/testing';
 import { thumbprintSha1 } from '@certflow/pki';
+import { CertificateAssignedV1, CertificateIssuedV1, ChainCompleteV1, ChainIncompleteV1, createEvent, RequestFailedV1, RequestPendingV1, type CloudEvent } from '@certflow/contracts';
 import { SeenCertificateRow } from '../../edge/catalog/seen-certificate.orm-entity';
 import { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
 import { RequestCommandService } from '../commands/request-command.service';
+import { requestFactsKit, type RequestFactsKit } from '../consumers/request-facts.test-kit';
 import { RequestQueryService } from '../http/request-query.service';
-import { CertificateRequestRepository } from './certificate-request.repository';
+import { CertificateRequestRepository, queryThrough } from './certificate-request.repository';
+import { decide, evolveAll, type ExistingRequestCommand, type RequestSnapshot } from '../domain/certificate-request.state';
 import { REQUEST_MIGRATIONS } from '../../migrations';
 import { CertificateRequestRow, RequestHistoryRow } from './certificate-request.orm-entity';
 
@@ -17,11 +20,12 @@ jest.setTimeout(30_000);
 const at = (s: number) => new Date(Date.UTC(2030, 5, 1, 9, 0, s));
 
 // The request repository on real PostgreSQL: what it writes is what it reads back, in every state,
-// and a write made on a stale version changes nothing.
+// with a version per change, and a locked request waits for its lock's transaction.
 describe('CertificateRequestRepository (real PostgreSQL)', () => {
   const url = testDatabaseUrl(runId());
   let ds: DataSource;
   let commands: RequestCommandService;
+  let facts: RequestFactsKit;
   let pki: TestPki;
 
   beforeAll(async () => {
@@ -31,7 +35,8 @@ describe('CertificateRequestRepository (real PostgreSQL)', () => {
       entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, ...MESSAGING_ENTITIES],
       migrations: [...MESSAGING_MIGRATIONS, ...REQUEST_MIGRATIONS],
     });
-    commands = new RequestCommandService(new FactSignals());
+    commands = new RequestCommandService();
+    facts = requestFactsKit(ds);
     pki = await TestPki.create();
   });
   afterAll(async () => {
@@ -52,8 +57,21 @@ describe('CertificateRequestRepository (real PostgreSQL)', () => {
     return request;
   }
 
-  const fact = (id: string, command: Parameters<RequestCommandService['runFact']>[3]) =>
-    commands.runFact(ds, { consumer: 'request.test', eventId: randomUUID() }, id, command);
+  const version = async (id: string): Promise<number> => (await ds.query(`SELECT version FROM certificate_request WHERE id = $1`, [id]))[0].version;
+  const src = { source: 'certflow/test' };
+  /**
+   * Delivers one fact (`event`, which is `command` to the state machine), and checks the stored
+   * request is exactly what the state machine made of `before`. Returns it.
+   */
+  async function fact(before: RequestSnapshot, event: CloudEvent, command: ExistingRequestCommand): Promise<RequestSnapshot> {
+    expect(await facts.deliver([event])).toEqual([{ action: 'ack' }]);
+    const d = decide(before, command);
+    expect(d.kind).toBe('accepted');
+    const stored = await load(before.id);
+    expect(stored).toEqual(evolveAll(before, d.kind === 'accepted' ? d.events : []));
+    return stored!;
+  }
+  const on = (s: RequestSnapshot, n: number) => ({ ...src, subject: s.id, time: at(n) });
 
   it('reads back every state exactly as it was stored, and counts a version per change', async () => {
     const submitted = await submit();
@@ -62,19 +80,28 @@ describe('CertificateRequestRepository (real PostgreSQL)', () => {
     const thumbprint = thumbprintSha1(leaf.certificate);
     const path = [thumbprint, thumbprintSha1(pki.intermediate.certificate), thumbprintSha1(pki.root.certificate)];
 
-    const steps: Parameters<RequestCommandService['runFact']>[3][] = [
-      { type: 'MarkPending', at: at(1), detail: 'order https://ca.example/1' },
-      { type: 'RecordIssued', at: at(2), thumbprint, certificate: leaf.pem, chain: [pki.intermediate.pem] },
-      { type: 'RecordChainIncomplete', at: at(3), thumbprint, missing: [{ kind: 'root', subject: 'CN=Root', authorityKeyIdentifier: 'ab:cd' }], reasons: ['no root'] },
-      { type: 'RecordChainComplete', at: at(4), thumbprint, path },
+    const missing = [{ kind: 'root' as const, subject: 'CN=Root', authorityKeyIdentifier: 'ab:cd' }];
+    const steps: [CloudEvent, ExistingRequestCommand][] = [
+      [
+        createEvent(RequestPendingV1, { requestId: submitted.id, issuer: 'internal', detail: 'order https://ca.example/1' }, on(submitted, 1)),
+        { type: 'MarkPending', at: at(1), detail: 'order https://ca.example/1' },
+      ],
+      [
+        createEvent(CertificateIssuedV1, { requestId: submitted.id, issuer: 'internal', thumbprint, certificate: leaf.pem, chain: [pki.intermediate.pem] }, on(submitted, 2)),
+        { type: 'RecordIssued', at: at(2), thumbprint, certificate: leaf.pem, chain: [pki.intermediate.pem] },
+      ],
+      [
+        createEvent(ChainIncompleteV1, { requestId: submitted.id, thumbprint, missing, reasons: ['no root'] }, on(submitted, 3)),
+        { type: 'RecordChainIncomplete', at: at(3), thumbprint, missing, reasons: ['no root'] },
+      ],
+      [createEvent(ChainCompleteV1, { requestId: submitted.id, thumbprint, path }, on(submitted, 4)), { type: 'RecordChainComplete', at: at(4), thumbprint, path }],
     ];
     const states: string[] = ['SUBMITTED'];
-    for (const [i, command] of steps.entries()) {
-      const result = await fact(submitted.id, command);
-      expect(result?.decision.kind).toBe('accepted');
-      expect(await load(submitted.id)).toEqual(result!.state);
-      expect((await CertificateRequestRepository.loadForFact(ds.manager, 'request.test', randomUUID(), submitted.id)).version).toBe(i + 1);
-      states.push(result!.state!.state);
+    let current: RequestSnapshot = submitted;
+    for (const [i, [event, command]] of steps.entries()) {
+      current = await fact(current, event, command);
+      expect(await version(submitted.id)).toBe(i + 1);
+      states.push(current.state);
     }
     expect(states).toEqual(['SUBMITTED', 'PENDING', 'ISSUED', 'CHAIN_INCOMPLETE', 'ASSIGNABLE']);
 
@@ -83,8 +110,13 @@ describe('CertificateRequestRepository (real PostgreSQL)', () => {
     expect(asked.decision.kind).toBe('accepted');
     expect(await load(submitted.id)).toEqual(asked.state);
 
-    const done = await fact(submitted.id, { type: 'RecordAssigned', at: at(6), thumbprint, usages: ['Default'], notBound: [{ usage: 'WebServicesInternal', code: 'NotAsked', reason: 'not asked' }] });
-    expect(await load(submitted.id)).toEqual(done!.state);
+    const notBound = [{ usage: 'WebServicesInternal' as const, code: 'NotAsked', reason: 'not asked' }];
+    await fact(
+      asked.state!,
+      createEvent(CertificateAssignedV1, { requestId: submitted.id, host: submitted.host, usages: ['Default'], thumbprint, certificate: leaf.pem, chain: [], notBound }, on(submitted, 6)),
+      { type: 'RecordAssigned', at: at(6), thumbprint, usages: ['Default'], notBound },
+    );
+    expect(await version(submitted.id)).toBe(6);
     expect(await ds.query(`SELECT state, at, reason FROM request_history WHERE request_id = $1 ORDER BY seq`, [submitted.id])).toEqual([
       { state: 'SUBMITTED', at: at(0), reason: null },
       { state: 'PENDING', at: at(1), reason: 'order https://ca.example/1' },
@@ -98,34 +130,42 @@ describe('CertificateRequestRepository (real PostgreSQL)', () => {
   it('reads back a FAILED request exactly as it was stored', async () => {
     const s = await submit();
     const leaf = await pki.leafFor({ host: s.host });
-    await fact(s.id, { type: 'RecordIssued', at: at(1), thumbprint: thumbprintSha1(leaf.certificate), certificate: leaf.pem, chain: [] });
-    const failed = await fact(s.id, { type: 'Fail', at: at(2), stage: 'validation', code: 'CertificateExpired', message: 'expired' });
-    expect(failed?.state?.state).toBe('FAILED');
-    expect(await load(s.id)).toEqual(failed!.state);
+    const thumbprint = thumbprintSha1(leaf.certificate);
+    const issued = await fact(s, createEvent(CertificateIssuedV1, { requestId: s.id, issuer: 'internal', thumbprint, certificate: leaf.pem, chain: [] }, on(s, 1)), {
+      type: 'RecordIssued',
+      at: at(1),
+      thumbprint,
+      certificate: leaf.pem,
+      chain: [],
+    });
+    const failed = await fact(issued, createEvent(RequestFailedV1, { requestId: s.id, stage: 'validation', code: 'CertificateExpired', message: 'expired' }, on(s, 2)), {
+      type: 'Fail',
+      at: at(2),
+      stage: 'validation',
+      code: 'CertificateExpired',
+      message: 'expired',
+    });
+    expect(failed.state).toBe('FAILED');
   });
 
-  it('changes nothing when written on a version another change already moved past', async () => {
-    const s = await submit();
-    const read = await CertificateRequestRepository.loadForFact(ds.manager, 'request.test', randomUUID(), s.id);
-    const a = { ...read.request!, state: 'PENDING' as const, pendingDetail: 'first', updatedAt: at(1) };
-    const b = { ...read.request!, state: 'PENDING' as const, pendingDetail: 'second', updatedAt: at(2) };
-    const pendingEvent = (detail: string, t: Date) => [{ type: 'Pending' as const, at: t, detail }];
-    const first = randomUUID();
-    const second = randomUUID();
-
-    expect(await CertificateRequestRepository.updateOnce(ds.manager, { consumer: 'request.test', eventId: first, version: read.version }, read.request!, a, pendingEvent('first', at(1)), [])).toBe(true);
-    expect(await CertificateRequestRepository.updateOnce(ds.manager, { consumer: 'request.test', eventId: second, version: read.version }, read.request!, b, pendingEvent('second', at(2)), [])).toBe(false);
-
-    expect(await load(s.id)).toMatchObject({ state: 'PENDING', pendingDetail: 'first' });
-    expect(await count(`request_history WHERE request_id = $1`, [s.id])).toBe(2);
-    expect(await count(`inbox WHERE event_id = ANY($1)`, [[first, second]])).toBe(1);
-    expect((await CertificateRequestRepository.loadForFact(ds.manager, 'request.test', second, s.id)).version).toBe(read.version + 1);
-
-    // The same event again, on the current version: the inbox already has it.
-    const now = await CertificateRequestRepository.loadForFact(ds.manager, 'request.test', first, s.id);
-    expect(now.seen).toBe(true);
-    expect(await CertificateRequestRepository.updateOnce(ds.manager, { consumer: 'request.test', eventId: first, version: now.version }, now.request!, b, pendingEvent('second', at(2)), [])).toBe(false);
-    expect(await load(s.id)).toMatchObject({ pendingDetail: 'first' });
+  it('locks requests in id order with their versions, and a second lock waits for the first transaction', async () => {
+    const [a, b] = [await submit(), await submit()];
+    await ds.transaction(async (m) => {
+      const locked = await CertificateRequestRepository.lock(queryThrough(m), [b.id, 'not-a-uuid', a.id, randomUUID()]);
+      expect([...locked.keys()]).toEqual([a.id, b.id].sort());
+      expect(locked.get(a.id)).toEqual({ request: a, version: 0 });
+      // Another transaction cannot take the same row until this one ends.
+      const qr = ds.createQueryRunner();
+      await qr.connect();
+      try {
+        await qr.startTransaction();
+        await qr.query(`SET LOCAL lock_timeout = '200ms'`);
+        await expect(CertificateRequestRepository.lock(queryThrough(qr.manager), [a.id])).rejects.toThrow(/lock timeout/);
+        await qr.rollbackTransaction();
+      } finally {
+        await qr.release();
+      }
+    });
   });
 
   it('stores nothing of a second request under an Idempotency-Key already taken', async () => {
@@ -139,7 +179,7 @@ describe('CertificateRequestRepository (real PostgreSQL)', () => {
 
   it('names no request for an id that is not a UUID', async () => {
     expect(await load('not-a-uuid')).toBeNull();
-    expect((await CertificateRequestRepository.loadForFact(ds.manager, 'request.test', randomUUID(), 'not-a-uuid')).request).toBeNull();
+    expect(await ds.transaction((m) => CertificateRequestRepository.lockOne(m, 'not-a-uuid'))).toBeNull();
     expect(await load(randomUUID())).toBeNull();
   });
 

@@ -1,15 +1,17 @@
 import type { EntityManager } from 'typeorm';
 import { runStatement } from '@certflow/persistence';
-import type { CloudEvent } from '@certflow/contracts';
-import { inboxClaimSql, outboxInsertSql, outboxParameter } from '@certflow/messaging';
-import { stateAfter, type RequestEvent, type RequestSnapshot } from '../domain/certificate-request.state';
-import { toRecord, toSnapshot } from './certificate-request.mapper';
-import { changedColumns, columns, mutableValues } from './certificate-request.columns';
+import { isUuid, type CloudEvent } from '@certflow/contracts';
+import { outboxWrites, planWrites, type Write } from '@certflow/messaging';
+import type { RequestEvent, RequestSnapshot } from '../domain/certificate-request.state';
+import { toSnapshot } from './certificate-request.mapper';
 import { CertificateRequestRow } from './certificate-request.orm-entity';
-import { isUuid } from '@certflow/contracts';
+import { historyInserts, requestInsert, requestUpdate } from './certificate-request.writes';
 
-/** Stands in for an id that is not a UUID: no request has it. */
-const NO_REQUEST = '00000000-0000-0000-0000-000000000000';
+/** A request as read under lock, with the version its next change writes on from. */
+export interface LockedRequest {
+  request: RequestSnapshot;
+  version: number;
+}
 
 /** A new request as `insertMany` stores it: the request, the events that made it, its key and the events to publish. */
 export interface NewRequestRow {
@@ -19,67 +21,36 @@ export interface NewRequestRow {
   outgoing: CloudEvent[];
 }
 
+/** How a read reaches PostgreSQL: a fact batch's `tx.query`, or a manager's transaction (`queryThrough`). */
+export type Query = <T = Record<string, unknown>>(text: string, values: unknown[]) => Promise<T[]>;
+
+/** Every column, the lock in id order: two batches about the same requests lock them in the same order. */
+const LOCK = `SELECT * FROM certificate_request WHERE id = ANY ($1::uuid[]) ORDER BY id FOR UPDATE`;
+
 /** Loads and stores requests inside the caller's transaction. */
 export class CertificateRequestRepository {
-  /** Locks the row (FOR UPDATE) so concurrent facts about one request apply one after another. */
+  /**
+   * Locks the requests (FOR UPDATE, in id order) so concurrent changes of one request apply one
+   * after another, and reads them. Ids that are not UUIDs (they come from URLs and facts) name no request.
+   */
+  static async lock(query: Query, ids: readonly string[]): Promise<Map<string, LockedRequest>> {
+    const valid = [...new Set(ids.filter(isUuid))].sort();
+    if (valid.length === 0) return new Map();
+    const rows = await query<Record<string, unknown>>(LOCK, [valid]);
+    return new Map(rows.map((r) => [r.id as string, { request: toSnapshot(fromColumns(r)), version: Number(r.version) }]));
+  }
+
+  /** As `lock`, for one request through `m`'s transaction. */
+  static async lockOne(m: EntityManager, id: string): Promise<LockedRequest | null> {
+    return (await this.lock(queryThrough(m), [id])).get(id) ?? null;
+  }
+
+  /** The request, locked; null when there is none. */
   static async loadForUpdate(m: EntityManager, id: string): Promise<RequestSnapshot | null> {
-    // Ids come from URLs: anything that is not a UUID names no request (PostgreSQL would refuse the cast).
-    if (!isUuid(id)) return null;
-    const row = await m.getRepository(CertificateRequestRow).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
-    return row ? toSnapshot(row) : null;
+    return (await this.lockOne(m, id))?.request ?? null;
   }
 
-  /**
-   * For a fact another service published: whether inbox `consumer` handled event `eventId` before,
-   * and the request with its version, without a lock (see `updateOnce`).
-   */
-  static async loadForFact(m: EntityManager, consumer: string, eventId: string, id: string): Promise<{ seen: boolean; request: RequestSnapshot | null; version: number }> {
-    const [result] = await runStatement<{ seen: boolean; row: Record<string, unknown> | null }>(
-      m,
-      `SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2) AS seen,
-              (SELECT to_jsonb(r) FROM certificate_request r WHERE r.id = $3) AS row`,
-      [consumer, eventId, isUuid(id) ? id : NO_REQUEST],
-    );
-    return { seen: result.seen, request: result.row ? toSnapshot(fromJson(result.row)) : null, version: Number(result.row?.version ?? 0) };
-  }
-
-  /**
-   * Applies a fact in ONE statement, optimistically: the new state (only if the row is still at
-   * `version`), the inbox claim, the history and the outgoing events, each conditional on the
-   * update. `false` when another change got there first: read again and decide again. A concurrent
-   * delivery of the same event changes the version too, and an event the inbox already holds
-   * changes nothing (the caller may have skipped the inbox read), so it can never apply twice.
-   */
-  static async updateOnce(
-    m: EntityManager,
-    fact: { consumer: string; eventId: string; version: number },
-    before: RequestSnapshot,
-    after: RequestSnapshot,
-    events: RequestEvent[],
-    outgoing: CloudEvent[],
-  ): Promise<boolean> {
-    const set = changedColumns(toRecord(before), toRecord(after), 7);
-    const [result] = await runStatement<{ updated: boolean }>(
-      m,
-      `WITH updated AS (UPDATE certificate_request SET ${set.sql}, version = version + 1 WHERE id = $1 AND version = $4 AND NOT EXISTS (SELECT 1 FROM inbox WHERE consumer = $5 AND event_id = $6) RETURNING id),
-       fresh AS (${inboxClaimSql(5, 6, 'WHERE EXISTS (SELECT 1 FROM updated)')}),
-       history AS (${historyInsert(2, 'WHERE EXISTS (SELECT 1 FROM updated)')}),
-       published AS (${outboxInsertSql(3, 'WHERE EXISTS (SELECT 1 FROM updated)')})
-       SELECT EXISTS (SELECT 1 FROM updated) AS updated`,
-      [after.id, historyParameter(events, before.state), outboxParameter(outgoing), fact.version, fact.consumer, fact.eventId, ...set.values],
-    );
-    return result.updated;
-  }
-
-  /** Marks a fact handled that changed nothing. */
-  static async claimOnly(m: EntityManager, consumer: string, eventId: string): Promise<void> {
-    await runStatement(m, inboxClaimSql(1, 2), [consumer, eventId]);
-  }
-
-  /**
-   * Stores a new request, its history and its outgoing events in one statement: each round trip to
-   * PostgreSQL costs more than the rows it carries, and this runs for every request.
-   */
+  /** Stores a new request, its history and its outgoing events, all or nothing (in `m`'s transaction, or one of its own). */
   static async insert(
     m: EntityManager,
     s: RequestSnapshot,
@@ -87,117 +58,50 @@ export class CertificateRequestRepository {
     extra: { idempotencyKey: string | null; bodyHash: string | null },
     outgoing: CloudEvent[],
   ): Promise<void> {
-    const r = columns(toRecord(s));
-    await runStatement(
-      m,
-      `WITH inserted AS (
-         INSERT INTO certificate_request (id, host, issuer, friendly_name, csr, auto_assign, idempotency_key, body_hash, created_at,
-           state, usages, thumbprint, certificate, chain, was_incomplete, validation, assignment, assignment_requested_at, failure, pending_detail, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ${mutableValues(10)}) RETURNING id),
-       history AS (${historyInsert(22)})
-       ${outboxInsertSql(23)}`,
-      [s.id, s.host, s.issuer, s.friendlyName, s.csr, s.autoAssign, extra.idempotencyKey, extra.bodyHash, s.createdAt, ...r, historyParameter(events), outboxParameter(outgoing)],
-    );
+    await execute(m, [requestInsert(s, extra), ...historyInserts(s.id, events), ...outboxWrites(outgoing)]);
   }
 
   /**
-   * Stores many new requests (POST /api/v1/requests/batch) in one statement whose three inserts each
-   * carry every row: a thousand requests cost one round trip, not a thousand. A request whose
-   * idempotency key another call stored meanwhile is left out with its history and events; the ids
-   * stored are returned.
+   * Stores many new requests (POST /api/v1/requests/batch) with one multi-row statement per table,
+   * whatever their number. A request whose idempotency key another call stored meanwhile is left out
+   * with its history and events; the ids stored are returned.
    */
   static async insertMany(m: EntityManager, rows: NewRequestRow[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    const requests = rows.map(({ request: s, extra }) => {
-      const [state, usages, thumbprint, certificate, chain, wasIncomplete, validation, assignment, assignmentRequestedAt, failure, pendingDetail, updatedAt] = columns(toRecord(s));
-      return {
-        id: s.id, host: s.host, issuer: s.issuer, friendly_name: s.friendlyName, csr: s.csr, auto_assign: s.autoAssign,
-        idempotency_key: extra.idempotencyKey, body_hash: extra.bodyHash, created_at: s.createdAt,
-        state, usages, thumbprint, certificate, chain, was_incomplete: wasIncomplete, validation, assignment,
-        assignment_requested_at: assignmentRequestedAt, failure, pending_detail: pendingDetail, updated_at: updatedAt,
-      };
-    });
-    const history = rows.flatMap((r) => (JSON.parse(historyParameter(r.events)) as object[]).map((h) => ({ requestId: r.request.id, ...h })));
-    const stored = await runStatement<{ id: string }>(
-      m,
-      `WITH inserted AS (
-         INSERT INTO certificate_request (id, host, issuer, friendly_name, csr, auto_assign, idempotency_key, body_hash, created_at,
-           state, usages, thumbprint, certificate, chain, was_incomplete, validation, assignment, assignment_requested_at, failure, pending_detail, updated_at)
-         SELECT id, host, issuer, friendly_name, csr, auto_assign, idempotency_key, body_hash, created_at,
-           state, usages::jsonb, thumbprint, certificate, chain::jsonb, was_incomplete, validation::jsonb, assignment::jsonb, assignment_requested_at, failure::jsonb, pending_detail, updated_at
-         FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, host text, issuer text, friendly_name text, csr text, auto_assign boolean, idempotency_key text, body_hash text,
-           created_at timestamptz, state text, usages text, thumbprint text, certificate text, chain text, was_incomplete boolean, validation text, assignment text,
-           assignment_requested_at timestamptz, failure text, pending_detail text, updated_at timestamptz)
-         ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-         RETURNING id),
-       history AS (
-         INSERT INTO request_history (request_id, state, at, reason)
-         SELECT (h->>'requestId')::uuid, h->>'state', (h->>'at')::timestamptz, h->>'reason'
-         FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(h, ord) WHERE (h->>'requestId')::uuid IN (SELECT id FROM inserted) ORDER BY ord),
-       published AS (${outboxInsertSql(3, `WHERE e->>'subject' IN (SELECT id::text FROM inserted)`)})
-       SELECT id FROM inserted`,
-      [JSON.stringify(requests), JSON.stringify(history), outboxParameter(rows.flatMap((r) => r.outgoing))],
-    );
-    return new Set(stored.map((r) => r.id));
-  }
-
-  /** Stores the new state, its history and its outgoing events in one statement (see `insert`). */
-  static async update(m: EntityManager, before: RequestSnapshot, after: RequestSnapshot, events: RequestEvent[], outgoing: CloudEvent[]): Promise<void> {
-    const set = changedColumns(toRecord(before), toRecord(after), 4);
-    // A command whose events change nothing the row holds (an offline upload: the request moves only
-    // when ca-gateway answers) leaves the row and its version alone and only queues what it says.
-    if (set.values.length === 1 && before.updatedAt.getTime() === after.updatedAt.getTime() && historyParameter(events, before.state) === '[]') {
-      if (outgoing.length > 0) await runStatement(m, outboxInsertSql(1), [outboxParameter(outgoing)]);
-      return;
+    if (!m.queryRunner?.isTransactionActive) return m.transaction((tx) => this.insertMany(tx, rows));
+    const stored = new Set<string>();
+    for (const st of planWrites(rows.map((r) => requestInsert(r.request, r.extra, 'skip')), { returningKeys: true })) {
+      for (const row of await runStatement<{ id: string }>(m, st.text, st.values)) stored.add(row.id);
     }
-    await runStatement(
-      m,
-      `WITH updated AS (UPDATE certificate_request SET ${set.sql}, version = version + 1 WHERE id = $1 RETURNING id),
-       history AS (${historyInsert(2)})
-       ${outboxInsertSql(3)}`,
-      [after.id, historyParameter(events, before.state), outboxParameter(outgoing), ...set.values],
-    );
+    const kept = rows.filter((r) => stored.has(r.request.id));
+    await execute(m, kept.flatMap((r) => [...historyInserts(r.request.id, r.events), ...outboxWrites(r.outgoing)]));
+    return stored;
+  }
+
+  /**
+   * Stores the new state (on `version`, the one read under lock), its history and its outgoing
+   * events. A command whose events change nothing the row holds (an offline upload) only queues what it says.
+   */
+  static async update(m: EntityManager, locked: LockedRequest, after: RequestSnapshot, events: RequestEvent[], outgoing: CloudEvent[]): Promise<void> {
+    const row = requestUpdate(locked.request, after, locked.version + 1);
+    await execute(m, [...(row ? [row, ...historyInserts(after.id, events, locked.request.state)] : []), ...outboxWrites(outgoing)]);
   }
 }
 
-/** History rows of request `$1` from the jsonb parameter `$n`, in order. */
-function historyInsert(n: number, where = ''): string {
-  return `INSERT INTO request_history (request_id, state, at, reason)
-         SELECT $1, h->>'state', (h->>'at')::timestamptz, h->>'reason'
-         FROM jsonb_array_elements($${n}::jsonb) WITH ORDINALITY AS x(h, ord) ${where} ORDER BY ord`;
+/** Runs `writes` in `m`'s transaction, or in a transaction of its own when `m` has none (they are several statements). */
+async function execute(m: EntityManager, writes: Write[]): Promise<void> {
+  if (!m.queryRunner?.isTransactionActive) return m.transaction((tx) => execute(tx, writes));
+  for (const st of planWrites(writes)) await runStatement(m, st.text, st.values);
 }
 
-/** The states the events lead to, as history rows; a state repeated in a row is written once. */
-function historyParameter(events: RequestEvent[], from?: string): string {
-  let current = from;
-  const rows: { state: string; at: string; reason: string | null }[] = [];
-  for (const e of events) {
-    const state = stateAfter(e);
-    if (!state || state === current) continue;
-    current = state;
-    rows.push({ state, at: e.at.toISOString(), reason: reasonOf(e) });
-  }
-  return JSON.stringify(rows);
+/** Reads through `m` as prepared statements (on its transaction's connection when it has one). */
+export function queryThrough(m: EntityManager): Query {
+  return <T>(text: string, values: unknown[]) => runStatement<T>(m, text, values) as Promise<T[]>;
 }
 
-function reasonOf(e: RequestEvent): string | null {
-  switch (e.type) {
-    case 'Pending':
-      return e.detail ?? null;
-    case 'ChainIncomplete':
-      return e.missing.map((g) => `missing ${g.kind} ${g.subject}`).join('; ');
-    case 'Failed':
-      return `${e.code}: ${e.message}`;
-    case 'Assigned':
-      return `assigned to ${e.usages.join(', ')}`;
-    default:
-      return null;
-  }
-}
-
-/** A row as `to_jsonb` gives it (snake_case keys) → the entity's property names. */
-function fromJson(json: Record<string, unknown>): CertificateRequestRow {
+/** A row as PostgreSQL names its columns (snake_case) → the entity's property names. */
+function fromColumns(columns: Record<string, unknown>): CertificateRequestRow {
   const row: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(json)) row[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+  for (const [key, value] of Object.entries(columns)) row[key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
   return row as unknown as CertificateRequestRow;
 }

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource, EntityManager } from 'typeorm';
-import { DATA_SOURCE, runStatement } from '@certflow/persistence';
-import { NATS_CONNECTION, callRpc, RpcError } from '@certflow/messaging';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '@certflow/persistence';
+import { NATS_CONNECTION, callRpc, insertRow, RpcError, type Write } from '@certflow/messaging';
 import { RPC, type CertificateDetails } from '@certflow/contracts';
 import { BoundedCache, certificateDetails, normalizeThumbprint, parseCertificate, pemThumbprints } from '@certflow/pki';
 import type { NatsConnection } from '@certflow/messaging';
 import { ApiError } from '../../http/api-error';
 import { hostAllowed, patternsRegex } from '../../access/auth/host-pattern';
 import { SeenCertificateRow } from './seen-certificate.orm-entity';
+import { SEEN_CERTIFICATE } from './catalog.tables';
 
 /**
  * "View Certificate Details" for any certificate certflow has seen: those a CA returned (kept
@@ -22,20 +23,13 @@ export class CertificateCatalogService {
 
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource, @Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
 
-  /** Records a certificate and its chain, inside the caller's transaction if it has one. */
-  async remember(m: EntityManager, pems: string[], at: Date): Promise<void> {
-    if (pems.length === 0) return;
+  /** The writes that record a certificate and its chain (each kept once), for the caller's transaction. */
+  rememberWrites(pems: readonly string[], at: Date): Write[] {
     // Named from the DER: building full certificate objects here cost more than the rest of the handler.
-    const rows = pems.map((pem) => {
+    return pems.map((pem) => {
       const { sha1, sha256 } = this.thumbprints(pem);
-      return { t: sha1, s: sha256, p: pem };
+      return insertRow(SEEN_CERTIFICATE, { thumbprint: sha1, thumbprintSha256: sha256, pem, firstSeen: at }, { ifExists: 'skip' });
     });
-    await runStatement(
-      m,
-      `INSERT INTO seen_certificate (thumbprint, thumbprint_sha256, pem, first_seen)
-       SELECT x->>'t', x->>'s', x->>'p', $2 FROM jsonb_array_elements($1::jsonb) AS x ON CONFLICT DO NOTHING`,
-      [JSON.stringify(rows), at],
-    );
   }
 
   /** Decoding the DER to know it is a certificate was half of naming a chain, which hardly ever changes. */

@@ -2,7 +2,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
  * Every certificate the request service has seen returned by a CA (leaf and chain), for details look-ups.
- * Inserted by SQL with `first_seen`, which nothing reads back, so the entity leaves it out.
+ * Inserted through the column map (catalog.tables.ts) with `first_seen`, which nothing reads back, so the entity leaves it out.
  */
 @Entity('seen_certificate')
 export class SeenCertificateRow {

@@ -39,7 +39,7 @@ export class SubmitRequestHandler {
     const input = parseSubmitInput(body, this.issuers);
     await checkCsr(input.csr, input.host);
     try {
-      // One statement writes the request, its history and its event: no transaction around it needed.
+      // Without a transaction of ours, submit writes the request, its history and its event in one of its own.
       const { request, published } = await this.commands.submit(this.ds.manager, { type: 'Submit', at: this.clock.now(), id: randomUUID(), ...input }, { idempotencyKey: idempotencyKey ?? null, bodyHash });
       this.relay.publishCommitted(published);
       return { created: true, request };

@@ -1,0 +1,44 @@
+// For integration specs: the request service's six fact handlers on a data source, without Nest or
+// JetStream — a batch goes straight to FactProcessor as the transport would hand it over.
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import type { CloudEvent } from '@certflow/contracts';
+import { FactProcessor, type FactHandler, type FactOutcome, type NatsConnection } from '@certflow/messaging';
+import { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
+import { RequestFactDecider } from './request-fact.decider';
+import { REQUEST_FACT_HANDLERS } from './request-facts.consumer';
+
+export interface RequestFactsKit {
+  /** Events the processor published after a commit, in order. */
+  readonly published: CloudEvent[];
+  /** Warnings the handlers logged (foreign and unknown facts). */
+  readonly warnings: { fields: Record<string, unknown>; message: string }[];
+  /** Hands `events` (all of one subject) to their handler as ONE batch; one outcome per event. */
+  deliver(events: readonly CloudEvent[], deliveryCount?: number): Promise<FactOutcome[]>;
+}
+
+export function requestFactsKit(ds: DataSource): RequestFactsKit {
+  const published: CloudEvent[] = [];
+  const warnings: RequestFactsKit['warnings'] = [];
+  const logger = { warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) } as unknown as Logger;
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const processor = new FactProcessor(ds, { publishCommitted: (events) => published.push(...events) }, silent);
+  // The catalog's NATS connection serves look-ups, which handling facts never makes.
+  const decider = new RequestFactDecider(new CertificateCatalogService(ds, {} as NatsConnection), logger);
+  const handlers = new Map<string, FactHandler<unknown>>(
+    REQUEST_FACT_HANDLERS.map((H) => {
+      const h = new H(processor, decider) as unknown as FactHandler<unknown>;
+      return [h.event.subject, h];
+    }),
+  );
+  return {
+    published,
+    warnings,
+    async deliver(events, deliveryCount = 1) {
+      if (events.length === 0) return [];
+      const handler = handlers.get(events[0].type);
+      if (!handler || events.some((e) => e.type !== events[0].type)) throw new Error(`one batch is one subject the request service consumes, not ${events.map((e) => e.type).join(', ')}`);
+      return processor.process({ deliveries: events.map((e) => ({ payload: JSON.parse(JSON.stringify(e)), deliveryCount })) }, handler);
+    },
+  };
+}

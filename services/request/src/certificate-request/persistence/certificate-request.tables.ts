@@ -1,0 +1,104 @@
+// The request service's tables as it writes them: every write (a command's, a fact's) is built from
+// these maps by @certflow/messaging's planWrites, never spliced by hand with numbered parameters.
+import { defineTable } from '@certflow/messaging';
+import type { RequestState } from '@certflow/contracts';
+import type { RequestRecord } from './certificate-request.mapper';
+
+/**
+ * A certificate_request row as it is sent: documents (`usages`, `chain`, `validation`, …) as the
+ * objects the record holds (the column map makes them JSON; their instants become ISO text), an
+ * absent field as null.
+ */
+export interface CertificateRequestColumns {
+  id: string;
+  host: string;
+  state: RequestState;
+  usages: unknown;
+  autoAssign: boolean;
+  issuer: string;
+  friendlyName: string | null;
+  csr: string;
+  thumbprint: string | null;
+  certificate: string | null;
+  chain: unknown;
+  wasIncomplete: boolean;
+  validation: unknown;
+  assignment: unknown;
+  assignmentRequestedAt: Date | null;
+  failure: unknown;
+  pendingDetail: string | null;
+  idempotencyKey: string | null;
+  bodyHash: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Bumped by every change of the request (one per command or fact applied). */
+  version: number;
+}
+
+export const CERTIFICATE_REQUEST = defineTable<CertificateRequestColumns>(
+  'certificate_request',
+  {
+    id: { name: 'id', type: 'uuid' },
+    host: { name: 'host', type: 'text' },
+    state: { name: 'state', type: 'text' },
+    usages: { name: 'usages', type: 'jsonb' },
+    autoAssign: { name: 'auto_assign', type: 'bool' },
+    issuer: { name: 'issuer', type: 'text' },
+    friendlyName: { name: 'friendly_name', type: 'text' },
+    csr: { name: 'csr', type: 'text' },
+    thumbprint: { name: 'thumbprint', type: 'text' },
+    certificate: { name: 'certificate', type: 'text' },
+    chain: { name: 'chain', type: 'jsonb' },
+    wasIncomplete: { name: 'was_incomplete', type: 'bool' },
+    validation: { name: 'validation', type: 'jsonb' },
+    assignment: { name: 'assignment', type: 'jsonb' },
+    assignmentRequestedAt: { name: 'assignment_requested_at', type: 'timestamptz' },
+    failure: { name: 'failure', type: 'jsonb' },
+    pendingDetail: { name: 'pending_detail', type: 'text' },
+    idempotencyKey: { name: 'idempotency_key', type: 'text' },
+    bodyHash: { name: 'body_hash', type: 'text' },
+    createdAt: { name: 'created_at', type: 'timestamptz' },
+    updatedAt: { name: 'updated_at', type: 'timestamptz' },
+    version: { name: 'version', type: 'int' },
+  },
+  ['id'],
+);
+
+/** The fields a command or fact may change: all but the identity, what was submitted and the idempotency pair. */
+export const MUTABLE_FIELDS = [
+  'state',
+  'usages',
+  'thumbprint',
+  'certificate',
+  'chain',
+  'wasIncomplete',
+  'validation',
+  'assignment',
+  'assignmentRequestedAt',
+  'failure',
+  'pendingDetail',
+  'updatedAt',
+] as const satisfies readonly (keyof RequestRecord & keyof CertificateRequestColumns)[];
+
+export type MutableField = (typeof MUTABLE_FIELDS)[number];
+
+/** One row per state a request went through; `seq` (its order) is the table's own. */
+export interface RequestHistoryColumns {
+  seq?: string;
+  requestId: string;
+  state: RequestState;
+  at: Date;
+  reason: string | null;
+}
+
+export const REQUEST_HISTORY = defineTable<RequestHistoryColumns>(
+  'request_history',
+  {
+    seq: { name: 'seq', type: 'bigint' },
+    requestId: { name: 'request_id', type: 'uuid' },
+    state: { name: 'state', type: 'text' },
+    at: { name: 'at', type: 'timestamptz' },
+    reason: { name: 'reason', type: 'text' },
+  },
+  ['seq'],
+);

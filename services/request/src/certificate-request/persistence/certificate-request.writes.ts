@@ -1,0 +1,91 @@
+// What a transition writes: the request's row (whole when new, only what changed after) and its
+// history, as `Write`s of the typed column maps. The command path and the fact handlers both run
+// them through planWrites.
+import { insertRow, updateRow, type Write } from '@certflow/messaging';
+import { stateAfter, type RequestEvent, type RequestSnapshot } from '../domain/certificate-request.state';
+import { toRecord, type RequestRecord } from './certificate-request.mapper';
+import { CERTIFICATE_REQUEST, MUTABLE_FIELDS, REQUEST_HISTORY, type CertificateRequestColumns, type MutableField } from './certificate-request.tables';
+
+/** A field as the row stores it: absent is NULL. */
+function stored(r: RequestRecord, field: MutableField): unknown {
+  return r[field] ?? null;
+}
+
+/** Equal stored values: the same text or number, the same instant, or documents with the same JSON. */
+function sameStored(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The fields to SET, only what changed (and updatedAt): rewriting the certificate, chain and
+ * validation documents on every transition made PostgreSQL compress them again each time. A field
+ * the transition left as it was (the same value or object) is not serialized at all: turning the
+ * certificate and chain into JSON twice per fact cost a third of the fact handler.
+ */
+export function changedFields(before: RequestRecord, after: RequestRecord): MutableField[] {
+  return MUTABLE_FIELDS.filter((f) => f === 'updatedAt' || (before[f] !== after[f] && !sameStored(stored(before, f), stored(after, f))));
+}
+
+/** A new request's row, at version 0. `ifExists: 'skip'` leaves out a request whose idempotency key is stored already. */
+export function requestInsert(s: RequestSnapshot, extra: { idempotencyKey: string | null; bodyHash: string | null }, ifExists: 'skip' | 'fail' = 'fail'): Write {
+  const r = toRecord(s);
+  const row: CertificateRequestColumns = {
+    id: r.id,
+    host: r.host,
+    autoAssign: r.autoAssign,
+    issuer: r.issuer,
+    friendlyName: r.friendlyName,
+    csr: r.csr,
+    idempotencyKey: extra.idempotencyKey,
+    bodyHash: extra.bodyHash,
+    createdAt: r.createdAt,
+    version: 0,
+    ...(Object.fromEntries(MUTABLE_FIELDS.map((f) => [f, stored(r, f)])) as Pick<CertificateRequestColumns, MutableField>),
+  };
+  return insertRow(CERTIFICATE_REQUEST, row, { ifExists });
+}
+
+/**
+ * The update from `before` to `after` (what changed, and `version`), or null when the transition
+ * changed nothing the row holds (an offline upload: the request moves only when ca-gateway answers),
+ * which leaves the row and its version alone.
+ */
+export function requestUpdate(before: RequestSnapshot, after: RequestSnapshot, version: number): Write | null {
+  const set = changedFields(toRecord(before), toRecord(after));
+  if (set.length === 1 && before.updatedAt.getTime() === after.updatedAt.getTime()) return null;
+  const a = toRecord(after);
+  const row: Partial<CertificateRequestColumns> & Pick<CertificateRequestColumns, 'id'> = { id: after.id, version };
+  for (const f of set) (row as Record<string, unknown>)[f] = stored(a, f);
+  return updateRow<CertificateRequestColumns, 'id'>(CERTIFICATE_REQUEST, row, [...set, 'version']);
+}
+
+/** The states the events lead to, as history rows; a state repeated in a row is written once. */
+export function historyInserts(requestId: string, events: readonly RequestEvent[], from?: string): Write[] {
+  let current = from;
+  const writes: Write[] = [];
+  for (const e of events) {
+    const state = stateAfter(e);
+    if (!state || state === current) continue;
+    current = state;
+    writes.push(insertRow(REQUEST_HISTORY, { requestId, state, at: e.at, reason: reasonOf(e) }));
+  }
+  return writes;
+}
+
+function reasonOf(e: RequestEvent): string | null {
+  switch (e.type) {
+    case 'Pending':
+      return e.detail ?? null;
+    case 'ChainIncomplete':
+      return e.missing.map((g) => `missing ${g.kind} ${g.subject}`).join('; ');
+    case 'Failed':
+      return `${e.code}: ${e.message}`;
+    case 'Assigned':
+      return `assigned to ${e.usages.join(', ')}`;
+    default:
+      return null;
+  }
+}
