@@ -11,7 +11,7 @@ import { defaultLogger, type MessagingLogger } from './messaging.logger';
 import { inboxPrefixOf } from './bus-security/bus.permissions';
 import { connectNats, waitForStream } from './nats.connection';
 import { FactBatchRunner } from './facts/fact-batch.runner';
-import { FACT_BATCH } from './facts/fact.pattern';
+import { joinChainedOutcomes, takesFactBatches } from './chained-fact-handlers';
 import type { Delivery, FactBatch } from './facts/fact.processor';
 import type { FactOutcome } from './facts/fact.handler';
 
@@ -145,7 +145,7 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
         logger: this.log,
       };
       await upsertConsumer(jsm, options);
-      if (handler.extras?.[FACT_BATCH]) {
+      if (takesFactBatches(subject, handler)) {
         const runner = new FactBatchRunner({
           ...this.settings,
           name,
@@ -196,10 +196,11 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
     const batch: FactBatch = { deliveries };
     let result: unknown = await handler(batch);
     if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
-    if (!Array.isArray(result) || result.length !== deliveries.length) {
+    const outcomes = joinChainedOutcomes(result);
+    if (!outcomes || outcomes.length !== deliveries.length) {
       throw new Error(`fact handler for ${subject} returned no outcome per delivery: return FactProcessor.process(batch, this)`);
     }
-    return result as FactOutcome[];
+    return outcomes;
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
