@@ -1,49 +1,70 @@
-import { Controller, Inject } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import type { DataSource } from 'typeorm';
-import { CertificateAssignedV1, TrustUpdatedV1, parseEvent } from '@certflow/contracts';
-import { DATA_SOURCE } from '@certflow/persistence';
-import type { JetStreamContext } from '@certflow/messaging';
-import { AuditStore } from './audit.store';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { CertificateAssignedV1, TrustUpdatedV1, type EventData } from '@certflow/contracts';
+import { FactPattern, FactProcessor, type FactBatch, type FactHandler, type Verdict } from '@certflow/messaging';
+import { auditEntryWrite } from './audit.tables';
+
+type TrustUpdated = EventData<typeof TrustUpdatedV1>;
+type CertificateAssigned = EventData<typeof CertificateAssignedV1>;
+
+/** Inbox keys of the audit's two fact handlers. */
+export const AUDIT_TRUST_UPDATED = `request.audit.${TrustUpdatedV1.subject}`;
+export const AUDIT_CERTIFICATE_ASSIGNED = `request.audit.${CertificateAssignedV1.subject}`;
 
 /**
- * Writes the audit entries other services' facts call for: trust-store changes and assignments.
- * Once per event id without an inbox: an entry carries its event id, unique, so a redelivery inserts
- * nothing (one statement, where inbox + transaction took four). Acked after the insert. On
- * certificate.assigned it runs beside the request facts consumer (Nest chains event handlers of one
- * subject).
+ * Writes the audit entries other services' facts call for: trust-store changes and assignments, one
+ * entry per event (its inbox, and the entry's unique event id besides). On certificate.assigned it
+ * runs beside the request's other handlers of that subject, each with its own inbox.
  */
 @Controller()
 export class AuditFactsConsumer {
-  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource, private readonly audit: AuditStore) {}
+  readonly trustUpdated: FactHandler<TrustUpdated> = {
+    consumer: AUDIT_TRUST_UPDATED,
+    event: TrustUpdatedV1,
+    decide: async (facts) =>
+      facts.map(({ event: e }): Verdict => {
+        const { store, action, thumbprint, subject, actor } = e.data;
+        const entry = auditEntryWrite({
+          at: new Date(e.time),
+          kind: action === 'imported' ? 'trust.imported' : 'trust.removed',
+          // The contract: no actor means trust-validation changed the store itself.
+          actor: actor ?? 'system',
+          subject: thumbprint,
+          details: { store, certificateSubject: subject },
+          eventId: e.id,
+        });
+        return { kind: 'apply', writes: [entry] };
+      }),
+  };
 
-  @EventPattern<string>(TrustUpdatedV1.subject)
-  async onTrustUpdated(@Payload() raw: unknown, @Ctx() _ctx: JetStreamContext) {
-    const e = parseEvent(TrustUpdatedV1, raw);
-    const { store, action, thumbprint, subject, actor } = e.data;
-    await this.audit.append(this.ds.manager, {
-      at: new Date(e.time),
-      kind: action === 'imported' ? 'trust.imported' : 'trust.removed',
-      // The contract: no actor means trust-validation changed the store itself.
-      actor: actor ?? 'system',
-      subject: thumbprint,
-      details: { store, certificateSubject: subject },
-      eventId: e.id,
-    });
+  readonly certificateAssigned: FactHandler<CertificateAssigned> = {
+    consumer: AUDIT_CERTIFICATE_ASSIGNED,
+    event: CertificateAssignedV1,
+    decide: async (facts) =>
+      facts.map(({ event: e }): Verdict => {
+        const { requestId, host, usages, thumbprint, notBound, actor } = e.data;
+        const entry = auditEntryWrite({
+          at: new Date(e.time),
+          kind: 'certificate.assigned',
+          // Events from before the actor was carried say nothing; record that rather than guess.
+          actor: actor ?? 'unknown',
+          subject: requestId,
+          details: { host, usages, thumbprint, notBound: notBound ?? [] },
+          eventId: e.id,
+        });
+        return { kind: 'apply', writes: [entry] };
+      }),
+  };
+
+  constructor(private readonly facts: FactProcessor) {}
+
+  @FactPattern(TrustUpdatedV1)
+  onTrustUpdated(@Payload() batch: FactBatch) {
+    return this.facts.process(batch, this.trustUpdated);
   }
 
-  @EventPattern<string>(CertificateAssignedV1.subject)
-  async onCertificateAssigned(@Payload() raw: unknown, @Ctx() _ctx: JetStreamContext) {
-    const e = parseEvent(CertificateAssignedV1, raw);
-    const { requestId, host, usages, thumbprint, notBound, actor } = e.data;
-    await this.audit.append(this.ds.manager, {
-      at: new Date(e.time),
-      kind: 'certificate.assigned',
-      // Events from before the actor was carried say nothing; record that rather than guess.
-      actor: actor ?? 'unknown',
-      subject: requestId,
-      details: { host, usages, thumbprint, notBound: notBound ?? [] },
-      eventId: e.id,
-    });
+  @FactPattern(CertificateAssignedV1)
+  onCertificateAssigned(@Payload() batch: FactBatch) {
+    return this.facts.process(batch, this.certificateAssigned);
   }
 }

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
+import { planWrites } from '@certflow/messaging';
 import { DATA_SOURCE, runStatement } from '@certflow/persistence';
 import { ApiError } from '../../http/api-error';
 import { requireSingleValues } from '../../http/query-params';
+import { auditEntryWrite } from './audit.tables';
 
 /**
  * What an audit entry records. Stable strings clients may filter on:
@@ -43,12 +45,7 @@ export class AuditStore {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
   async append(m: EntityManager, e: NewAuditEntry): Promise<void> {
-    await runStatement(
-      m,
-      `INSERT INTO audit_entry (at, kind, actor, subject, details, event_id) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (event_id) DO NOTHING`,
-      [e.at, e.kind, e.actor, e.subject, JSON.stringify(e.details ?? {}), e.eventId ?? null],
-    );
+    for (const st of planWrites([auditEntryWrite(e)])) await runStatement(m, st.text, st.values);
   }
 
   /** Newest first; `cursor` is the nextCursor of the previous page. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createEvent, CertificateAssignedV1 } from '@certflow/contracts';
-import { FactSignals } from '@certflow/messaging';
-import { openServiceDataSource } from '@certflow/persistence';
+import { FactSignals, planWrites, type FactTx } from '@certflow/messaging';
+import { openServiceDataSource, runStatement } from '@certflow/persistence';
 import { dropDatabase, runId, testDatabaseUrl } from '@certflow/testing';
 import { Access1700000003000 } from '../../migrations/1700000003000-access';
 import { HostEvents1700000006400 } from '../../migrations/1700000006400-host-events';
@@ -47,6 +47,22 @@ describe('HostEventStore (real PostgreSQL)', () => {
     expect(await store.append(e.data.host, e, new Date())).toBe(false);
     expect((await store.after('db01.example.com', 0, 100)).map((r) => [r.position, r.envelope.id])).toEqual([[1, e.id]]);
     expect(await store.after('db01.example.com', 1, 100)).toEqual([]);
+  });
+
+  it('numbers several events of one host in one batch consecutively, after what is stored, skipping the stored ones', async () => {
+    const before = assigned('batch-a.example.com');
+    await store.append(before.data.host, before, new Date());
+    const [a1, b1, a2, a3, b2] = ['batch-a', 'batch-b', 'Batch-A', 'batch-a', 'batch-b'].map((h) => assigned(`${h}.example.com`));
+    const items = [a1, b1, before, a2, a3, b2, a1].map((e) => ({ host: e.data.host, event: e }));
+    const planned = await ds.transaction(async (m) => {
+      const tx: FactTx = { query: (text, values) => runStatement(m, text, values), manager: m };
+      const writes = await store.planAppends(tx, items, new Date());
+      for (const st of planWrites(writes.filter((w) => w !== null))) await runStatement(m, st.text, st.values);
+      return writes.map((w) => (w ? (w.row as { position: number }).position : null));
+    });
+    expect(planned).toEqual([2, 1, null, 3, 4, 2, null]);
+    expect((await store.after('batch-a.example.com', 0, 100)).map((r) => r.envelope.id)).toEqual([before.id, a1.id, a2.id, a3.id]);
+    expect((await store.after('batch-b.example.com', 0, 100)).map((r) => [r.position, r.envelope.id])).toEqual([[1, b1.id], [2, b2.id]]);
   });
 
   it('takes agent tokens in api_token', async () => {
