@@ -67,6 +67,12 @@ describe('assignment fact handlers, in either order', () => {
   const historyOf = (requestId: string) => ds.query(`SELECT host, usage, thumbprint, replaced_thumbprint FROM binding_history WHERE request_id = $1 ORDER BY id`, [requestId]);
   const assignedEvents = (r: Req) => svc.log.of(CertificateAssignedV1, (d) => d.requestId === r.requestId);
 
+  it('runs as the service\'s runtime role, which may take the advisory locks the handlers serialise on', async () => {
+    const [{ user }] = await ds.query('SELECT current_user AS user');
+    expect(user).not.toBe('postgres');
+    await ds.transaction((m) => m.query(`SELECT pg_advisory_xact_lock(hashtext('assignment:' || $1::text))`, ['probe']));
+  });
+
   describe('when assignment.requested comes before chain.complete', () => {
     it('records the wanted assignment and binds nothing, then binds it once when chain.complete comes', async () => {
       const r = await newRequest();
