@@ -37,7 +37,7 @@ function named(code: string, re: RegExp, table: (name: string) => string | undef
 
 describe('the bus grants and the code', () => {
   it.each(BUS_SERVICES)('%s has a durable consumer for exactly the subjects its grant lists', (service) => {
-    const consumed = named(codeOf(service), /@EventPattern<string>\((\w+)\.subject/g, (n) => SUBJECT_OF.get(n));
+    const consumed = named(codeOf(service), /@(?:EventPattern<string>\(|FactPattern\()(\w+)(?:\.subject|\))/g, (n) => SUBJECT_OF.get(n));
     expect(consumed).toEqual([...BUS_GRANTS[service].consumes].sort());
   });
 
