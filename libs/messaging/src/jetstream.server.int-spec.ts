@@ -15,6 +15,9 @@ import type { MessagingLogger } from './messaging.logger';
 import { connectNats, ensureStream } from './nats.connection';
 import type { NatsConnection } from './nats.types';
 import { RetryLaterError } from './retry-later.error';
+import { FactPattern } from './facts/fact.pattern';
+import type { FactBatch } from './facts/fact.processor';
+import type { FactOutcome } from './facts/fact.handler';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const run = randomBytes(4).toString('hex');
@@ -28,6 +31,8 @@ const S = {
   poison: `${prefix}.poison.v1`,
   stream$: `${prefix}.observable.v1`,
   catchUp: `${prefix}.catch-up.v1`,
+  chained: `${prefix}.chained.v1`,
+  mixed: `${prefix}.mixed.v1`,
 };
 const TestEvent = defineEvent('certflow.test.any.v1', z.object({ n: z.number(), fail: z.boolean().optional() }), 'test');
 const event = (subject: string, n: number, fail = false): CloudEvent =>
@@ -78,7 +83,46 @@ class Handlers {
   }
 }
 
-@Module({ controllers: [Handlers], providers: [{ provide: APP_INTERCEPTOR, useClass: JetStreamFailureInterceptor }] })
+/** What each fact handler was handed: whether a batch, and per delivery the event's n and delivery count. */
+const factCalls: Array<{ who: string; subject: string; n: number; delivery: number }> = [];
+/** Handler `late` is not ready on an event's first delivery; the others always are. */
+function factOutcomes(who: string, subject: string, batch: FactBatch): FactOutcome[] {
+  return batch.deliveries.map((d) => {
+    factCalls.push({ who, subject, n: (d.payload as CloudEvent<string, { n: number }>).data.n, delivery: d.deliveryCount });
+    return who === 'late' && d.deliveryCount < 2 ? { action: 'retry', delayMs: 20, reason: 'not yet' } : { action: 'ack' };
+  });
+}
+const Chained = defineEvent(S.chained, TestEvent.schema, 'test');
+const Mixed = defineEvent(S.mixed, TestEvent.schema, 'test');
+
+// Two controllers' fact handlers of one subject, and a subject shared by a fact handler and a plain one.
+@Controller()
+class EagerFacts {
+  @FactPattern(Chained)
+  chained(@Payload() b: FactBatch) {
+    return factOutcomes('eager', S.chained, b);
+  }
+}
+@Controller()
+class LateFacts {
+  @FactPattern(Chained)
+  chained(@Payload() b: FactBatch) {
+    return factOutcomes('late', S.chained, b);
+  }
+  @FactPattern(Mixed)
+  mixed(@Payload() b: FactBatch) {
+    return factOutcomes('late', S.mixed, b);
+  }
+}
+@Controller()
+class PlainOfMixed {
+  @EventPattern<string>(S.mixed)
+  async mixed(@Payload() e: CloudEvent<string, { n: number }>, @Ctx() ctx: JetStreamContext) {
+    record(e, ctx);
+  }
+}
+
+@Module({ controllers: [Handlers, EagerFacts, LateFacts, PlainOfMixed], providers: [{ provide: APP_INTERCEPTOR, useClass: JetStreamFailureInterceptor }] })
 class HandlersModule {}
 
 let inFlight = 0;
@@ -237,6 +281,26 @@ describe('JetStreamServer', () => {
       await waitFor('the redelivery', () => seen(S.stream$, e.id).length === 2);
       await sleep(200);
       expect(seen(S.stream$, e.id).map((d) => d.delivery)).toEqual([1, 2]);
+    });
+  });
+
+  describe('when two controllers have fact handlers for one subject', () => {
+    it('hands each the batch and acks only when both did: one not ready sends the message round again to both', async () => {
+      await publisher.publish(event(S.chained, 41));
+      await waitFor('the second delivery', () => factCalls.filter((c) => c.subject === S.chained && c.delivery === 2).length === 2);
+      await sleep(300);
+      const calls = factCalls.filter((c) => c.subject === S.chained).map(({ who, n, delivery }) => `${who}:${n}:${delivery}`);
+      expect(calls.sort()).toEqual(['eager:41:1', 'eager:41:2', 'late:41:1', 'late:41:2']);
+    });
+  });
+
+  describe('when a fact handler and a plain handler share a subject', () => {
+    it('hands the fact handler a batch of one and the plain one the message; "retry" redelivers to both', async () => {
+      await publisher.publish(event(S.mixed, 42));
+      await waitFor('the second delivery', () => seen(S.mixed).length === 2);
+      await sleep(300);
+      expect(factCalls.filter((c) => c.subject === S.mixed).map((c) => c.delivery)).toEqual([1, 2]);
+      expect(seen(S.mixed).map((d) => [d.n, d.delivery])).toEqual([[42, 1], [42, 2]]);
     });
   });
 

@@ -11,9 +11,7 @@ import { defaultLogger, type MessagingLogger } from './messaging.logger';
 import { inboxPrefixOf } from './bus-security/bus.permissions';
 import { connectNats, waitForStream } from './nats.connection';
 import { FactBatchRunner } from './facts/fact-batch.runner';
-import { joinChainedOutcomes, takesFactBatches } from './chained-fact-handlers';
-import type { Delivery, FactBatch } from './facts/fact.processor';
-import type { FactOutcome } from './facts/fact.handler';
+import { isFactHandler, runFactHandlers, runMixedHandlers, unchain, type NestEventHandler } from './chained-fact-handlers';
 
 /**
  * Identifies this transport to Nest. A handler decorated `@EventPattern(subject, JETSTREAM_TRANSPORT)`
@@ -144,23 +142,29 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
       }
       const subject = pattern;
       const name = consumerName(service, subject);
+      const head = handler as unknown as NestEventHandler;
+      const facts = [...chainOf(head)].filter(isFactHandler).length;
+      // Fact handlers each need their own call (a batch, their own outcomes): see chained-fact-handlers.ts.
+      const handlers = facts > 0 ? unchain(head) : [head];
+      const mixed = facts > 0 && facts < handlers.length;
+      if (mixed) this.log.warn({ subject }, 'fact handlers and plain handlers share this subject: messages go one at a time');
       const options: ConsumerRunnerOptions = {
         ...this.settings,
         name,
         subject,
-        invoke: (payload, ctx) => this.invoke(subject, payload, ctx),
+        invoke: (payload, ctx) => this.invoke(ctx, mixed ? () => runMixedHandlers(subject, handlers, payload, ctx) : () => head(payload, ctx)),
         publisher,
         logger: this.log,
       };
       await upsertConsumer(jsm, options);
-      if (takesFactBatches(subject, handler)) {
+      if (facts > 0 && !mixed) {
         const runner = new FactBatchRunner({
           ...this.settings,
           name,
           subject,
           // Two batches in progress: while one is with PostgreSQL the next one forms.
           parallelBatches: 2,
-          invoke: (deliveries) => this.invokeBatch(subject, deliveries),
+          invoke: (deliveries) => runFactHandlers(subject, handlers, { deliveries }),
           publisher,
           logger: this.log,
         });
@@ -178,14 +182,12 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
   }
 
   /** Runs the Nest handler inside Nest's processing hooks; settles when the handler (or its stream) does. */
-  private invoke(subject: string, payload: unknown, ctx: JetStreamContext): Promise<void> {
-    const handler = this.messageHandlers.get(subject);
-    if (!handler) return Promise.reject(new Error(`no handler for ${subject}`));
+  private invoke(ctx: JetStreamContext, call: () => Promise<unknown>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.onProcessingStartHook(this.transportId, ctx, async () => {
         const runEndHook = this.createProcessingEndHookRunner(ctx);
         try {
-          const result = await handler(payload, ctx);
+          const result = await call();
           if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
           resolve();
         } catch (err) {
@@ -195,20 +197,6 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
         }
       });
     });
-  }
-
-  /** Runs a `@FactPattern` handler on a batch; its result is one outcome per delivery. */
-  private async invokeBatch(subject: string, deliveries: Delivery[]): Promise<FactOutcome[]> {
-    const handler = this.messageHandlers.get(subject);
-    if (!handler) throw new Error(`no handler for ${subject}`);
-    const batch: FactBatch = { deliveries };
-    let result: unknown = await handler(batch);
-    if (isObservable(result)) result = await lastValueFrom(result, { defaultValue: undefined });
-    const outcomes = joinChainedOutcomes(result);
-    if (!outcomes || outcomes.length !== deliveries.length) {
-      throw new Error(`fact handler for ${subject} returned no outcome per delivery: return FactProcessor.process(batch, this)`);
-    }
-    return outcomes;
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
@@ -221,4 +209,9 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
       this.events.emit(status);
     }
   }
+}
+
+/** The handlers Nest chained for one subject, head first. */
+function* chainOf(head: NestEventHandler): Generator<NestEventHandler> {
+  for (let h: NestEventHandler | undefined = head; h; h = h.next as NestEventHandler | undefined) yield h;
 }

@@ -1,14 +1,15 @@
 import { Controller, Inject, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { createEvent, defineEvent, type CloudEvent } from '@certflow/contracts';
 import { DATA_SOURCE, openServiceDataSource, PersistenceModule } from '@certflow/persistence';
 import { CreateMessagingTables1700000000000 } from './create-messaging-tables.migration';
-import { handleOnce } from './inbox.guard';
-import { JetStreamContext } from './jetstream.context';
+import { FactProcessor, type FactBatch } from './facts/fact.processor';
+import { FactPattern } from './facts/fact.pattern';
+import type { Fact, FactHandler, Verdict } from './facts/fact.handler';
 import { JetStreamPublisher } from './jetstream.publisher';
 import { JetStreamServer } from './jetstream.server';
 import { cleanUpStream, dropSchema, ObservedPublisher, readStream, sleep, waitFor } from './jetstream.test-kit';
@@ -151,69 +152,32 @@ describe('enqueue and OutboxRelay', () => {
   });
 });
 
-describe('handleOnce', () => {
-  describe('when the same event id is handled twice', () => {
-    it('runs fn once and reports the second as a duplicate', async () => {
-      let runs = 0;
-      const fn = async () => ++runs;
-      expect(await handleOnce(ds, 'c1', 'evt-1', fn)).toEqual({ duplicate: false, result: 1 });
-      expect(await handleOnce(ds, 'c1', 'evt-1', fn)).toEqual({ duplicate: true });
-      expect(await handleOnce(ds, 'c2', 'evt-1', fn)).toEqual({ duplicate: false, result: 2 });
-      expect(runs).toBe(2);
-    });
-  });
-
-  describe('when fn throws', () => {
-    it('rolls back the inbox row and the writes, so the redelivery runs fn again', async () => {
-      const e = event(`${prefix}.inbox-rollback.v1`, 700);
-      await expect(
-        handleOnce(ds, 'c1', 'evt-2', async (m) => {
-          await enqueue(m, e);
-          throw new Error('crash mid-way');
-        }),
-      ).rejects.toThrow('crash mid-way');
-      expect(await ds.getRepository(OutboxMessage).count()).toBe(0);
-      expect(await handleOnce(ds, 'c1', 'evt-2', async () => 'second try')).toEqual({ duplicate: false, result: 'second try' });
-    });
-  });
-
-  describe('when two deliveries of one event run at once', () => {
-    it('runs fn once: the second waits for the first to commit', async () => {
-      let runs = 0;
-      const fn = async () => {
-        runs++;
-        await sleep(200);
-      };
-      const results = await Promise.all([handleOnce(ds, 'c1', 'evt-3', fn), handleOnce(ds, 'c1', 'evt-3', fn)]);
-      expect(runs).toBe(1);
-      expect(results.map((r) => r.duplicate).sort()).toEqual([false, true]);
-    });
-  });
-});
-
-// The whole wiring as a service uses it: consume, handle once, enqueue, kick the relay.
+// The whole wiring as a service uses it: consume in batches, apply once, publish through the outbox.
 const IN = `${prefix}.wiring.in.v1`;
 const OUT = `${prefix}.wiring.out.v1`;
 const effects: string[] = [];
 const wiringDeliveries: number[] = [];
 
 @Controller()
-class WiringConsumer {
-  constructor(
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
-    @Inject(OutboxRelay) private readonly relay: OutboxRelay,
-  ) {}
+class WiringConsumer implements FactHandler<{ n: number }> {
+  readonly consumer = `${service}.wiring`;
+  readonly event = defineEvent(IN, z.object({ n: z.number() }), 'test');
 
-  @EventPattern<string>(IN)
-  async onIn(@Payload() e: CloudEvent<string, { n: number }>, @Ctx() ctx: JetStreamContext) {
-    wiringDeliveries.push(ctx.deliveryCount);
-    await handleOnce(this.ds, ctx.consumer, e.id, async (m) => {
-      effects.push(e.id);
-      await enqueue(m, event(OUT, e.data.n * 10));
-    });
-    this.relay.kick();
+  constructor(@Inject(FactProcessor) private readonly facts: FactProcessor) {}
+
+  @FactPattern(defineEvent(IN, z.object({ n: z.number() }), 'test'))
+  async onIn(@Payload() batch: FactBatch) {
+    wiringDeliveries.push(...batch.deliveries.map((d) => d.deliveryCount));
+    const outcomes = await this.facts.process(batch, this);
     // Simulates a crash after the commit but before the ack: JetStream redelivers the event.
-    if (ctx.deliveryCount === 1) throw new Error('crashed before ack');
+    return batch.deliveries.map((d, i) => (d.deliveryCount === 1 ? { action: 'fail' as const, error: new Error('crashed before ack') } : outcomes[i]));
+  }
+
+  async decide(facts: readonly Fact<{ n: number }>[]): Promise<Verdict[]> {
+    return facts.map((f) => {
+      effects.push(f.event.id);
+      return { kind: 'apply', publish: [event(OUT, f.event.data.n * 10)] };
+    });
   }
 }
 
@@ -249,7 +213,7 @@ describe('MessagingModule with PersistenceModule and JetStreamServer', () => {
         expect(effects).toEqual([input.id]);
         expect(out).toHaveLength(1);
         expect((JSON.parse(out[0].body) as CloudEvent<string, { n: number }>).data).toEqual({ n: 70 });
-        const consumer = `${service}--${IN.replace(/\./g, '_')}`;
+        const consumer = `${service}.wiring`;
         const inbox = await moduleDs.query('SELECT consumer, event_id FROM inbox WHERE consumer = $1', [consumer]);
         expect(inbox).toEqual([{ consumer, event_id: input.id }]);
       } finally {

@@ -21,21 +21,3 @@ export async function enqueue(manager: EntityManager, ...events: CloudEvent[]): 
     .orIgnore()
     .execute();
 }
-
-/**
- * For a service that writes its state and its events in one statement (a round trip saved per
- * command): the SQL of an INSERT into the outbox, usable as the last part of a data-modifying CTE,
- * taking every event from one jsonb parameter `$n` (pass {@link outboxParameter}). Events keep their
- * order; an id already in the outbox is skipped, as with {@link enqueue}. `where` (e.g. `WHERE EXISTS
- * (SELECT 1 FROM fresh)`) makes the insert conditional on another part of the statement.
- */
-export function outboxInsertSql(n: number, where = ''): string {
-  return `INSERT INTO outbox (id, subject, payload)
-    SELECT e->>'id', e->>'type', e FROM jsonb_array_elements($${n}::jsonb) WITH ORDINALITY AS x(e, ord) ${where} ORDER BY ord
-    ON CONFLICT (id) DO NOTHING`;
-}
-
-/** The parameter {@link outboxInsertSql} reads. */
-export function outboxParameter(events: CloudEvent[]): string {
-  return JSON.stringify(events);
-}

@@ -9,10 +9,10 @@ import { BindingRow } from './assignment/persistence/binding.orm-entity';
 import { HostAssignmentsRpcResponder } from './assignment/rpc/host-assignments.rpc-responder';
 import { ASSIGNMENT_CONFIG, SCHEMA, SERVICE, type AssignmentConfig } from './config';
 import { AssignmentTables1700000003000 } from './migrations/1700000003000-assignment-tables';
-import { FactSignals } from '@certflow/messaging';
+import { AssignmentWanted1700000003100 } from './migrations/1700000003100-assignment-wanted';
 
 export const ASSIGNMENT_ENTITIES = [BindingRow, BindingHistoryRow];
-export const ASSIGNMENT_MIGRATIONS = [AssignmentTables1700000003000];
+export const ASSIGNMENT_MIGRATIONS = [AssignmentTables1700000003000, AssignmentWanted1700000003100];
 
 /** assignment: binds chain-complete certificates to the host usages they fit. */
 @Module({})
@@ -37,7 +37,6 @@ export class AppModule {
         AssignCertificateService,
         HostAssignmentsService,
         HostAssignmentsRpcResponder,
-        FactSignals,
       ],
     };
   }

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { FactSignals } from '@certflow/messaging';
+import { HostFeedSignals } from './host-events/host-feed.signals';
 import { REQUEST_CONFIG, type RequestConfig } from '../config';
 import { TrustController } from './trust/trust.controller';
 import { HostsController } from './hosts/hosts.controller';
@@ -22,7 +22,7 @@ import { HostEventsOnCertificateAssigned } from './host-events/host-events.consu
     { provide: ISSUER_CONFIGS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers },
     CertificateCatalogService,
     // Its own instance: hosts and request ids are different keys.
-    { provide: HOST_EVENT_SIGNALS, useValue: new FactSignals() },
+    { provide: HOST_EVENT_SIGNALS, useValue: new HostFeedSignals() },
     HostEventStore,
     HostEventFeed,
   ],

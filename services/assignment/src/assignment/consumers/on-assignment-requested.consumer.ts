@@ -1,64 +1,79 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { AssignmentRequestedV1, parseEvent, printable } from '@certflow/contracts';
-import { FactSignals, OutboxRelay, RetryLaterError, type JetStreamContext } from '@certflow/messaging';
-import { DATA_SOURCE } from '@certflow/persistence';
-import type { DataSource } from 'typeorm';
-import { ASSIGNMENT_CONFIG, type AssignmentConfig } from '../../config';
-import { AssignCertificateService } from '../assign-certificate.service';
+import { Payload } from '@nestjs/microservices';
+import { AssignmentRequestedV1, printable, RequestFailedV1, type CloudEvent } from '@certflow/contracts';
+import { FactPattern, FactProcessor, insertRow, type Fact, type FactBatch, type FactHandler, type FactTx, type Verdict } from '@certflow/messaging';
+import type { Clock } from '@certflow/pki';
+import { CLOCK } from '@certflow/runtime';
+import { AssignCertificateService, type Assessment, type AssignmentRequested } from '../assign-certificate.service';
+import { completeKey, lockHostBindings, lockRequests, readAssigned, readChainComplete, readWanted } from '../persistence/assignment.reads';
+import { ASSIGNMENT_WANTED } from '../persistence/assignment.tables';
 
 export const ON_ASSIGNMENT_REQUESTED = 'assignment.on-assignment-requested';
 
-/** How long an assignment request that came before its chain.complete waits in-process before going back to JetStream. */
-const NOT_YET_WAIT_MS = 3_000;
-
-/** Longest wait between two "not yet" attempts. */
-const MAX_RETRY_MS = 30_000;
-
 /**
- * The wait before the next attempt: doubling from `baseMs` with each delivery, so a chain.complete
- * that lags (trust-validation restarting) still gets about two minutes before the dead letter.
- */
-export function notYetDelay(baseMs: number, deliveryCount: number): number {
-  return Math.min(baseMs * 2 ** Math.max(0, Math.min(deliveryCount - 1, 16)), MAX_RETRY_MS);
-}
-
-/**
- * Binds a certificate when asked, but only once chain.complete for that very certificate has been
- * seen here. Before that it asks to be redelivered later (the two events travel on separate
- * consumers); if chain.complete never comes the message ends in the dead letters, unassigned.
+ * Binds a certificate when asked, once chain.complete for that very certificate has been seen here.
+ * If it has not (the two events travel on separate consumers), the request is recorded as wanted
+ * and acked; chain.complete binds it when it comes (see OnChainCompleteConsumer). A second request
+ * for a request already assigned is a duplicate.
  */
 @Controller()
-export class OnAssignmentRequestedConsumer {
+export class OnAssignmentRequestedConsumer implements FactHandler<AssignmentRequested, Assessment> {
+  readonly consumer = ON_ASSIGNMENT_REQUESTED;
+  readonly event = AssignmentRequestedV1;
   private readonly log = new Logger(OnAssignmentRequestedConsumer.name);
 
   constructor(
-    @Inject(DATA_SOURCE) private readonly ds: DataSource,
-    @Inject(ASSIGNMENT_CONFIG) private readonly config: Pick<AssignmentConfig, 'CERTFLOW_ASSIGNMENT_RETRY_MS'>,
+    private readonly facts: FactProcessor,
     private readonly assignments: AssignCertificateService,
-    private readonly relay: OutboxRelay,
-    private readonly signals: FactSignals,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  @EventPattern<string>(AssignmentRequestedV1.subject)
-  async onAssignmentRequested(@Payload() raw: unknown, @Ctx() ctx?: JetStreamContext): Promise<void> {
-    const event = parseEvent(AssignmentRequestedV1, raw);
-    let outcome = await this.assignments.assignOnce(this.ds, ON_ASSIGNMENT_REQUESTED, event.id, event.data);
-    // Its chain.complete is usually a moment behind on the other consumer: wait for it here (see
-    // FactSignals), registered before deciding again so an arrival in between still wakes it.
-    const deadline = Date.now() + NOT_YET_WAIT_MS;
-    while (outcome.kind === 'notChainComplete' && Date.now() < deadline) {
-      const arrived = this.signals.wait(event.data.requestId, Math.min(deadline - Date.now(), 500));
-      outcome = await this.assignments.assignOnce(this.ds, ON_ASSIGNMENT_REQUESTED, event.id, event.data);
-      if (outcome.kind === 'notChainComplete') await arrived;
+  @FactPattern(AssignmentRequestedV1)
+  onFacts(@Payload() batch: FactBatch) {
+    return this.facts.process(batch, this);
+  }
+
+  async prepare(facts: readonly Fact<AssignmentRequested>[]): Promise<Assessment[]> {
+    return facts.map((f) => this.assignments.assess(f.event.data));
+  }
+
+  async decide(facts: readonly Fact<AssignmentRequested>[], tx: FactTx, prepared: readonly Assessment[]): Promise<Verdict[]> {
+    const ids = facts.map((f) => f.event.data.requestId);
+    await lockRequests(tx, ids);
+    const assigned = await readAssigned(tx, ids);
+    const complete = await readChainComplete(tx, ids);
+    const wanted = await readWanted(tx, ids);
+    const hosts = prepared.filter((a, i) => !a.failure && complete.has(completeKey(ids[i], facts[i].event.data.thumbprint))).map((a) => a.host);
+    const bindings = await lockHostBindings(tx, hosts);
+    const at = this.clock.now();
+    return facts.map((f, i): Verdict => {
+      const req = f.event.data;
+      if (assigned.has(req.requestId)) return { kind: 'skip', note: 'duplicate: already assigned' };
+      if (complete.has(completeKey(req.requestId, req.thumbprint))) {
+        assigned.add(req.requestId);
+        const b = this.assignments.bind(req, prepared[i], bindings);
+        return { kind: 'apply', writes: b.writes, publish: [b.event] };
+      }
+      // Already waiting for its chain.complete: the first request stands.
+      if (wanted.has(req.requestId)) return { kind: 'skip', note: 'duplicate: already waiting for chain.complete' };
+      wanted.set(req.requestId, req);
+      return { kind: 'apply', writes: [insertRow(ASSIGNMENT_WANTED, { requestId: req.requestId, thumbprint: req.thumbprint, request: req, requestedAt: at, boundAt: null }, { ifExists: 'skip' })] };
+    });
+  }
+
+  committed(_facts: readonly Fact<AssignmentRequested>[], verdicts: readonly Verdict[]): void {
+    warnFailures(this.log, verdicts);
+  }
+}
+
+/** Logs each request the batch failed, as the assignment always has. */
+export function warnFailures(log: Logger, verdicts: readonly Verdict[]): void {
+  for (const v of verdicts) {
+    if (v.kind !== 'apply') continue;
+    for (const e of v.publish ?? []) {
+      if (e.type !== RequestFailedV1.subject) continue;
+      const d = (e as CloudEvent<string, { requestId: string; code: string; message: string }>).data;
+      log.warn(`request ${d.requestId} not assigned (${d.code}): ${printable(d.message)}`);
     }
-    if (outcome.kind === 'notChainComplete') {
-      throw new RetryLaterError(
-        `request ${event.data.requestId}: no chain.complete seen for certificate ${event.data.thumbprint} yet; not assigning before it`,
-        notYetDelay(this.config.CERTFLOW_ASSIGNMENT_RETRY_MS, ctx?.deliveryCount ?? 1),
-      );
-    }
-    if (outcome.kind === 'assigned' || outcome.kind === 'failed') this.relay.publishCommitted(outcome.published);
-    if (outcome.kind === 'failed') this.log.warn(`request ${event.data.requestId} not assigned (${outcome.code}): ${printable(outcome.message)}`);
   }
 }

@@ -1,4 +1,4 @@
-import { FactSignals } from '@certflow/messaging';
+import { HostFeedSignals } from './host-feed.signals';
 import type { CloudEvent } from '@certflow/contracts';
 import { ApiError } from '../../http/api-error';
 import { HostEventFeed, MAX_WAIT_SECONDS, parseFeedQuery } from './host-event.feed';
@@ -8,7 +8,7 @@ import type { HostEventRow, HostEventStore } from './host-event.store';
 class MemoryStore {
   readonly rows: (HostEventRow & { host: string })[] = [];
   reads = 0;
-  constructor(private readonly signals = new FactSignals()) {}
+  constructor(private readonly signals = new HostFeedSignals()) {}
   append(host: string, id: string) {
     const position = this.rows.filter((r) => r.host === host).length + 1;
     this.rows.push({ host, position, envelope: { id } as CloudEvent });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createEvent, CertificateAssignedV1 } from '@certflow/contracts';
-import { FactSignals } from '@certflow/messaging';
+import { HostFeedSignals } from './host-feed.signals';
 import { openServiceDataSource } from '@certflow/persistence';
 import { dropDatabase, runId, testDatabaseUrl } from '@certflow/testing';
 import { Access1700000003000 } from '../../migrations/1700000003000-access';
@@ -24,7 +24,7 @@ describe('HostEventStore (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     ds = await openServiceDataSource({ url, schema: 'request', entities: [], migrations: [Access1700000003000, HostEvents1700000006400] });
-    store = new HostEventStore(ds, new FactSignals());
+    store = new HostEventStore(ds, new HostFeedSignals());
   });
   afterAll(async () => {
     await ds?.destroy();

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { normalizeHost, type CloudEvent } from '@certflow/contracts';
 import { DATA_SOURCE, runStatement } from '@certflow/persistence';
-import { FactSignals, insertRow, planWrites, type FactTx, type Write } from '@certflow/messaging';
+import { insertRow, planWrites, type FactTx, type Write } from '@certflow/messaging';
+import { HostFeedSignals } from './host-feed.signals';
 import { HOST_EVENT } from './host-event.tables';
 
 /** Wakes the long-polls of a host in this process when one of its events is stored (keyed by host). */
@@ -34,7 +35,7 @@ export interface HostEventAppend {
 export class HostEventStore {
   constructor(
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
-    @Inject(HOST_EVENT_SIGNALS) private readonly signals: FactSignals,
+    @Inject(HOST_EVENT_SIGNALS) private readonly signals: HostFeedSignals,
   ) {}
 
   /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createEvent, DeadLetterV1 } from '@certflow/contracts';
+import { CreateMessagingTables1700000000000, FactProcessor, MESSAGING_ENTITIES } from '@certflow/messaging';
 import { openServiceDataSource } from '@certflow/persistence';
 import { dropDatabase, runId, testDatabaseUrl } from '@certflow/testing';
 import { DeadLetters1700000004000 } from '../../migrations/1700000004000-dead-letters';
@@ -31,8 +32,9 @@ describe('dead letters in the request service (real PostgreSQL)', () => {
   let query: DeadLettersQuery;
 
   beforeAll(async () => {
-    ds = await openServiceDataSource({ url, schema: 'request', entities: [DeadLetterRow], migrations: [DeadLetters1700000004000] });
-    consumer = new DeadLettersConsumer(ds);
+    ds = await openServiceDataSource({ url, schema: 'request', entities: [...MESSAGING_ENTITIES, DeadLetterRow], migrations: [CreateMessagingTables1700000000000, DeadLetters1700000004000] });
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    consumer = new DeadLettersConsumer(new FactProcessor(ds, { publishCommitted() {} }, silent));
     query = new DeadLettersQuery(ds);
   });
   afterAll(async () => {
@@ -43,8 +45,9 @@ describe('dead letters in the request service (real PostgreSQL)', () => {
   it('stores each dead letter once however often it is delivered, and pages them newest first', async () => {
     const requestId = randomUUID();
     const events = [1, 2, 3].map((n) => deadLetter(n === 2 ? 'assignment--certflow_chain_complete_v1' : 'request--certflow_chain_complete_v1', n === 1 ? requestId : undefined, n));
-    for (const e of events) await consumer.onDeadLetter(e);
-    await consumer.onDeadLetter(events[0]); // a redelivery
+    const deliver = (e: unknown, deliveryCount = 1) => consumer.onFacts({ deliveries: [{ payload: JSON.parse(JSON.stringify(e)), deliveryCount }] });
+    for (const e of events) expect(await deliver(e)).toEqual([{ action: 'ack' }]);
+    expect(await deliver(events[0], 2)).toEqual([{ action: 'ack' }]); // a redelivery
 
     const first = await query.list({ limit: '2' });
     expect(first.items.map((d) => d.id)).toEqual([events[2].id, events[1].id]);

@@ -1,13 +1,10 @@
 /**
- * Tells handlers waiting in this process that something about a key (a request id) changed. Facts
- * about one request travel on separate consumers, and under load one often arrives while the fact it
- * follows is still queued in the same service (chain.complete before certificate.issued in request;
- * assignment.requested before chain.complete in assignment). Rather than hand it back to JetStream
- * with a backoff (a redelivery per request and up to seconds of latency), its handler waits for the
- * change it needs. With several instances the change may happen elsewhere; the wait then times out
- * and the usual redelivery takes over.
+ * Wakes the host feed's long-polls in this process when a host's feed grows (GET
+ * /api/v1/hosts/{host}/events?wait=): a waiter registers for its host before it reads, and the
+ * store's `announce` after a commit wakes it. With several instances the growth may happen in
+ * another one; the wait then times out and the poll reads again.
  */
-export class FactSignals {
+export class HostFeedSignals {
   private readonly waiters = new Map<string, Set<() => void>>();
 
   changed(id: string): void {

@@ -1,11 +1,11 @@
-import { FactSignals } from './fact.signals';
+import { HostFeedSignals } from './host-feed.signals';
 
-describe('FactSignals', () => {
+describe('HostFeedSignals', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
   it('wakes every waiter of a request when it changes, and only those', async () => {
-    const changes = new FactSignals();
+    const changes = new HostFeedSignals();
     const a1 = changes.wait('a', 1000);
     const a2 = changes.wait('a', 1000);
     const b = changes.wait('b', 1000);
@@ -19,7 +19,7 @@ describe('FactSignals', () => {
   });
 
   it('gives up after the time given, and a later change finds nobody', async () => {
-    const changes = new FactSignals();
+    const changes = new HostFeedSignals();
     const waited = changes.wait('a', 500);
     jest.advanceTimersByTime(499);
     expect(changes.waiting).toBe(1);

@@ -1,0 +1,58 @@
+import type { FactTx } from '@certflow/messaging';
+import type { AssignmentRequested } from '../assign-certificate.service';
+
+/**
+ * What the two assignment fact handlers read, under the locks that make their decisions safe.
+ *
+ * Lock order, the same in both handlers so two instances' batches cannot deadlock: first every
+ * request id of the batch (sorted), then every host about to be bound (sorted). A request's lock
+ * serialises assignment.requested against chain.complete for it, so whichever commits second sees
+ * the other's row (READ COMMITTED); a host's lock makes "what did this binding replace" exact even
+ * when the binding row does not exist yet (FOR UPDATE locks only rows that do).
+ */
+export async function lockRequests(tx: FactTx, requestIds: readonly string[]): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('assignment:' || id)) FROM unnest($1::text[]) AS id ORDER BY id`, [sorted(requestIds)]);
+}
+
+/** Locks the hosts, then reads their bindings: `host|usage` → thumbprint bound now. */
+export async function lockHostBindings(tx: FactTx, hosts: readonly string[]): Promise<Map<string, string>> {
+  const list = sorted(hosts);
+  if (list.length === 0) return new Map();
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('assignment-host:' || h)) FROM unnest($1::text[]) AS h ORDER BY h`, [list]);
+  const rows = await tx.query<{ host: string; usage: string; thumbprint: string }>(
+    'SELECT host, usage, thumbprint FROM binding WHERE host = ANY ($1) ORDER BY host, usage FOR UPDATE',
+    [list],
+  );
+  return new Map(rows.map((r) => [bindingKey(r.host, r.usage), r.thumbprint]));
+}
+
+export const bindingKey = (host: string, usage: string) => `${host}|${usage}`;
+
+/** Request ids that already have their assignment (bound or failed): a second one is a duplicate. */
+export async function readAssigned(tx: FactTx, requestIds: readonly string[]): Promise<Set<string>> {
+  const rows = await tx.query<{ request_id: string }>('SELECT request_id FROM assignment WHERE request_id = ANY ($1)', [sorted(requestIds)]);
+  return new Set(rows.map((r) => r.request_id));
+}
+
+/** `requestId|thumbprint` of the certificates declared chain-complete. */
+export async function readChainComplete(tx: FactTx, requestIds: readonly string[]): Promise<Set<string>> {
+  const rows = await tx.query<{ request_id: string; thumbprint: string }>('SELECT request_id, thumbprint FROM chain_complete WHERE request_id = ANY ($1)', [
+    sorted(requestIds),
+  ]);
+  return new Set(rows.map((r) => completeKey(r.request_id, r.thumbprint)));
+}
+
+export const completeKey = (requestId: string, thumbprint: string) => `${requestId}|${thumbprint}`;
+
+/** The assignments asked for and not bound yet, by request id. */
+export async function readWanted(tx: FactTx, requestIds: readonly string[]): Promise<Map<string, AssignmentRequested>> {
+  const rows = await tx.query<{ request_id: string; request: AssignmentRequested }>(
+    'SELECT request_id, request FROM assignment_wanted WHERE request_id = ANY ($1) AND bound_at IS NULL',
+    [sorted(requestIds)],
+  );
+  return new Map(rows.map((r) => [r.request_id, r.request]));
+}
+
+function sorted(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
+}
