@@ -128,6 +128,16 @@ describe('FactProcessor', () => {
     expect(outbox[0].payload).toEqual(JSON.parse(JSON.stringify(published[0][0])));
   });
 
+  it("gives each published event the correlation id of the fact that led to it", async () => {
+    const h = new DepositHandler();
+    const traced = { ...deposit('a', 1), correlationid: 'call-1' };
+    const untraced = deposit('b', 1);
+    await processor.process(batchOf([traced, untraced]), h);
+    expect(published[0].map((e) => e.correlationid)).toEqual(['call-1', untraced.id]);
+    const stored = await ds.query('SELECT payload FROM outbox ORDER BY seq');
+    expect(stored.map((r: { payload: CloudEvent }) => r.payload.correlationid)).toEqual(['call-1', untraced.id]);
+  });
+
   it('applies each event id once, however often it is delivered, in one batch or in the next', async () => {
     const h = new DepositHandler();
     const e = deposit('a', 5);

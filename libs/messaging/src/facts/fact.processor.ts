@@ -27,6 +27,16 @@ const OUTBOX = defineTable<{ id: string; subject: string; payload: CloudEvent }>
   ['id'],
 );
 
+/**
+ * An event a fact led to, carrying that fact's correlation id. A handler decides a whole batch at
+ * once, outside any one fact's trace context, so `createEvent` cannot take it from there; without
+ * it a request's chain of events would lose the id of the HTTP call that started it.
+ */
+function continuing(fact: Fact<unknown>, e: CloudEvent): CloudEvent {
+  if (e.correlationid) return e;
+  return { ...e, correlationid: fact.event.correlationid ?? fact.event.id };
+}
+
 const CLAIM = `INSERT INTO inbox (consumer, event_id) SELECT $1::text, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id`;
 const UNCLAIM = `DELETE FROM inbox WHERE consumer = $1 AND event_id = ANY ($2::text[])`;
 
@@ -106,10 +116,10 @@ export class FactProcessor {
       const later = decided.filter((d) => d.verdict.kind === 'retryLater').map((d) => d.fact.event.id);
       if (later.length > 0) await query(UNCLAIM, [handler.consumer, later]);
       const writes: Write[] = [];
-      for (const { verdict } of decided) {
+      for (const { fact, verdict } of decided) {
         if (verdict.kind !== 'apply') continue;
         if (verdict.writes) writes.push(...verdict.writes);
-        if (verdict.publish) published.push(...verdict.publish);
+        if (verdict.publish) published.push(...verdict.publish.map((e) => continuing(fact, e)));
       }
       for (const st of planWrites(writes)) await query(st.text, st.values);
       for (const st of planWrites(published.map((e) => insertRow(OUTBOX, { id: e.id, subject: e.type, payload: e }, { ifExists: 'skip' })))) {
