@@ -16,7 +16,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { certificateFloor, cryptoFloor, jetstreamFloor, meanMessageSize, postgresFloor } from './lib/bench-floor.mjs';
 import { jsonPoster } from './lib/bench-poster.mjs';
-import { childProcesses, cpuTimes, natsMessagesPerCertificate, postgresBackends, redeliveriesByConsumer, statementGroupSizes } from './lib/bench-readings.mjs';
+import { childProcesses, cpuTimes, factBatchSizes, natsMessagesPerCertificate, postgresBackends, redeliveriesByConsumer, statementGroupSizes } from './lib/bench-readings.mjs';
 import { build, ensureDependencies, ensurePostgres, fail, gitSha, say, ROOT } from './lib/infra.mjs';
 import { ensureNatsServerBinary } from './lib/own-nats.mjs';
 import { cfsslPeerLines, runCfsslPeer } from './lib/peer-cfssl-load.mjs';
@@ -143,6 +143,7 @@ const cpuAfter = cpuTimes({ ...children, ...postgresBackends(cf.databaseUrl) });
 const benchCpu = process.cpuUsage(benchCpuBefore);
 const redeliveries = await redeliveriesByConsumer(cf);
 const groupSizes = await statementGroupSizes(cf);
+const batchSizes = await factBatchSizes(cf);
 const natsMessages = natsMessagesPerCertificate(natsBefore, await natsConnections(), finished.size);
 await nc.close();
 let floor = null;
@@ -173,6 +174,7 @@ for (const [name, ms] of Object.entries(cpuAfter)) {
 }
 e2e.redeliveries = redeliveries;
 e2e.statementGroups = groupSizes;
+e2e.factBatches = batchSizes;
 e2e.natsMessagesPerRequest = natsMessages;
 e2e.cpuMsPerRequest.total = Number(Object.values(e2e.cpuMsPerRequest).reduce((a, b) => a + b, 0).toFixed(2));
 // The load generator shares the machine's cores with certflow: what it takes is not certflow's, but it is not free either.
@@ -201,6 +203,7 @@ certflow bench  (commit ${machine.commit}, ${machine.cpus} × ${machine.cpu}, ${
   load generator      ${e2e.loadGeneratorCpuMsPerRequest} ms CPU per request (this process, on the same cores; not in the total)
   NATS messages       ${Object.entries(e2e.natsMessagesPerRequest).map(([k, v]) => `${k} ${v.in} in / ${v.out} out`).join(', ')} per certificate (client → server / server → client; acks, pulls and replies included)
   redeliveries        ${Object.entries(e2e.redeliveries).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}
+  fact batches        ${Object.entries(e2e.factBatches).map(([k, b]) => `${k} ${f(b.facts / b.batches, 2)} facts per transaction`).join(', ') || 'n/a'} (warm-up included)
   group commit        ${Object.entries(e2e.statementGroups).map(([k, g]) => `${k} ${g.statements} statements in ${g.groups} round trips (${f(g.statements / g.groups, 1)} each)`).join(', ') || 'n/a'}
 ${floor ? floorLines(floor, e2e.cpuMsPerRequest.total) : ''}  pgbench (same PostgreSQL, ${pgbench.clients ?? C} clients, single-row inserts)  ${f(pgbench.tps)} commits/s
   ratio               ${result.ratio === null ? 'n/a' : (result.ratio * 100).toFixed(2) + ' % of the raw commit rate'}

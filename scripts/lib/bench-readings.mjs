@@ -98,6 +98,19 @@ export async function redeliveriesByConsumer(certflow) {
 }
 
 /** Statements sent through group commit and the round trips they took, per service, from /metrics. */
+/** Facts per batch transaction, per service (all its consumers): how much the load lets batching share. */
+export async function factBatchSizes(certflow) {
+  const out = {};
+  if (typeof certflow.metricsUrl !== 'function') return out;
+  const total = (text, name) => [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+]+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+  for (const name of ['request', 'ca-gateway', 'trust-validation', 'assignment']) {
+    const text = await fetch(certflow.metricsUrl(name)).then((r) => r.text(), () => '');
+    const b = { facts: total(text, 'certflow_fact_batch_size_sum'), batches: total(text, 'certflow_fact_batch_size_count') };
+    if (b.batches > 0) out[name] = b;
+  }
+  return out;
+}
+
 export async function statementGroupSizes(certflow) {
   const out = {};
   if (typeof certflow.metricsUrl !== 'function') return out;

@@ -7,7 +7,7 @@ import { errorMessage, type MessagingLogger } from '../messaging.logger';
 import { factBatchSize, factBatchSplits } from '../messaging.metrics';
 import type { Fact, FactHandler, FactOutcome, FactTx, Verdict } from './fact.handler';
 import { defineTable, insertRow, type Write } from './table';
-import { planWrites } from './write-plan';
+import { combineStatements, planWrites } from './write-plan';
 
 /** One message as the transport hands it over: its JSON body and how often it was delivered. */
 export interface Delivery {
@@ -121,10 +121,8 @@ export class FactProcessor {
         if (verdict.writes) writes.push(...verdict.writes);
         if (verdict.publish) published.push(...verdict.publish.map((e) => continuing(fact, e)));
       }
-      for (const st of planWrites(writes)) await query(st.text, st.values);
-      for (const st of planWrites(published.map((e) => insertRow(OUTBOX, { id: e.id, subject: e.type, payload: e }, { ifExists: 'skip' })))) {
-        await query(st.text, st.values);
-      }
+      const outbox = published.map((e) => insertRow(OUTBOX, { id: e.id, subject: e.type, payload: e }, { ifExists: 'skip' }));
+      for (const st of combineStatements(planWrites([...writes, ...outbox]))) await query(st.text, st.values);
       await qr.commitTransaction();
     } catch (err) {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { defineTable, insertRow, updateRow, upsertRow } from './table';
-import { planWrites } from './write-plan';
+import { combineStatements, planWrites } from './write-plan';
 
 interface Binding {
   host: string;
@@ -68,6 +68,16 @@ describe('planWrites', () => {
     expect(insert.text.endsWith(' ON CONFLICT DO NOTHING RETURNING host, usage')).toBe(true);
     const [update] = planWrites([updateRow(BINDINGS, { host: 'a', usage: 'Default', thumbprint: 't2' }, ['thumbprint'])], { returningKeys: true });
     expect(update.text.endsWith(' RETURNING t.host, t.usage')).toBe(true);
+  });
+
+  it('combines statements on different tables into one, renumbering their parameters, and keeps two on one table apart', () => {
+    const other = defineTable<{ id: string }>('history', { id: { name: 'id', type: 'text' } }, ['id']);
+    const [one] = combineStatements(planWrites([insertRow(BINDINGS, row('a', 'Default', 't1')), insertRow(other, { id: 'h1' })]));
+    expect(one.text).toMatch(/^WITH w0 AS \(INSERT INTO binding .*\$5::jsonb\[\]\) AS u\(c0, c1, c2, c3, c4\)\), w1 AS \(INSERT INTO history \(id\) SELECT u\.c0 FROM unnest\(\$6::text\[\]\) AS u\(c0\)\) SELECT 1$/);
+    expect(one.values).toHaveLength(6);
+    expect(one.values[5]).toEqual(['h1']);
+    const apart = combineStatements(planWrites([insertRow(BINDINGS, row('a', 'Default', 't1')), updateRow(BINDINGS, { host: 'a', usage: 'Default', thumbprint: 't2' }, ['thumbprint'])]));
+    expect(apart).toHaveLength(2);
   });
 
   it('refuses a field the column map does not know, and names that are not plain identifiers', () => {

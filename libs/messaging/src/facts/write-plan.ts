@@ -1,5 +1,28 @@
 import type { ColumnSpec, ColumnType, Table, Write } from './table';
 
+/**
+ * The plan as few round trips as it can be: statements on different tables go as one statement
+ * (data-modifying CTEs, parameters renumbered), since each round trip costs PostgreSQL and the
+ * service more than the rows it carries. Statements of one plan that touch the same table stay
+ * separate and in order: sub-statements of one statement all see the snapshot taken before it, so
+ * an update could miss the row an insert beside it writes.
+ */
+export function combineStatements(plan: readonly PlannedStatement[]): PlannedStatement[] {
+  const tables = plan.map((st) => /^(?:INSERT INTO|UPDATE) (\w+)/.exec(st.text)?.[1]);
+  if (plan.length < 2 || tables.some((t) => !t) || new Set(tables).size !== tables.length) return [...plan];
+  let offset = 0;
+  const parts: string[] = [];
+  const values: unknown[] = [];
+  plan.forEach((st, i) => {
+    const shift = offset;
+    // Only the statements' own placeholders ($n::type[]) are renumbered: values never reach the text.
+    parts.push(`w${i} AS (${st.text.replace(/\$(\d+)::/g, (_, n: string) => `$${Number(n) + shift}::`)})`);
+    values.push(...st.values);
+    offset += st.values.length;
+  });
+  return [{ text: `WITH ${parts.join(', ')} SELECT 1`, values, rows: plan.reduce((n, st) => n + st.rows, 0) }];
+}
+
 /** One statement of a plan: text stable per shape (so PostgreSQL keeps it prepared), values per batch. */
 export interface PlannedStatement {
   text: string;
