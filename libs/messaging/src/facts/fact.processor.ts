@@ -6,7 +6,8 @@ import type { OutboxRelay } from '../outbox.relay';
 import { errorMessage, type MessagingLogger } from '../messaging.logger';
 import { factBatchSize, factBatchSplits } from '../messaging.metrics';
 import type { Fact, FactHandler, FactOutcome, FactTx, Verdict } from './fact.handler';
-import { defineTable, insertRow, type Write } from './table';
+import { outboxWrites } from '../outbox.table';
+import type { Write } from './table';
 import { combineStatements, planWrites } from './write-plan';
 
 /** One message as the transport hands it over: its JSON body and how often it was delivered. */
@@ -19,13 +20,6 @@ export interface Delivery {
 export interface FactBatch {
   readonly deliveries: readonly Delivery[];
 }
-
-/** The outbox as the batch writes it: rows keep the order the events were decided in. */
-const OUTBOX = defineTable<{ id: string; subject: string; payload: CloudEvent }>(
-  'outbox',
-  { id: { name: 'id', type: 'text' }, subject: { name: 'subject', type: 'text' }, payload: { name: 'payload', type: 'jsonb' } },
-  ['id'],
-);
 
 /**
  * An event a fact led to, carrying that fact's correlation id. A handler decides a whole batch at
@@ -121,8 +115,8 @@ export class FactProcessor {
         if (verdict.writes) writes.push(...verdict.writes);
         if (verdict.publish) published.push(...verdict.publish.map((e) => continuing(fact, e)));
       }
-      const outbox = published.map((e) => insertRow(OUTBOX, { id: e.id, subject: e.type, payload: e }, { ifExists: 'skip' }));
-      for (const st of combineStatements(planWrites([...writes, ...outbox]))) await query(st.text, st.values);
+      // The outbox rows keep the order the events were decided in.
+      for (const st of combineStatements(planWrites([...writes, ...outboxWrites(published)]))) await query(st.text, st.values);
       await qr.commitTransaction();
     } catch (err) {
       if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
