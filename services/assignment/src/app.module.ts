@@ -7,6 +7,7 @@ import { HostAssignmentsService } from './assignment/host-assignments.service';
 import { BindingHistoryRow } from './assignment/persistence/binding-history.orm-entity';
 import { BindingRow } from './assignment/persistence/binding.orm-entity';
 import { HostAssignmentsRpcResponder } from './assignment/rpc/host-assignments.rpc-responder';
+import { WaitingAssignmentsMetrics } from './assignment/metrics/waiting-assignments.metrics';
 import { ASSIGNMENT_CONFIG, SCHEMA, SERVICE, type AssignmentConfig } from './config';
 import { AssignmentTables1700000003000 } from './migrations/1700000003000-assignment-tables';
 import { AssignmentWanted1700000003100 } from './migrations/1700000003100-assignment-wanted';
@@ -37,6 +38,7 @@ export class AppModule {
         AssignCertificateService,
         HostAssignmentsService,
         HostAssignmentsRpcResponder,
+        WaitingAssignmentsMetrics,
       ],
     };
   }

@@ -10,6 +10,7 @@ import { AppModule } from '../app.module';
 import { AssignmentConfigSchema } from '../config';
 import { OnAssignmentRequestedConsumer } from './consumers/on-assignment-requested.consumer';
 import { OnChainCompleteConsumer } from './consumers/on-chain-complete.consumer';
+import { assignmentsWaiting, oldestAssignmentWaitSeconds } from './metrics/waiting-assignments.metrics';
 
 jest.setTimeout(120_000);
 
@@ -92,6 +93,20 @@ describe('assignment fact handlers, in either order', () => {
       await sleep(300);
       expect(assignedEvents(r)).toHaveLength(1);
       expect(await historyOf(r.requestId)).toHaveLength(3);
+    });
+  });
+
+  describe('an assignment that waits for its chain.complete', () => {
+    it('shows in the waiting gauges until chain.complete binds it', async () => {
+      const waiting = async () => (await assignmentsWaiting.get()).values[0].value;
+      const before = await waiting();
+      const r = await newRequest();
+      await processor.process(batchOf([assignmentRequested(r)]), requested);
+      expect(await waiting()).toBe(before + 1);
+      await sleep(20);
+      expect((await oldestAssignmentWaitSeconds.get()).values[0].value).toBeGreaterThan(0);
+      await processor.process(batchOf([chainComplete(r)]), complete);
+      expect(await waiting()).toBe(before);
     });
   });
 
