@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AssignmentRequestedV1, CertificateIssuedV1, ChainCompleteV1, createEvent, RequestPendingV1, RequestSubmittedV1 } from '@certflow/contracts';
-import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS } from '@certflow/messaging';
-import { openServiceDataSource } from '@certflow/persistence';
 import { thumbprintSha1 } from '@certflow/pki';
-import { dropDatabase, runId, testCsr, testDatabaseUrl, TestPki, type IssuedLeaf } from '@certflow/testing';
-import { SeenCertificateRow } from '../../edge/catalog/seen-certificate.orm-entity';
-import { REQUEST_MIGRATIONS } from '../../migrations';
-import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
+import { runId, testCsr, TestPki, type IssuedLeaf } from '@certflow/testing';
 import { NOT_YET_DELAY_MS, notYetDelayMs } from '../consumers/request-fact.decider';
-import { requestFactsKit } from '../consumers/request-facts.test-kit';
+import { openRequestTestDatabase, requestFactsKit } from '../consumers/request-facts.test-kit';
 import { RequestCommandService } from './request-command.service';
 
 jest.setTimeout(30_000);
@@ -19,22 +14,16 @@ const at = (s: number) => new Date(Date.UTC(2030, 6, 1, 9, 0, s));
 // RequestCommandService and the fact handlers on real PostgreSQL: a command's state, history, inbox
 // claim and outgoing events are stored together or not at all, and a fact is applied once per event id.
 describe('RequestCommandService (real PostgreSQL)', () => {
-  const url = testDatabaseUrl(runId());
   let ds: DataSource;
   let pki: TestPki;
+  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    ds = await openServiceDataSource({
-      url,
-      schema: 'request',
-      entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, ...MESSAGING_ENTITIES],
-      migrations: [...MESSAGING_MIGRATIONS, ...REQUEST_MIGRATIONS],
-    });
+    ({ ds, drop } = await openRequestTestDatabase());
     pki = await TestPki.create();
   });
   afterAll(async () => {
-    await ds?.destroy();
-    await dropDatabase(url);
+    await drop?.();
   });
 
   const row = async (id: string) => (await ds.query(`SELECT state, version, pending_detail, updated_at FROM certificate_request WHERE id = $1`, [id]))[0];

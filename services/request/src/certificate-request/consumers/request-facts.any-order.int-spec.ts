@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AssignmentRequestedV1, CertificateAssignedV1, CertificateIssuedV1, ChainCompleteV1, ChainIncompleteV1, createEvent } from '@certflow/contracts';
-import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS } from '@certflow/messaging';
-import { openServiceDataSource } from '@certflow/persistence';
 import { thumbprintSha1 } from '@certflow/pki';
-import { dropDatabase, runId, testCsr, testDatabaseUrl, TestPki, type IssuedLeaf } from '@certflow/testing';
-import { SeenCertificateRow } from '../../edge/catalog/seen-certificate.orm-entity';
-import { REQUEST_MIGRATIONS } from '../../migrations';
+import { runId, testCsr, TestPki, type IssuedLeaf } from '@certflow/testing';
 import { RequestCommandService } from '../commands/request-command.service';
-import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
-import { requestFactsKit } from './request-facts.test-kit';
+import { openRequestTestDatabase, requestFactsKit } from './request-facts.test-kit';
 
 jest.setTimeout(60_000);
 
@@ -20,22 +15,16 @@ const src = { source: 'certflow/test' };
 // a validation that carries the certificate applies at once, in a batch with many others, and the
 // certificate.issued that follows changes nothing.
 describe('request fact handlers, facts in any order (real PostgreSQL)', () => {
-  const url = testDatabaseUrl(runId());
   let ds: DataSource;
   let pki: TestPki;
+  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    ds = await openServiceDataSource({
-      url,
-      schema: 'request',
-      entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, ...MESSAGING_ENTITIES],
-      migrations: [...MESSAGING_MIGRATIONS, ...REQUEST_MIGRATIONS],
-    });
+    ({ ds, drop } = await openRequestTestDatabase());
     pki = await TestPki.create();
   });
   afterAll(async () => {
-    await ds?.destroy();
-    await dropDatabase(url);
+    await drop?.();
   });
 
   const commands = new RequestCommandService();

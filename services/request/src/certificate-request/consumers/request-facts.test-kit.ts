@@ -3,10 +3,33 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { CloudEvent } from '@certflow/contracts';
-import { FactProcessor, type FactHandler, type FactOutcome, type NatsConnection } from '@certflow/messaging';
+import { FactProcessor, MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, type FactHandler, type FactOutcome, type NatsConnection } from '@certflow/messaging';
+import { openServiceDataSource } from '@certflow/persistence';
+import { dropDatabase, runId, testDatabaseUrl } from '@certflow/testing';
+import { SeenCertificateRow } from '../../edge/catalog/seen-certificate.orm-entity';
+import { REQUEST_MIGRATIONS } from '../../migrations';
+import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
 import { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
 import { RequestFactDecider } from './request-fact.decider';
 import { REQUEST_FACT_HANDLERS } from './request-facts.consumer';
+
+/** A database of its own with the request service's tables (and the messaging ones), as these specs use; `drop` removes it. */
+export async function openRequestTestDatabase(): Promise<{ ds: DataSource; drop: () => Promise<void> }> {
+  const url = testDatabaseUrl(runId());
+  const ds = await openServiceDataSource({
+    url,
+    schema: 'request',
+    entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, ...MESSAGING_ENTITIES],
+    migrations: [...MESSAGING_MIGRATIONS, ...REQUEST_MIGRATIONS],
+  });
+  return {
+    ds,
+    drop: async () => {
+      await ds.destroy();
+      await dropDatabase(url);
+    },
+  };
+}
 
 export interface RequestFactsKit {
   /** Events the processor published after a commit, in order. */

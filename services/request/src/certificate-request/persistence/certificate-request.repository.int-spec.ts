@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { MESSAGING_ENTITIES, MESSAGING_MIGRATIONS, type NatsConnection } from '@certflow/messaging';
-import { isUniqueViolation, openServiceDataSource } from '@certflow/persistence';
-import { dropDatabase, runId, testCsr, testDatabaseUrl, TestPki } from '@certflow/testing';
+import type { NatsConnection } from '@certflow/messaging';
+import { isUniqueViolation } from '@certflow/persistence';
+import { runId, testCsr, TestPki } from '@certflow/testing';
 import { thumbprintSha1 } from '@certflow/pki';
 import { CertificateAssignedV1, CertificateIssuedV1, ChainCompleteV1, ChainIncompleteV1, createEvent, RequestFailedV1, RequestPendingV1, type CloudEvent } from '@certflow/contracts';
-import { SeenCertificateRow } from '../../edge/catalog/seen-certificate.orm-entity';
 import { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
 import { RequestCommandService } from '../commands/request-command.service';
-import { requestFactsKit, type RequestFactsKit } from '../consumers/request-facts.test-kit';
+import { openRequestTestDatabase, requestFactsKit, type RequestFactsKit } from '../consumers/request-facts.test-kit';
 import { RequestQueryService } from '../http/request-query.service';
 import { CertificateRequestRepository, queryThrough } from './certificate-request.repository';
 import { decide, evolveAll, type ExistingRequestCommand, type RequestSnapshot } from '../domain/certificate-request.state';
-import { REQUEST_MIGRATIONS } from '../../migrations';
-import { CertificateRequestRow, RequestHistoryRow } from './certificate-request.orm-entity';
 
 jest.setTimeout(30_000);
 
@@ -22,26 +19,20 @@ const at = (s: number) => new Date(Date.UTC(2030, 5, 1, 9, 0, s));
 // The request repository on real PostgreSQL: what it writes is what it reads back, in every state,
 // with a version per change, and a locked request waits for its lock's transaction.
 describe('CertificateRequestRepository (real PostgreSQL)', () => {
-  const url = testDatabaseUrl(runId());
   let ds: DataSource;
   let commands: RequestCommandService;
   let facts: RequestFactsKit;
   let pki: TestPki;
+  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    ds = await openServiceDataSource({
-      url,
-      schema: 'request',
-      entities: [CertificateRequestRow, RequestHistoryRow, SeenCertificateRow, ...MESSAGING_ENTITIES],
-      migrations: [...MESSAGING_MIGRATIONS, ...REQUEST_MIGRATIONS],
-    });
+    ({ ds, drop } = await openRequestTestDatabase());
     commands = new RequestCommandService();
     facts = requestFactsKit(ds);
     pki = await TestPki.create();
   });
   afterAll(async () => {
-    await ds?.destroy();
-    await dropDatabase(url);
+    await drop?.();
   });
 
   const load = (id: string) => ds.transaction((m: EntityManager) => CertificateRequestRepository.loadForUpdate(m, id));
