@@ -162,9 +162,6 @@ export class JetStreamServer extends Server<Record<string, Function>, Status> im
           ...this.settings,
           name,
           subject,
-          // One batch in progress per consumer: what arrives meanwhile forms the next one, so under
-          // load batches grow and each transaction's fixed cost is shared by more facts.
-          parallelBatches: 1,
           invoke: (deliveries) => runFactHandlers(subject, handlers, { deliveries }),
           publisher,
           logger: this.log,

@@ -18,8 +18,6 @@ export interface FactBatchRunnerOptions extends DeliveryPolicy {
   concurrency: number;
   /** Messages one batch carries at most. */
   batchSize: number;
-  /** Batches in progress at once: while one is with PostgreSQL the next one forms. */
-  parallelBatches: number;
   /** Runs the handler on a batch; resolves with one outcome per delivery. */
   invoke: (deliveries: Delivery[]) => Promise<FactOutcome[]>;
   publisher: JetStreamPublisher;
@@ -35,7 +33,7 @@ export interface FactBatchRunnerOptions extends DeliveryPolicy {
 export class FactBatchRunner {
   private messages?: ConsumerMessages;
   private pump?: Promise<void>;
-  private workers: Promise<void>[] = [];
+  private worker?: Promise<void>;
   private readonly queue: JsMsg[] = [];
   private unsettled = 0;
   private ended = false;
@@ -48,7 +46,9 @@ export class FactBatchRunner {
     const consumer = await js.consumers.get(STREAM_NAME, this.o.name);
     this.messages = await consumer.consume({ max_messages: this.o.concurrency });
     this.pump = this.receive(this.messages);
-    for (let i = 0; i < this.o.parallelBatches; i++) this.workers.push(this.work());
+    // One batch in progress: what arrives meanwhile forms the next one, so under load batches grow
+    // and each transaction's fixed cost is shared by more facts.
+    this.worker = this.work();
   }
 
   /** Stops pulling, then lets the batches already taken settle (ack or nak). */
@@ -57,7 +57,7 @@ export class FactBatchRunner {
     await this.pump;
     this.ended = true;
     this.wake(this.arrived);
-    await Promise.all(this.workers);
+    await this.worker;
   }
 
   private wake(waiters: (() => void)[]): void {

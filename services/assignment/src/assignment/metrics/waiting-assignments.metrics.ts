@@ -8,7 +8,7 @@ import { CLOCK, gauge } from '@certflow/runtime';
  * Assignments asked for whose chain.complete has not come (assignment_wanted, not bound). Such a
  * request used to end as a dead letter after its retries; now it waits as a row, so these two
  * gauges are where an operator sees one that waits too long (trust-validation down, or a chain
- * that never completes). Counted when scraped: one indexed query per scrape, nothing per event.
+ * that never completes). Counted when scraped, nothing per event.
  */
 export const assignmentsWaiting = gauge({
   name: 'certflow_assignments_waiting_for_chain',
@@ -33,16 +33,13 @@ export class WaitingAssignmentsMetrics implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const read = () => readWaiting(this.ds).catch(() => undefined);
-    let pending: ReturnType<typeof read> | undefined;
-    // Both gauges are collected in one scrape: one query serves both.
-    const once = () => (pending ??= read().finally(() => setTimeout(() => (pending = undefined), 0)));
+    // A failed read keeps the last values. Each gauge reads for itself: two indexed queries a scrape.
     (assignmentsWaiting as unknown as { collect: () => Promise<void> }).collect = async () => {
-      const r = await once();
+      const r = await readWaiting(this.ds).catch(() => undefined);
       if (r) assignmentsWaiting.set(r.waiting);
     };
     (oldestAssignmentWaitSeconds as unknown as { collect: () => Promise<void> }).collect = async () => {
-      const r = await once();
+      const r = await readWaiting(this.ds).catch(() => undefined);
       if (r) oldestAssignmentWaitSeconds.set(r.oldest ? Math.max(0, (this.clock.now().getTime() - r.oldest.getTime()) / 1000) : 0);
     };
   }
