@@ -11,6 +11,10 @@ import { RequestFailedV1 } from './events/request-failed.v1';
 import { RequestPendingV1 } from './events/request-pending.v1';
 import { RequestSubmittedV1 } from './events/request-submitted.v1';
 import { TrustUpdatedV1 } from './events/trust-updated.v1';
+import { CertificateUnassignedV1 } from './events/certificate-unassigned.v1';
+import { CertificateRenewalDueV1 } from './events/certificate-renewal-due.v1';
+import { CertificateExpiringV1 } from './events/certificate-expiring.v1';
+import { CertificateExpiredV1 } from './events/certificate-expired.v1';
 
 /** The four services, each a NATS identity of its own. */
 export const BUS_SERVICES = ['request', 'ca-gateway', 'trust-validation', 'assignment'] as const;
@@ -76,7 +80,15 @@ export const BUS_GRANTS: Readonly<Record<BusService, BusGrant>> = {
     observes: [],
   },
   assignment: {
-    publishes: [CertificateAssignedV1.subject, failed, deadLetter],
+    publishes: [
+      CertificateAssignedV1.subject,
+      CertificateUnassignedV1.subject,
+      CertificateRenewalDueV1.subject,
+      CertificateExpiringV1.subject,
+      CertificateExpiredV1.subject,
+      failed,
+      deadLetter,
+    ],
     consumes: [ChainCompleteV1.subject, AssignmentRequestedV1.subject],
     serves: [RPC.ping('assignment'), RPC.hostAssignments],
     calls: [],

@@ -6,8 +6,10 @@
  * - ISSUED: the CA returned a certificate; validation under way.
  * - CHAIN_INCOMPLETE: the root or an intermediate is missing; waits for an import.
  * - ASSIGNABLE: trust-validation emitted chain.complete; waits for Assign (or auto-assign runs).
- * - ASSIGNED: final. Bound to its usages.
+ * - ASSIGNED: bound to its usages (final but for SUPERSEDED: a renewal takes its bindings over).
  * - FAILED: final. CA refused, CA unreachable after retries, certificate invalid.
+ * - SUPERSEDED: final. Was ASSIGNED; every binding it had was taken over by a later certificate
+ *   (its renewal, as a rule), so it is no longer bound anywhere.
  */
 export const REQUEST_STATES = [
   'SUBMITTED',

@@ -19,3 +19,4 @@ export * from './rpc';
 export * from './bus-security';
 export * from './facts';
 export * from './dead-letter';
+export * from './schedule/scheduled-job';

@@ -73,3 +73,15 @@ export const factBatchSplits = counter({
   help: 'Batch transactions that failed and were retried one fact per transaction',
   labelNames: ['consumer'] as const,
 });
+
+/** Rounds of a scheduled job (the expiry watch, renewal retries): how they ended, and how many due items each took. */
+export const scheduledRuns = counter({
+  name: 'certflow_scheduled_job_runs_total',
+  help: 'Rounds of a scheduled job, by outcome (ok, failed)',
+  labelNames: ['job', 'outcome'] as const,
+});
+export const scheduledItems = counter({
+  name: 'certflow_scheduled_job_items_total',
+  help: 'Due items a scheduled job took and decided',
+  labelNames: ['job'] as const,
+});

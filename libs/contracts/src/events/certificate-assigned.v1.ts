@@ -18,6 +18,13 @@ export const CertificateAssignedV1 = defineEvent(
     notBound: z.array(UsageRefusal).optional(),
     /** Added to the contract: who asked for the assignment (from assignment.requested): a token name, or `auto`. */
     actor: z.string().optional(),
+    /** Bindings this assignment took over from another certificate (a certificate.unassigned with reason `replaced` follows for it). */
+    replaced: z.array(z.object({ usage: UsageSchema, thumbprint: Thumbprint })).optional(),
+    /** Added to the contract (lifecycle): the request this one renews. */
+    renewalOf: z.string().optional(),
+    /** Added to the contract (lifecycle): the certificate's notAfter, and when its renewal window opens, as the expiry watch decided. */
+    notAfter: z.string().datetime().optional(),
+    renewalDueAt: z.string().datetime().optional(),
   }),
   'The certificate is bound to the host\'s usages.',
 );

@@ -11,6 +11,10 @@ export * from './trust-updated.v1';
 export * from './dead-letter.v1';
 export * from './issuer-ca-published.v1';
 export * from './certificate-uploaded.v1';
+export * from './certificate-unassigned.v1';
+export * from './certificate-renewal-due.v1';
+export * from './certificate-expiring.v1';
+export * from './certificate-expired.v1';
 
 import { RequestSubmittedV1 } from './request-submitted.v1';
 import { RequestPendingV1 } from './request-pending.v1';
@@ -24,6 +28,10 @@ import { TrustUpdatedV1 } from './trust-updated.v1';
 import { DeadLetterV1 } from './dead-letter.v1';
 import { IssuerCaPublishedV1 } from './issuer-ca-published.v1';
 import { CertificateUploadedV1 } from './certificate-uploaded.v1';
+import { CertificateUnassignedV1 } from './certificate-unassigned.v1';
+import { CertificateRenewalDueV1 } from './certificate-renewal-due.v1';
+import { CertificateExpiringV1 } from './certificate-expiring.v1';
+import { CertificateExpiredV1 } from './certificate-expired.v1';
 
 /** Every event of the contract, in the order a request meets them. docs/events.md is generated from this. */
 export const ALL_EVENTS = [
@@ -35,6 +43,10 @@ export const ALL_EVENTS = [
   ChainIncompleteV1,
   AssignmentRequestedV1,
   CertificateAssignedV1,
+  CertificateUnassignedV1,
+  CertificateRenewalDueV1,
+  CertificateExpiringV1,
+  CertificateExpiredV1,
   RequestFailedV1,
   TrustUpdatedV1,
   IssuerCaPublishedV1,

@@ -1,11 +1,10 @@
-import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { parseEvent, type CloudEvent } from '@certflow/contracts';
-import { statementName } from '@certflow/persistence';
 import type { OutboxRelay } from '../outbox.relay';
 import { errorMessage, type MessagingLogger } from '../messaging.logger';
 import { factBatchSize, factBatchSplits } from '../messaging.metrics';
-import type { Fact, FactHandler, FactOutcome, FactTx, Verdict } from './fact.handler';
+import type { Fact, FactHandler, FactOutcome, Verdict } from './fact.handler';
+import { inFactTx } from './fact-tx';
 import { outboxWrites } from '../outbox.table';
 import type { Write } from './table';
 import { combineStatements, planWrites } from './write-plan';
@@ -87,17 +86,11 @@ export class FactProcessor {
     const prepared = handler.prepare ? await handler.prepare(facts) : (facts.map(() => undefined) as P[]);
     if (prepared.length !== facts.length) throw new Error(`${handler.consumer}: prepare returned ${prepared.length} results for ${facts.length} facts`);
 
-    const qr = this.ds.createQueryRunner();
-    await qr.connect();
-    const client = (qr as unknown as { databaseConnection: PoolClient }).databaseConnection;
-    const query = async <R>(text: string, values: unknown[]): Promise<R[]> => (await client.query({ name: statementName(text), text, values })).rows as R[];
-    const tx: FactTx = { query, manager: qr.manager };
     let decided: { fact: Fact<T>; verdict: Verdict }[] = [];
     const published: CloudEvent[] = [];
-    try {
-      await qr.startTransaction();
+    await inFactTx(this.ds, async (tx) => {
       const ids = [...new Set(facts.map((f) => f.event.id))];
-      const fresh = new Set((await query<{ event_id: string }>(CLAIM, [handler.consumer, ids])).map((r) => r.event_id));
+      const fresh = new Set((await tx.query<{ event_id: string }>(CLAIM, [handler.consumer, ids])).map((r) => r.event_id));
       // A redelivery that overtook its own first copy: the same id twice in a batch is decided once.
       const todo: number[] = [];
       facts.forEach((f, i) => {
@@ -108,7 +101,7 @@ export class FactProcessor {
       decided = todo.map((i, j) => ({ fact: facts[i], verdict: verdicts[j] }));
 
       const later = decided.filter((d) => d.verdict.kind === 'retryLater').map((d) => d.fact.event.id);
-      if (later.length > 0) await query(UNCLAIM, [handler.consumer, later]);
+      if (later.length > 0) await tx.query(UNCLAIM, [handler.consumer, later]);
       const writes: Write[] = [];
       for (const { fact, verdict } of decided) {
         if (verdict.kind !== 'apply') continue;
@@ -116,14 +109,8 @@ export class FactProcessor {
         if (verdict.publish) published.push(...verdict.publish.map((e) => continuing(fact, e)));
       }
       // The outbox rows keep the order the events were decided in.
-      for (const st of combineStatements(planWrites([...writes, ...outboxWrites(published)]))) await query(st.text, st.values);
-      await qr.commitTransaction();
-    } catch (err) {
-      if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
-      throw err;
-    } finally {
-      await qr.release();
-    }
+      for (const st of combineStatements(planWrites([...writes, ...outboxWrites(published)]))) await tx.query(st.text, st.values);
+    });
 
     factBatchSize.observe({ consumer: handler.consumer }, facts.length);
     if (published.length > 0) this.relay.publishCommitted(published);

@@ -4,3 +4,4 @@ export * from './fact.handler';
 export * from './fact.processor';
 export * from './fact.pattern';
 export * from './fact-batch.runner';
+export * from './fact-tx';
