@@ -22,6 +22,8 @@ export const BaseConfigSchema = z.object({
   CERTFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CERTFLOW_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
   CERTFLOW_DB_GROUP: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1 (1 sends every statement alone)').max(1000, 'must be at most 1000').default(64),
+  /** For tests: a file holding a number of seconds the process's clock is shifted by (see clock.provider.ts). */
+  CERTFLOW_CLOCK_FILE: z.string().min(1, 'must be a file path, or unset').optional(),
   ...MetricsConfigShape,
   ...DeliveryConfigShape,
 });
