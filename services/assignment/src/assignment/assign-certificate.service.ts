@@ -13,7 +13,7 @@ import {
   type UsageRefusal,
 } from '@certflow/contracts';
 import { insertRow, upsertRow, type Write } from '@certflow/messaging';
-import { certificateUsageFacts, isPkiInputError, parseCertificate, type Clock } from '@certflow/pki';
+import { certificateUsageFacts, isPkiInputError, type Clock } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { ASSIGNMENT_CONFIG, type AssignmentConfig } from '../config';
 import { assessUsageFitness, noUsageFitsMessage, type FitnessResult } from '../usage-fitness/usage-fitness';
@@ -22,6 +22,7 @@ import { bindingKey, type HostBindings } from './persistence/assignment.reads';
 import { CERTIFICATE_WATCH, type WatchRecord } from './persistence/certificate-watch.table';
 import { thumbprintRefusal } from './thumbprint.check';
 import { takeOver } from './watch/binding-takeover';
+import { certificateValidity } from './watch/certificate-validity';
 import { renewAtOf } from './watch/expiry-watch.decider';
 
 export const EVENT_SOURCE = 'certflow/assignment';
@@ -76,9 +77,8 @@ export class AssignCertificateService {
     const fitness = this.fitness(req, host);
     if ('code' in fitness) return { host, bound: [], notBound: [], failure: fitness, validity: null };
     if (fitness.fits.length === 0) return { host, bound: [], notBound: fitness.notBound, failure: { code: 'NoUsageFits', message: noUsageFitsMessage(host, fitness.notBound) }, validity: null };
-    // Fitness read the certificate already, so it parses here too.
-    const cert = parseCertificate(req.certificate);
-    return { host, bound: fitness.fits, notBound: fitness.notBound, failure: null, validity: { notBefore: cert.notBefore, notAfter: cert.notAfter } };
+    // Fitness read the certificate already, so it is readable here too.
+    return { host, bound: fitness.fits, notBound: fitness.notBound, failure: null, validity: certificateValidity(req.certificate) };
   }
 
   /**

@@ -22,7 +22,7 @@ import { AssignmentConfigSchema } from '../../config';
 import { AssignCertificateService, type AssignmentRequested } from '../assign-certificate.service';
 import { OnAssignmentRequestedConsumer } from '../consumers/on-assignment-requested.consumer';
 import { OnChainCompleteConsumer } from '../consumers/on-chain-complete.consumer';
-import { readExpiryBuckets } from '../metrics/expiring-certificates.metrics';
+import { certificatesExpiring, readExpiryBuckets } from '../metrics/expiring-certificates.metrics';
 import { DAY_MS } from './expiry-watch.decider';
 import { ExpiryWatchJob } from './expiry-watch.job';
 
@@ -150,6 +150,15 @@ describe('expiry watch and binding takeover', () => {
     const after = await readExpiryBuckets(ds, now);
     expect(after['30d']).toBe(before['30d'] + 1);
     expect(after.expired).toBe(before.expired);
+  });
+
+  it('serves the gauge from the running service, on the service\'s own clock', async () => {
+    // The service's clock is the real one, years before these certificates' notAfter: all are `later`.
+    const [{ bound }] = await ds.query(`SELECT count(*)::int AS bound FROM certificate_watch WHERE released_at IS NULL`);
+    const values = (await certificatesExpiring.get()).values;
+    expect(values.map((v) => v.labels.within).sort()).toEqual(['14d', '1d', '30d', '7d', '90d', 'expired', 'later']);
+    expect(values.find((v) => v.labels.within === 'later')?.value).toBe(bound);
+    expect(values.filter((v) => v.labels.within !== 'later').every((v) => v.value === 0)).toBe(true);
   });
 
   it('on a takeover (another request, same host and usages) sends replaced and unassigned, and nothing more for the old one', async () => {
