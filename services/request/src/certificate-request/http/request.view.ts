@@ -35,6 +35,7 @@ function stateFields(s: RequestSnapshot, catalog: CertificateCatalogService): St
     case 'ASSIGNABLE':
       return { ...certificateFields(s, catalog), validation: validationView(s.validation) };
     case 'ASSIGNED':
+    case 'SUPERSEDED':
       return {
         ...certificateFields(s, catalog),
         validation: validationView(s.validation),
