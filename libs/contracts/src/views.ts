@@ -51,6 +51,23 @@ export interface RequestView {
   /** While PENDING: where the CA is (e.g. "ACME order pending https://ca/order/1"), as ca-gateway last said. */
   pending?: { detail: string };
   history: { state: RequestState; at: string; reason?: string }[];
+  /** The request this one renews. */
+  renewalOf?: string;
+  /** ISO 8601 duration before notAfter at which the renewal window opens (absent: the configured default). */
+  renewBefore?: string;
+  rotationPolicy?: 'Always' | 'Never';
+  /** SUPERSEDED: the request whose certificate took the bindings over. */
+  supersededBy?: string;
+  /** An ASSIGNED request's renewal, once its due date is known. */
+  renewal?: RenewalStatusView;
+}
+
+/** Where a bound certificate's renewal stands (RequestView and the certificate inventory). */
+export interface RenewalStatusView {
+  dueAt: string;
+  /** The latest renewal request, if one was made. */
+  requestId?: string;
+  state: 'scheduled' | 'waiting-for-host' | 'in-progress' | 'failed' | 'overdue';
 }
 
 /**

@@ -12,6 +12,7 @@ import { REQUEST_FACT_HANDLERS } from './consumers/request-facts.consumer';
 import { RequestFactDecider } from './consumers/request-fact.decider';
 import { RequestMetricsBinder } from './request-metrics.binder';
 import { RequestStateReader } from './request-state.reader';
+import { OnRenewalDue } from './renewal/on-renewal-due.consumer';
 
 /**
  * Certificate requests: the state machine (domain/), its use cases (commands/), the facts of the
@@ -21,7 +22,7 @@ import { RequestStateReader } from './request-state.reader';
  */
 @Module({
   imports: [EdgeModule],
-  controllers: [RequestsController, ...REQUEST_FACT_HANDLERS],
+  controllers: [RequestsController, ...REQUEST_FACT_HANDLERS, OnRenewalDue],
   providers: [
     { provide: ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.map((i) => i.name) },
     { provide: OFFLINE_ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.filter((i) => i.type === 'offline').map((i) => i.name) },
