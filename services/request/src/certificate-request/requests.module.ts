@@ -13,6 +13,7 @@ import { RequestFactDecider } from './consumers/request-fact.decider';
 import { RequestMetricsBinder } from './request-metrics.binder';
 import { RequestStateReader } from './request-state.reader';
 import { OnRenewalDue } from './renewal/on-renewal-due.consumer';
+import { RenewRequestHandler } from './renewal/renew-request.handler';
 
 /**
  * Certificate requests: the state machine (domain/), its use cases (commands/), the facts of the
@@ -32,6 +33,7 @@ import { OnRenewalDue } from './renewal/on-renewal-due.consumer';
     SubmitBatchHandler,
     AssignRequestHandler,
     UploadCertificateHandler,
+    RenewRequestHandler,
     RequestQueryService,
     RequestMetricsBinder,
     RequestStateReader,
