@@ -70,6 +70,40 @@ export interface RenewalStatusView {
   state: 'scheduled' | 'waiting-for-host' | 'in-progress' | 'failed' | 'overdue';
 }
 
+/** `active`, `superseded`, `expired` now; `revoked` and `untrusted` come with revocation and trust checks (#19). */
+export const CERTIFICATE_STATUSES = ['active', 'superseded', 'revoked', 'expired', 'untrusted'] as const;
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
+
+/** One certificate of the inventory (`GET /api/v1/certificates`): one per request that has a certificate. */
+export interface CertificateInventoryItem {
+  thumbprint: string;
+  requestId: string;
+  host: string;
+  issuer: string;
+  notBefore: string;
+  notAfter: string;
+  status: CertificateStatus;
+  /** The usages it is bound to when assigned, else those the request asked for. */
+  usages: Usage[];
+  /** Extra to the contract: the request's state. */
+  requestState: RequestState;
+  renewal?: RenewalStatusView;
+}
+
+/** A page of the inventory, soonest notAfter first; `nextCursor` null on the last page. */
+export interface CertificateInventoryPage {
+  items: CertificateInventoryItem[];
+  nextCursor: string | null;
+}
+
+/** `GET /api/v1/certificates/expiry-summary?days=`: active certificates by week of notAfter from `from`, and those already expired. */
+export interface ExpirySummaryView {
+  from: string;
+  days: number;
+  expired: number;
+  weeks: { start: string; end: string; count: number }[];
+}
+
 /**
  * One slot of a `POST /api/v1/requests/batch` answer, in the order of the submitted items. `status`
  * is what `POST /api/v1/requests` would have answered for that item alone: 201 stored now, 200 the

@@ -14,6 +14,7 @@ import { RequestMetricsBinder } from './request-metrics.binder';
 import { RequestStateReader } from './request-state.reader';
 import { OnRenewalDue } from './renewal/on-renewal-due.consumer';
 import { RenewRequestHandler } from './renewal/renew-request.handler';
+import { InventoryController } from './inventory/inventory.controller';
 
 /**
  * Certificate requests: the state machine (domain/), its use cases (commands/), the facts of the
@@ -23,7 +24,7 @@ import { RenewRequestHandler } from './renewal/renew-request.handler';
  */
 @Module({
   imports: [EdgeModule],
-  controllers: [RequestsController, ...REQUEST_FACT_HANDLERS, OnRenewalDue],
+  controllers: [RequestsController, InventoryController, ...REQUEST_FACT_HANDLERS, OnRenewalDue],
   providers: [
     { provide: ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.map((i) => i.name) },
     { provide: OFFLINE_ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.filter((i) => i.type === 'offline').map((i) => i.name) },
