@@ -13,6 +13,7 @@ import { RequestCommandService } from '../commands/request-command.service';
 import { requestFactsKit, type RequestFactsKit } from '../consumers/request-facts.test-kit';
 import { queryThrough } from '../persistence/certificate-request.repository';
 import { expirySummary, inventoryPage, parseInventoryQuery } from './inventory.query';
+import { TokensService } from '../../access/tokens/tokens.service';
 
 jest.setTimeout(90_000);
 
@@ -161,10 +162,38 @@ describe('the certificate inventory (real PostgreSQL and NATS)', () => {
   });
 
   describe('over HTTP', () => {
-    const get = async (path: string) => {
-      const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    const call = async (method: string, path: string, token = ADMIN, body?: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown>, location: res.headers.get('location') };
     };
+    const get = (path: string, token?: string) => call('GET', path, token);
+    const requesterFor = async (host: string) => (await http!.get(TokensService).create({ name: `req-${runId()}`, role: 'requester', hosts: [host] }, 'admin')).secret;
+
+    it("shows a requester token only its hosts' certificates", async () => {
+      const token = await requesterFor(hostA);
+      const list = await get(`/api/v1/certificates?issuer=${issuer}`, token);
+      expect(list.status).toBe(200);
+      expect((list.body.items as CertificateInventoryItem[]).map((i) => i.host)).toEqual([hostA, hostA, hostA, hostA]);
+    });
+
+    it('renews through the route: 400 CSR_REQUIRED, 201 with Location, 200 with the open renewal; 404 for a token of another host', async () => {
+      const target = made.later.requestId;
+      expect(await call('POST', `/api/v1/requests/${target}/renew`, ADMIN, {})).toMatchObject({ status: 400, body: { error: { code: 'CSR_REQUIRED' } } });
+      const other = await requesterFor(hostB);
+      const csr = (await testCsr({ host: hostA })).pem;
+      expect(await call('POST', `/api/v1/requests/${target}/renew`, other, { csr })).toMatchObject({ status: 404, body: { error: { code: 'REQUEST_NOT_FOUND' } } });
+      const own = await requesterFor(hostA);
+      const created = await call('POST', `/api/v1/requests/${target}/renew`, own, { csr });
+      expect(created).toMatchObject({ status: 201, body: { renewalOf: target, host: hostA, state: 'SUBMITTED', rotationPolicy: 'Always' } });
+      expect(created.location).toBe(`/api/v1/requests/${created.body.id}`);
+      const again = await call('POST', `/api/v1/requests/${target}/renew`, own, { csr: (await testCsr({ host: hostA })).pem });
+      expect(again).toMatchObject({ status: 200, body: { id: created.body.id, renewalOf: target } });
+      expect(await call('POST', `/api/v1/requests/${made.superseded.requestId}/renew`, ADMIN, {})).toMatchObject({ status: 409, body: { error: { code: 'NOT_RENEWABLE' } } });
+    });
     it('serves the inventory and the expiry summary (not read as a thumbprint)', async () => {
       const list = await get(`/api/v1/certificates?issuer=${issuer}&limit=2`);
       expect(list.status).toBe(200);
