@@ -19,6 +19,7 @@ import {
 } from './request.messages';
 import { baseOf, certificateOf, hasBeenIncomplete, isFinal, unknownState, validationOf, type IssuedCertificate, type RequestSnapshot } from './request.states';
 import { decideUpload } from './upload-certificate.decision';
+import { decideRenewalDue, decideUnassigned } from './lifecycle.decision';
 
 export * from './request.states';
 export * from './request.messages';
@@ -50,9 +51,9 @@ export function decide(state: RequestSnapshot | null, command: RequestCommand): 
       if (isFinal(state.state)) return ignored(`already final (${state.state})`);
       return accepted({ type: 'Failed', at: command.at, stage: command.stage, code: command.code, message: command.message });
     case 'RecordUnassigned':
-      return recordUnassigned(state, command);
+      return decideUnassigned(state, command);
     case 'RecordRenewalDue':
-      return recordRenewalDue(state, command);
+      return decideRenewalDue(state, command);
     case 'UploadCertificate':
       return decideUpload(state, command);
     default: {
@@ -201,51 +202,6 @@ function recordAssigned(s: RequestSnapshot, c: Command<'RecordAssigned'>): Decis
     case 'ISSUED':
     case 'CHAIN_INCOMPLETE':
       return notYet('the request is not assignable yet');
-    default:
-      return unknownState(s);
-  }
-}
-
-function recordUnassigned(s: RequestSnapshot, c: Command<'RecordUnassigned'>): Decision {
-  switch (s.state) {
-    case 'ASSIGNED':
-      if (c.thumbprint !== s.thumbprint) return foreign(`release of another certificate (${c.thumbprint}, not ${s.thumbprint})`);
-      // A revocation releases bindings too; what it does to the request comes with revocation (#19).
-      if (c.reason !== 'replaced') return ignored(`bindings released (${c.reason}); the request stays ASSIGNED`);
-      if (c.remaining.length > 0) return ignored(`still bound to ${c.remaining.join(', ')}`);
-      return accepted({ type: 'Superseded', at: c.at, ...(c.replacedBy ? { by: c.replacedBy } : {}) });
-    case 'SUPERSEDED':
-      return ignored('already superseded');
-    case 'FAILED':
-      return ignored('the request failed');
-    case 'SUBMITTED':
-    case 'PENDING':
-    case 'ISSUED':
-    case 'CHAIN_INCOMPLETE':
-    case 'ASSIGNABLE':
-      // Released before this service recorded the assignment (separate consumers): wait for it.
-      return notYet('the request is not assigned yet');
-    default:
-      return unknownState(s);
-  }
-}
-
-function recordRenewalDue(s: RequestSnapshot, c: Command<'RecordRenewalDue'>): Decision {
-  switch (s.state) {
-    case 'ASSIGNED':
-      if (c.thumbprint !== s.thumbprint) return foreign(`renewal of another certificate (${c.thumbprint}, not ${s.thumbprint})`);
-      if (s.renewalDueAt) return ignored('the renewal date is already recorded');
-      return accepted({ type: 'RenewalDueRecorded', at: c.at, dueAt: c.dueAt });
-    case 'SUPERSEDED':
-      return ignored('already superseded');
-    case 'FAILED':
-      return ignored('the request failed');
-    case 'SUBMITTED':
-    case 'PENDING':
-    case 'ISSUED':
-    case 'CHAIN_INCOMPLETE':
-    case 'ASSIGNABLE':
-      return notYet('the request is not assigned yet');
     default:
       return unknownState(s);
   }
