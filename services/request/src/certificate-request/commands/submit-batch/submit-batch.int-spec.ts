@@ -44,6 +44,16 @@ describe('SubmitBatchHandler (real PostgreSQL and NATS JetStream)', () => {
   const outboxFor = (hosts: string[]) => count(`outbox WHERE subject = $1 AND payload->'data'->>'host' = ANY($2)`, [RequestSubmittedV1.subject, hosts]);
   const shape = (o: BatchOutcome) => ('request' in o ? { index: o.index, created: o.created, host: o.request.host } : { index: o.index, status: o.status, code: o.error.code });
 
+  describe('when items carry renewal terms', () => {
+    it('stores renewBefore and rotationPolicy per item, and refuses a malformed one in its own slot', async () => {
+      const [a, b] = [newHost(), newHost()];
+      const outcomes = await batch.execute([await item(a, { renewBefore: 'P2W', rotationPolicy: 'Never' }), await item(b, { renewBefore: 'two weeks' })], admin);
+      expect(outcomes.map(shape)).toEqual([{ index: 0, created: true, host: a }, { index: 1, status: 400, code: 'INVALID_BODY' }]);
+      expect(await ds.query(`SELECT renew_before, rotation_policy FROM certificate_request WHERE host = $1`, [a])).toEqual([{ renew_before: 'P2W', rotation_policy: 'Never' }]);
+      expect(await rowsFor([b])).toBe(0);
+    });
+  });
+
   describe('when one item is good, one has a damaged CSR and one names a host the token may not use', () => {
     it('stores and publishes the good one alone, and answers each item in its own slot', async () => {
       const caller: Caller = { name: 'web-ci', role: 'requester', hosts: ['*.web.example.com'] };
