@@ -40,7 +40,7 @@ describe('the expiry watch over a 10-day certificate (issue #18)', () => {
 
     // Bound with 10 days left: already inside the 14-day window, so that warning at once, never the 30-day one.
     await waitFor('expiring(14)');
-    expect(await names()).toEqual(['assigned', 'expiring(14)']);
+    expect(await names()).toEqual(['issued', 'assigned', 'expiring(14)']);
 
     clock.set(3.5);
     await waitFor('expiring(7)');
@@ -62,7 +62,7 @@ describe('the expiry watch over a 10-day certificate (issue #18)', () => {
     await waitFor('expired');
     // Many more rounds of both instances: nothing is sent again.
     await new Promise((r) => setTimeout(r, 3_000));
-    expect(await names()).toEqual(['assigned', 'expiring(14)', 'expiring(7)', 'renewal-due', 'expiring(1)', 'expired']);
+    expect(await names()).toEqual(['issued', 'assigned', 'expiring(14)', 'expiring(7)', 'renewal-due', 'expiring(1)', 'expired']);
 
     const events = await certificateEvents(cf, id);
     const renewalDue = events.find((e) => e.subject === 'certflow.certificate.renewal-due.v1')!.body.data;

@@ -56,7 +56,7 @@ export function watchBindings(cf: Certflow, host: string, usages: string[], ever
   let reads = 0;
   const loop = (async () => {
     while (running) {
-      const r = await cf.api(`/api/v1/hosts/${host}/assignments`);
+      const r = await cf.api(`/api/v1/hosts/${host}/assignments`).catch((err: Error) => ({ status: 0, body: { error: err.message } }) as { status: number; body: any });
       reads++;
       for (const u of usages) {
         const t = r.body?.usages?.[u]?.thumbprint;

@@ -39,11 +39,17 @@ describe('renewal (issue #18)', () => {
     expect(Math.abs(Date.parse(old.renewal.dueAt) - (Date.parse(old.certificate.notAfter) - 4 * 86_400_000))).toBeLessThan(1000);
 
     const bindings = watchBindings(cf, host, USAGES);
+    // notAfter is 10 days out; the window opens at day 6.
     clock.set(5.5);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await view(old.id)).state).toBe('ASSIGNED');
+    clock.set(6.5);
     const superseded = await eventually('the old request SUPERSEDED', async () => {
       const v = await view(old.id);
       return v.state === 'SUPERSEDED' ? v : undefined;
     }, 60_000, () => cf.dumpLogs(3000));
+    // A few more reads after the takeover, so the watcher sees the renewal bound too.
+    await new Promise((r) => setTimeout(r, 300));
     const seen = await bindings.stop();
 
     const renewal = await view(superseded.supersededBy);
