@@ -30,6 +30,14 @@ export function parseDuration(value: string): number {
   return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
 }
 
+/** How far ahead `--expiring` looks: `30d`, `12h`, `2w` (a bare number is days) → milliseconds. */
+export function parseSpan(value: string): number {
+  const m = /^(\d+)\s*(h|d|w)?$/i.exec(value.trim());
+  const n = m ? Number(m[1]) : NaN;
+  if (!m || n < 1) throw new InvalidArgumentError(`"${value}" is not a span; e.g. 30d, 12h, 2w`);
+  return n * { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[(m[2] ?? 'd').toLowerCase() as 'h' | 'd' | 'w'];
+}
+
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number ≥ 1`);

@@ -3,11 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { normalizeHost, type RequestView } from '@certflow/contracts';
 import type { ApiClient } from '../api-client';
-import { CliError, EXIT } from '../exit-codes';
 import { CSR_FILE, KEY_TYPES, createKey, makeCsr, type CliKeyType } from '../key-store';
-import { apiFor, collect, collectUsages, parseDuration, printJson } from '../options';
-import { chainOf, failForState, isSettled, stateLine, waitUntilSettled, WaitTimeout, writeCertificateFiles } from '../request-flow';
-import { Spinner, info } from '../ui';
+import { apiFor, collect, collectUsages, parseDuration } from '../options';
+import { settleAndInstall } from '../request-flow';
+import { info } from '../ui';
 import { writeFileAtomic } from '../atomic-file';
 
 export interface RequestOptions {
@@ -46,39 +45,7 @@ export async function runRequest(api: ApiClient, o: RequestOptions): Promise<Req
   };
   const created = await api.submit(body, `cli-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
   writeFileSync(resolve(out, 'request.json'), JSON.stringify({ id: created.id, host, url: api.url }, null, 2) + '\n');
-  const spinner = new Spinner();
-  spinner.note(`request ${created.id} submitted for ${host} (issuer ${created.issuer})`);
-  spinner.start(`${created.id} ${created.state}`);
-  let view: RequestView;
-  try {
-    view = await waitUntilSettled(api, created.id, {
-      timeoutMs: o.timeout,
-      onChange: (v) => {
-        spinner.note(`${v.id} ${stateLine(v)}`);
-        spinner.update(`${v.id} ${v.state}`);
-      },
-    });
-  } catch (e) {
-    spinner.stop();
-    if (e instanceof WaitTimeout) {
-      throw new CliError(
-        `request ${e.last.id} is still ${e.last.state} after ${Math.round((o.timeout ?? 0) / 1000)}s; it goes on in certflow`,
-        EXIT.TIMEOUT,
-        'TIMEOUT',
-        `follow it with: certflow status ${e.last.id}`,
-      );
-    }
-    throw e;
-  }
-  spinner.stop();
-  if (o.json) printJson(view);
-  if (view.state === 'ASSIGNED' || (view.state === 'ASSIGNABLE' && isSettled(view))) {
-    const files = writeCertificateFiles(out, view.certificate!.pem, await chainOf(api, view));
-    for (const f of files) info(`wrote ${f}`);
-    if (!o.json) process.stdout.write(`${view.id} ${view.state} ${view.thumbprint}\n`);
-    return view;
-  }
-  return failForState(view);
+  return settleAndInstall(api, created, out, o);
 }
 
 export function requestOptions(cmd: Command): Command {
