@@ -19,6 +19,7 @@ export const REQUEST_STATES = [
   'ASSIGNABLE',
   'ASSIGNED',
   'FAILED',
+  'SUPERSEDED',
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 

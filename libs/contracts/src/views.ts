@@ -51,6 +51,57 @@ export interface RequestView {
   /** While PENDING: where the CA is (e.g. "ACME order pending https://ca/order/1"), as ca-gateway last said. */
   pending?: { detail: string };
   history: { state: RequestState; at: string; reason?: string }[];
+  /** The request this one renews. */
+  renewalOf?: string;
+  /** ISO 8601 duration before notAfter at which the renewal window opens (absent: the configured default). */
+  renewBefore?: string;
+  rotationPolicy?: 'Always' | 'Never';
+  /** SUPERSEDED: the request whose certificate took the bindings over. */
+  supersededBy?: string;
+  /** An ASSIGNED request's renewal, once its due date is known. */
+  renewal?: RenewalStatusView;
+}
+
+/** Where a bound certificate's renewal stands (RequestView and the certificate inventory). */
+export interface RenewalStatusView {
+  dueAt: string;
+  /** The latest renewal request, if one was made. */
+  requestId?: string;
+  state: 'scheduled' | 'waiting-for-host' | 'in-progress' | 'failed' | 'overdue';
+}
+
+/** `active`, `superseded`, `expired` now; `revoked` and `untrusted` come with revocation and trust checks (#19). */
+export const CERTIFICATE_STATUSES = ['active', 'superseded', 'revoked', 'expired', 'untrusted'] as const;
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
+
+/** One certificate of the inventory (`GET /api/v1/certificates`): one per request that has a certificate. */
+export interface CertificateInventoryItem {
+  thumbprint: string;
+  requestId: string;
+  host: string;
+  issuer: string;
+  notBefore: string;
+  notAfter: string;
+  status: CertificateStatus;
+  /** The usages it is bound to when assigned, else those the request asked for. */
+  usages: Usage[];
+  /** Extra to the contract: the request's state. */
+  requestState: RequestState;
+  renewal?: RenewalStatusView;
+}
+
+/** A page of the inventory, soonest notAfter first; `nextCursor` null on the last page. */
+export interface CertificateInventoryPage {
+  items: CertificateInventoryItem[];
+  nextCursor: string | null;
+}
+
+/** `GET /api/v1/certificates/expiry-summary?days=`: active certificates by week of notAfter from `from`, and those already expired. */
+export interface ExpirySummaryView {
+  from: string;
+  days: number;
+  expired: number;
+  weeks: { start: string; end: string; count: number }[];
 }
 
 /**

@@ -12,6 +12,9 @@ import { REQUEST_FACT_HANDLERS } from './consumers/request-facts.consumer';
 import { RequestFactDecider } from './consumers/request-fact.decider';
 import { RequestMetricsBinder } from './request-metrics.binder';
 import { RequestStateReader } from './request-state.reader';
+import { OnRenewalDue } from './renewal/on-renewal-due.consumer';
+import { RenewRequestHandler } from './renewal/renew-request.handler';
+import { InventoryController } from './inventory/inventory.controller';
 
 /**
  * Certificate requests: the state machine (domain/), its use cases (commands/), the facts of the
@@ -21,7 +24,7 @@ import { RequestStateReader } from './request-state.reader';
  */
 @Module({
   imports: [EdgeModule],
-  controllers: [RequestsController, ...REQUEST_FACT_HANDLERS],
+  controllers: [RequestsController, InventoryController, ...REQUEST_FACT_HANDLERS, OnRenewalDue],
   providers: [
     { provide: ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.map((i) => i.name) },
     { provide: OFFLINE_ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.filter((i) => i.type === 'offline').map((i) => i.name) },
@@ -31,6 +34,7 @@ import { RequestStateReader } from './request-state.reader';
     SubmitBatchHandler,
     AssignRequestHandler,
     UploadCertificateHandler,
+    RenewRequestHandler,
     RequestQueryService,
     RequestMetricsBinder,
     RequestStateReader,

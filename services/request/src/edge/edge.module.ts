@@ -9,7 +9,7 @@ import { ISSUER_CONFIGS, IssuersController } from './issuers/issuers.controller'
 import { HOST_EVENT_SIGNALS, HostEventStore } from './host-events/host-event.store';
 import { HostEventFeed } from './host-events/host-event.feed';
 import { HostEventsController } from './host-events/host-events.controller';
-import { HostEventsOnCertificateAssigned } from './host-events/host-events.consumer';
+import { HOST_EVENT_HANDLERS } from './host-events/host-events.consumer';
 
 /**
  * The HTTP face of the other services: trust stores (trust-validation), host assignments
@@ -17,7 +17,7 @@ import { HostEventsOnCertificateAssigned } from './host-events/host-events.consu
  * each host's event feed. Exports the catalog, which the requests module reads certificates from.
  */
 @Module({
-  controllers: [TrustController, HostsController, CertificatesController, IssuersController, HostEventsController, HostEventsOnCertificateAssigned],
+  controllers: [TrustController, HostsController, CertificatesController, IssuersController, HostEventsController, ...HOST_EVENT_HANDLERS],
   providers: [
     { provide: ISSUER_CONFIGS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers },
     CertificateCatalogService,

@@ -15,7 +15,17 @@ export function outgoingEvents(after: RequestSnapshot, events: RequestEvent[]): 
       out.push(
         createEvent(
           RequestSubmittedV1,
-          { requestId: e.id, host: e.host, csr: e.csr, usages: e.usages, autoAssign: e.autoAssign, issuer: e.issuer },
+          {
+            requestId: e.id,
+            host: e.host,
+            csr: e.csr,
+            usages: e.usages,
+            autoAssign: e.autoAssign,
+            issuer: e.issuer,
+            ...(e.renewalOf ? { renewalOf: e.renewalOf } : {}),
+            ...(e.renewBefore ? { renewBefore: e.renewBefore } : {}),
+            rotationPolicy: e.rotationPolicy ?? 'Always',
+          },
           { source: SOURCE, subject: e.id, time: e.at },
         ),
       );
@@ -34,6 +44,11 @@ export function outgoingEvents(after: RequestSnapshot, events: RequestEvent[]): 
             chain: issued.chain,
             by: e.by,
             actor: e.by === 'auto' ? 'auto' : e.actor,
+            // For the expiry watch (assignment service): what it needs to send renewal-due and expiring.
+            ...(after.renewalOf ? { renewalOf: after.renewalOf } : {}),
+            ...(after.renewBefore ? { renewBefore: after.renewBefore } : {}),
+            rotationPolicy: after.rotationPolicy,
+            issuer: after.issuer,
           },
           { source: SOURCE, subject: after.id, time: e.at },
         ),

@@ -3,6 +3,7 @@ import { Payload } from '@nestjs/microservices';
 import {
   CertificateAssignedV1,
   CertificateIssuedV1,
+  CertificateUnassignedV1,
   ChainCompleteV1,
   ChainIncompleteV1,
   RequestFailedV1,
@@ -107,8 +108,23 @@ export class OnCertificateAssigned extends RequestFactsHandler<EventData<typeof 
     return this.facts.process(batch, this);
   }
   protected command(e: CloudEvent<string, EventData<typeof CertificateAssignedV1>>): RequestFact['command'] {
-    const { thumbprint, usages, notBound } = e.data;
-    return { type: 'RecordAssigned', at: new Date(e.time), thumbprint, usages, notBound };
+    const { thumbprint, usages, notBound, renewalDueAt } = e.data;
+    return { type: 'RecordAssigned', at: new Date(e.time), thumbprint, usages, notBound, ...(renewalDueAt ? { renewalDueAt: new Date(renewalDueAt) } : {}) };
+  }
+}
+
+/** Bindings released: the old request of a renewal becomes SUPERSEDED once nothing is left bound. */
+@Controller()
+export class OnCertificateUnassigned extends RequestFactsHandler<EventData<typeof CertificateUnassignedV1>> {
+  readonly event = CertificateUnassignedV1;
+  @FactPattern(CertificateUnassignedV1)
+  onFacts(@Payload() batch: FactBatch) {
+    return this.facts.process(batch, this);
+  }
+  protected command(e: CloudEvent<string, EventData<typeof CertificateUnassignedV1>>): RequestFact['command'] {
+    const { thumbprint, reason, remaining, replacedBy } = e.data;
+    // An older publisher that does not say what remains: the usages it released were all it had.
+    return { type: 'RecordUnassigned', at: new Date(e.time), thumbprint, reason, remaining: remaining ?? [], ...(replacedBy ? { replacedBy: replacedBy.requestId } : {}) };
   }
 }
 
@@ -130,5 +146,5 @@ function carried(certificate: string | undefined, chain: string[] | undefined): 
   return certificate === undefined ? {} : { certificate, ...(chain ? { chain } : {}) };
 }
 
-/** The six, for the module and for tests that run them without Nest. */
-export const REQUEST_FACT_HANDLERS = [OnRequestPending, OnCertificateIssued, OnChainComplete, OnChainIncomplete, OnCertificateAssigned, OnRequestFailed] as const;
+/** The seven, for the module and for tests that run them without Nest (renewal-due has its own: it may submit a renewal). */
+export const REQUEST_FACT_HANDLERS = [OnRequestPending, OnCertificateIssued, OnChainComplete, OnChainIncomplete, OnCertificateAssigned, OnCertificateUnassigned, OnRequestFailed] as const;

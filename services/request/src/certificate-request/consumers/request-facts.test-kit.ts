@@ -1,4 +1,4 @@
-// For integration specs: the request service's six fact handlers on a data source, without Nest or
+// For integration specs: the request service's fact handlers on a data source, without Nest or
 // JetStream — a batch goes straight to FactProcessor as the transport would hand it over.
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
@@ -12,6 +12,7 @@ import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certifi
 import { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
 import { RequestFactDecider } from './request-fact.decider';
 import { REQUEST_FACT_HANDLERS } from './request-facts.consumer';
+import { OnRenewalDue } from '../renewal/on-renewal-due.consumer';
 
 /** A database of its own with the request service's tables (and the messaging ones), as these specs use; `drop` removes it. */
 export async function openRequestTestDatabase(): Promise<{ ds: DataSource; drop: () => Promise<void> }> {
@@ -40,7 +41,8 @@ export interface RequestFactsKit {
   deliver(events: readonly CloudEvent[], deliveryCount?: number): Promise<FactOutcome[]>;
 }
 
-export function requestFactsKit(ds: DataSource): RequestFactsKit {
+/** `clock`: what the renewal-due handler stamps a renewal it submits with (default: the system clock). */
+export function requestFactsKit(ds: DataSource, opts: { clock?: { now(): Date } } = {}): RequestFactsKit {
   const published: CloudEvent[] = [];
   const warnings: RequestFactsKit['warnings'] = [];
   const logger = { warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) } as unknown as Logger;
@@ -54,6 +56,8 @@ export function requestFactsKit(ds: DataSource): RequestFactsKit {
       return [h.event.subject, h];
     }),
   );
+  const renewalDue = new OnRenewalDue(processor, decider, opts.clock ?? { now: () => new Date() }) as unknown as FactHandler<unknown>;
+  handlers.set(renewalDue.event.subject, renewalDue);
   return {
     published,
     warnings,

@@ -34,6 +34,7 @@ const build: Record<RequestState, (o: Submission) => RequestSnapshot> = {
   ASSIGNABLE: (o) => evolve(build.ISSUED(o), { type: 'ChainCompleted', at: T0, path: [TP, OTHER_TP] }),
   ASSIGNED: (o) => evolve(build.ASSIGNABLE(o), { type: 'Assigned', at: T0, usages: ['Default'] }),
   FAILED: (o) => evolve(build.ISSUED(o), { type: 'Failed', at: T0, stage: 'issuance', code: 'IssuerRefused', message: 'refused' }),
+  SUPERSEDED: (o) => evolve(build.ASSIGNED(o), { type: 'Superseded', at: T0, by: 'r2' }),
 };
 
 function inState(state: RequestState, o: Submission = {}): RequestSnapshot {
@@ -48,18 +49,21 @@ const commands: Record<Exclude<RequestCommand['type'], 'Submit' | 'UploadCertifi
   RecordChainIncomplete: { type: 'RecordChainIncomplete', at: T1, thumbprint: TP, missing: missingRoot, reasons: ['root missing'] },
   Assign: { type: 'Assign', at: T1 },
   RecordAssigned: { type: 'RecordAssigned', at: T1, thumbprint: TP, usages: ['Default'] },
+  RecordUnassigned: { type: 'RecordUnassigned', at: T1, thumbprint: TP, reason: 'replaced', remaining: [], replacedBy: 'r2' },
+  RecordRenewalDue: { type: 'RecordRenewalDue', at: T1, thumbprint: TP, dueAt: T1 },
   Fail: { type: 'Fail', at: T1, stage: 'issuance', code: 'IssuerRefused', message: 'refused' },
 };
 
 /** Every (state, command) pair and the state it must lead to; `kind` for the ones that change nothing. */
 const table: Record<RequestState, Record<keyof typeof commands, RequestState | 'ignored' | 'notYet' | 'NOT_ASSIGNABLE'>> = {
-  SUBMITTED: { MarkPending: 'PENDING', RecordIssued: 'ISSUED', RecordChainComplete: 'notYet', RecordChainIncomplete: 'notYet', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', Fail: 'FAILED' },
-  PENDING: { MarkPending: 'PENDING', RecordIssued: 'ISSUED', RecordChainComplete: 'notYet', RecordChainIncomplete: 'notYet', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', Fail: 'FAILED' },
-  ISSUED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ASSIGNABLE', RecordChainIncomplete: 'CHAIN_INCOMPLETE', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', Fail: 'FAILED' },
-  CHAIN_INCOMPLETE: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ASSIGNABLE', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', Fail: 'FAILED' },
-  ASSIGNABLE: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'ASSIGNABLE', RecordAssigned: 'ASSIGNED', Fail: 'FAILED' },
-  ASSIGNED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', Fail: 'ignored' },
-  FAILED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', Fail: 'ignored' },
+  SUBMITTED: { MarkPending: 'PENDING', RecordIssued: 'ISSUED', RecordChainComplete: 'notYet', RecordChainIncomplete: 'notYet', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED' },
+  PENDING: { MarkPending: 'PENDING', RecordIssued: 'ISSUED', RecordChainComplete: 'notYet', RecordChainIncomplete: 'notYet', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED' },
+  ISSUED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ASSIGNABLE', RecordChainIncomplete: 'CHAIN_INCOMPLETE', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED' },
+  CHAIN_INCOMPLETE: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ASSIGNABLE', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED' },
+  ASSIGNABLE: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'ASSIGNABLE', RecordAssigned: 'ASSIGNED', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED' },
+  ASSIGNED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', RecordUnassigned: 'SUPERSEDED', RecordRenewalDue: 'ASSIGNED', Fail: 'ignored' },
+  FAILED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', RecordUnassigned: 'ignored', RecordRenewalDue: 'ignored', Fail: 'ignored' },
+  SUPERSEDED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', RecordUnassigned: 'ignored', RecordRenewalDue: 'ignored', Fail: 'ignored' },
 };
 
 describe('certificate request state machine', () => {
@@ -166,7 +170,7 @@ describe('certificate request state machine', () => {
     });
 
     const foreignChainComplete: RequestCommand = { type: 'RecordChainComplete', at: T1, thumbprint: OTHER_TP, path: [OTHER_TP] };
-    it.each(['ISSUED', 'CHAIN_INCOMPLETE', 'ASSIGNABLE', 'ASSIGNED', 'FAILED'] as const)(
+    it.each(['ISSUED', 'CHAIN_INCOMPLETE', 'ASSIGNABLE', 'ASSIGNED', 'FAILED', 'SUPERSEDED'] as const)(
       'a chain.complete for a thumbprint the request was not issued changes nothing in %s, and is flagged foreign (warned about)',
       (state) => {
         expect(decide(inState(state), foreignChainComplete)).toEqual({ kind: 'ignored', reason: expect.stringContaining(OTHER_TP), foreign: true });
@@ -198,6 +202,7 @@ describe('certificate request state machine', () => {
       ASSIGNABLE: { complete: 'ignored', incomplete: 'ignored' },
       ASSIGNED: { complete: 'ignored', incomplete: 'ignored' },
       FAILED: { complete: 'ignored', incomplete: 'ignored' },
+      SUPERSEDED: { complete: 'ignored', incomplete: 'ignored' },
     };
     for (const state of REQUEST_STATES) {
       for (const [name, command] of [['complete', completeWith], ['incomplete', incompleteWith]] as const) {
@@ -300,7 +305,7 @@ describe('certificate request state machine', () => {
   });
 
   describe('when an operator presses Assign too early or too late', () => {
-    it.each(['SUBMITTED', 'PENDING', 'ISSUED', 'ASSIGNED', 'FAILED'] as const)('refuses it in %s, naming the state', (state) => {
+    it.each(['SUBMITTED', 'PENDING', 'ISSUED', 'ASSIGNED', 'FAILED', 'SUPERSEDED'] as const)('refuses it in %s, naming the state', (state) => {
       expect(decide(inState(state), commands.Assign)).toEqual({
         kind: 'rejected',
         code: 'NOT_ASSIGNABLE',
@@ -309,6 +314,52 @@ describe('certificate request state machine', () => {
     });
     it('records who asked', () => {
       expect(decide(inState('ASSIGNABLE'), { type: 'Assign', at: T1, actor: 'alice' })).toMatchObject({ kind: 'accepted', events: [{ by: 'operator', actor: 'alice' }] });
+    });
+  });
+
+  describe('when a renewal takes the bindings over', () => {
+    const unassigned = (o: Partial<Extract<RequestCommand, { type: 'RecordUnassigned' }>>): RequestCommand => ({ ...commands.RecordUnassigned, ...o }) as RequestCommand;
+    it('becomes SUPERSEDED by the request that took the last binding, keeping its certificate and assignment', () => {
+      const before = inState('ASSIGNED');
+      const d = decide(before, commands.RecordUnassigned);
+      expect(d).toMatchObject({ kind: 'accepted', events: [{ type: 'Superseded', by: 'r2' }] });
+      expect(evolveAll(before, d.kind === 'accepted' ? d.events : [])).toMatchObject({ state: 'SUPERSEDED', supersededBy: 'r2', thumbprint: TP, assignment: { usages: ['Default'] }, updatedAt: T1 });
+    });
+    it('stays ASSIGNED while its certificate is still bound to a usage', () => {
+      expect(decide(inState('ASSIGNED'), unassigned({ remaining: ['WebServicesExternal'] }))).toEqual({ kind: 'ignored', reason: 'still bound to WebServicesExternal' });
+    });
+    it('stays ASSIGNED when bindings are revoked (revocation decides that, #19)', () => {
+      expect(decide(inState('ASSIGNED'), unassigned({ reason: 'revoked' })).kind).toBe('ignored');
+    });
+    it('ignores a release of another certificate, flagged foreign', () => {
+      expect(decide(inState('ASSIGNED'), unassigned({ thumbprint: OTHER_TP }))).toMatchObject({ kind: 'ignored', foreign: true });
+    });
+    it('is superseded without a name when the fact does not say by whom', () => {
+      const d = decide(inState('ASSIGNED'), unassigned({ replacedBy: undefined }));
+      expect(evolveAll(inState('ASSIGNED'), d.kind === 'accepted' ? d.events : [])).not.toHaveProperty('supersededBy');
+    });
+  });
+
+  describe('when the renewal window opens', () => {
+    it('records the due date once, the first it learns', () => {
+      const d = decide(inState('ASSIGNED'), commands.RecordRenewalDue);
+      const after = evolveAll(inState('ASSIGNED'), d.kind === 'accepted' ? d.events : [])!;
+      expect(after).toMatchObject({ state: 'ASSIGNED', renewalDueAt: T1 });
+      expect(decide(after, commands.RecordRenewalDue).kind).toBe('ignored');
+    });
+    it('keeps the due date that came with certificate.assigned', () => {
+      const assigned = evolve(inState('ASSIGNABLE'), { type: 'Assigned', at: T0, usages: ['Default'], renewalDueAt: T0 });
+      expect(assigned).toMatchObject({ renewalDueAt: T0 });
+      expect(decide(assigned, commands.RecordRenewalDue).kind).toBe('ignored');
+    });
+  });
+
+  describe('what a submission says about renewal', () => {
+    it('defaults rotationPolicy to Always, and keeps renewalOf and renewBefore', () => {
+      const s = evolve(null, { type: 'Submitted', at: T0, id: 'r2', host: 'h', usages: ['Default'], autoAssign: true, issuer: 'internal', friendlyName: null, csr: 'C', renewalOf: 'r1', renewBefore: 'P30D' });
+      expect(s).toMatchObject({ rotationPolicy: 'Always', renewalOf: 'r1', renewBefore: 'P30D' });
+      expect(submitted()).toMatchObject({ rotationPolicy: 'Always' });
+      expect(submitted()).not.toHaveProperty('renewalOf');
     });
   });
 
@@ -336,8 +387,8 @@ describe('certificate request state machine', () => {
       expect(stateAfter({ type: 'ChainCompleted', at: T0, path: [] })).toBe('ASSIGNABLE');
       expect(stateAfter({ type: 'AssignmentRequested', at: T0, usages: [], by: 'auto' })).toBeNull();
     });
-    it('treat ASSIGNED and FAILED as final, and nothing else', () => {
-      expect(REQUEST_STATES.filter(isFinal)).toEqual(['ASSIGNED', 'FAILED']);
+    it('treat ASSIGNED, FAILED and SUPERSEDED as final, and nothing else', () => {
+      expect(REQUEST_STATES.filter(isFinal)).toEqual(['ASSIGNED', 'FAILED', 'SUPERSEDED']);
     });
   });
 });

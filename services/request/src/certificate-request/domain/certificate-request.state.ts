@@ -49,6 +49,10 @@ export function decide(state: RequestSnapshot | null, command: RequestCommand): 
     case 'Fail':
       if (isFinal(state.state)) return ignored(`already final (${state.state})`);
       return accepted({ type: 'Failed', at: command.at, stage: command.stage, code: command.code, message: command.message });
+    case 'RecordUnassigned':
+      return recordUnassigned(state, command);
+    case 'RecordRenewalDue':
+      return recordRenewalDue(state, command);
     case 'UploadCertificate':
       return decideUpload(state, command);
     default: {
@@ -71,6 +75,7 @@ function markPending(s: RequestSnapshot, c: Command<'MarkPending'>): Decision {
     case 'ASSIGNABLE':
     case 'ASSIGNED':
     case 'FAILED':
+    case 'SUPERSEDED':
       return ignored(`already past SUBMITTED (${s.state})`);
     default:
       return unknownState(s);
@@ -89,6 +94,7 @@ function recordIssued(s: RequestSnapshot, c: Command<'RecordIssued'>): Decision 
     case 'ASSIGNABLE':
     case 'ASSIGNED':
     case 'FAILED':
+    case 'SUPERSEDED':
       return ignored(s.thumbprint === c.thumbprint ? 'certificate already recorded' : `a certificate was already recorded (${s.state})`);
     default:
       return unknownState(s);
@@ -111,6 +117,7 @@ function recordChainComplete(s: RequestSnapshot, c: Command<'RecordChainComplete
     case 'ASSIGNABLE':
     case 'ASSIGNED':
     case 'FAILED':
+    case 'SUPERSEDED':
       return ignored(`chain already complete (${s.state})`);
     default:
       return unknownState(s);
@@ -130,6 +137,7 @@ function recordChainIncomplete(s: RequestSnapshot, c: Command<'RecordChainIncomp
     case 'ASSIGNABLE':
     case 'ASSIGNED':
     case 'FAILED':
+    case 'SUPERSEDED':
       // ASSIGNABLE after a trust-store removal stays assignable: trust is checked when the chain is
       // validated, and a later removal does not revoke a validation already done.
       return ignored(`not waiting for validation (${s.state})`);
@@ -171,6 +179,7 @@ function assign(s: RequestSnapshot, c: Command<'Assign'>): Decision {
     case 'ISSUED':
     case 'ASSIGNED':
     case 'FAILED':
+    case 'SUPERSEDED':
       return rejected('NOT_ASSIGNABLE', `the request is ${s.state}; only an ASSIGNABLE request can be assigned`);
     default:
       return unknownState(s);
@@ -181,8 +190,9 @@ function recordAssigned(s: RequestSnapshot, c: Command<'RecordAssigned'>): Decis
   switch (s.state) {
     case 'ASSIGNABLE':
       if (c.thumbprint !== s.thumbprint) return foreign(`assignment of another certificate (${c.thumbprint}, not ${s.thumbprint})`);
-      return accepted({ type: 'Assigned', at: c.at, usages: c.usages, notBound: c.notBound });
+      return accepted({ type: 'Assigned', at: c.at, usages: c.usages, notBound: c.notBound, ...(c.renewalDueAt ? { renewalDueAt: c.renewalDueAt } : {}) });
     case 'ASSIGNED':
+    case 'SUPERSEDED':
       return ignored('already assigned');
     case 'FAILED':
       return ignored('the request failed');
@@ -196,11 +206,56 @@ function recordAssigned(s: RequestSnapshot, c: Command<'RecordAssigned'>): Decis
   }
 }
 
+function recordUnassigned(s: RequestSnapshot, c: Command<'RecordUnassigned'>): Decision {
+  switch (s.state) {
+    case 'ASSIGNED':
+      if (c.thumbprint !== s.thumbprint) return foreign(`release of another certificate (${c.thumbprint}, not ${s.thumbprint})`);
+      // A revocation releases bindings too; what it does to the request comes with revocation (#19).
+      if (c.reason !== 'replaced') return ignored(`bindings released (${c.reason}); the request stays ASSIGNED`);
+      if (c.remaining.length > 0) return ignored(`still bound to ${c.remaining.join(', ')}`);
+      return accepted({ type: 'Superseded', at: c.at, ...(c.replacedBy ? { by: c.replacedBy } : {}) });
+    case 'SUPERSEDED':
+      return ignored('already superseded');
+    case 'FAILED':
+      return ignored('the request failed');
+    case 'SUBMITTED':
+    case 'PENDING':
+    case 'ISSUED':
+    case 'CHAIN_INCOMPLETE':
+    case 'ASSIGNABLE':
+      // Released before this service recorded the assignment (separate consumers): wait for it.
+      return notYet('the request is not assigned yet');
+    default:
+      return unknownState(s);
+  }
+}
+
+function recordRenewalDue(s: RequestSnapshot, c: Command<'RecordRenewalDue'>): Decision {
+  switch (s.state) {
+    case 'ASSIGNED':
+      if (c.thumbprint !== s.thumbprint) return foreign(`renewal of another certificate (${c.thumbprint}, not ${s.thumbprint})`);
+      if (s.renewalDueAt) return ignored('the renewal date is already recorded');
+      return accepted({ type: 'RenewalDueRecorded', at: c.at, dueAt: c.dueAt });
+    case 'SUPERSEDED':
+      return ignored('already superseded');
+    case 'FAILED':
+      return ignored('the request failed');
+    case 'SUBMITTED':
+    case 'PENDING':
+    case 'ISSUED':
+    case 'CHAIN_INCOMPLETE':
+    case 'ASSIGNABLE':
+      return notYet('the request is not assigned yet');
+    default:
+      return unknownState(s);
+  }
+}
+
 /** Applies one event; the decider accepted it for this state, so a mismatch is a programming error. */
 export function evolve(state: RequestSnapshot | null, event: RequestEvent): RequestSnapshot {
   if (event.type === 'Submitted') {
-    const { type: _type, at, ...data } = event;
-    return { ...data, state: 'SUBMITTED', createdAt: at, updatedAt: at };
+    const { type: _type, at, rotationPolicy, ...data } = event;
+    return { ...data, rotationPolicy: rotationPolicy ?? 'Always', state: 'SUBMITTED', createdAt: at, updatedAt: at };
   }
   if (!state) throw new Error(`cannot apply ${event.type} to a request that does not exist`);
   const base = { ...baseOf(state), updatedAt: event.at };
@@ -230,8 +285,20 @@ export function evolve(state: RequestSnapshot | null, event: RequestEvent): Requ
     case 'Assigned': {
       if (state.state !== 'ASSIGNABLE') throw wrongState(state.state, event);
       const { assignmentRequestedAt: _done, ...assignable } = state;
-      return { ...assignable, updatedAt: event.at, state: 'ASSIGNED', assignment: { usages: event.usages, assignedAt: event.at, notBound: event.notBound } };
+      return {
+        ...assignable,
+        updatedAt: event.at,
+        state: 'ASSIGNED',
+        assignment: { usages: event.usages, assignedAt: event.at, notBound: event.notBound },
+        ...(event.renewalDueAt ? { renewalDueAt: event.renewalDueAt } : {}),
+      };
     }
+    case 'Superseded':
+      if (state.state !== 'ASSIGNED') throw wrongState(state.state, event);
+      return { ...state, updatedAt: event.at, state: 'SUPERSEDED', ...(event.by ? { supersededBy: event.by } : {}) };
+    case 'RenewalDueRecorded':
+      if (state.state !== 'ASSIGNED') throw wrongState(state.state, event);
+      return { ...state, updatedAt: event.at, renewalDueAt: event.dueAt };
     case 'Failed': {
       const validation = event.stage === 'validation' ? { status: 'invalid' as const, reasons: [event.message], validatedAt: event.at } : validationOf(state);
       return {
@@ -275,8 +342,11 @@ export function stateAfter(event: RequestEvent): RequestState | null {
       return 'ASSIGNED';
     case 'Failed':
       return 'FAILED';
+    case 'Superseded':
+      return 'SUPERSEDED';
     case 'AssignmentRequested':
     case 'CertificateUploaded':
+    case 'RenewalDueRecorded':
       return null;
     default: {
       const exhaustive: never = event;

@@ -2,7 +2,7 @@
  * What the request decider takes (commands: what someone, or a fact from another service, asks
  * for) and gives (events: what happened to the request; or a decision that nothing happens).
  */
-import type { MissingIssuer, Usage, UsageRefusal } from '@certflow/contracts';
+import type { MissingIssuer, RotationPolicy, Usage, UsageRefusal } from '@certflow/contracts';
 import type { CheckedCsr, X509Certificate } from '@certflow/pki';
 import type { FailureStage } from './request.states';
 
@@ -29,15 +29,27 @@ export interface CarriedCertificate {
   chain?: string[];
 }
 
+/** What a submission says about renewal: absent `renewalOf` is a first request. */
+export interface RenewalTerms {
+  renewalOf?: string;
+  renewBefore?: string;
+  /** Absent: `Always`, the contract's default. */
+  rotationPolicy?: RotationPolicy;
+}
+
 /** What the decider is asked: by an operator (Submit, Assign, UploadCertificate) or by a fact another service published (the rest). */
 export type RequestCommand =
-  | { type: 'Submit'; at: Date; id: string; host: string; usages: Usage[]; autoAssign: boolean; issuer: string; friendlyName: string | null; csr: string }
+  | ({ type: 'Submit'; at: Date; id: string; host: string; usages: Usage[]; autoAssign: boolean; issuer: string; friendlyName: string | null; csr: string } & RenewalTerms)
   | { type: 'MarkPending'; at: Date; detail?: string }
   | { type: 'RecordIssued'; at: Date; thumbprint: string; certificate: string; chain: string[] }
   | ({ type: 'RecordChainComplete'; at: Date; thumbprint: string; path: string[] } & CarriedCertificate)
   | ({ type: 'RecordChainIncomplete'; at: Date; thumbprint: string; missing: MissingIssuer[]; reasons: string[] } & CarriedCertificate)
   | { type: 'Assign'; at: Date; usages?: Usage[]; actor?: string }
-  | { type: 'RecordAssigned'; at: Date; thumbprint: string; usages: Usage[]; notBound?: UsageRefusal[] }
+  | { type: 'RecordAssigned'; at: Date; thumbprint: string; usages: Usage[]; notBound?: UsageRefusal[]; renewalDueAt?: Date }
+  /** `certificate.unassigned`: bindings of the certificate were released; `remaining` what it is still bound to. */
+  | { type: 'RecordUnassigned'; at: Date; thumbprint: string; reason: 'replaced' | 'revoked'; remaining: Usage[]; replacedBy?: string }
+  /** `certificate.renewal-due`: the expiry watch opened the renewal window of the certificate. */
+  | { type: 'RecordRenewalDue'; at: Date; thumbprint: string; dueAt: Date }
   | { type: 'Fail'; at: Date; stage: FailureStage; code: string; message: string }
   | UploadCertificate;
 
@@ -46,13 +58,17 @@ export type ExistingRequestCommand = Exclude<RequestCommand, { type: 'Submit' }>
 
 /** What happened to a request; `evolve` applies them, `stateAfter` names the state each leads to. */
 export type RequestEvent =
-  | { type: 'Submitted'; at: Date; id: string; host: string; usages: Usage[]; autoAssign: boolean; issuer: string; friendlyName: string | null; csr: string }
+  | ({ type: 'Submitted'; at: Date; id: string; host: string; usages: Usage[]; autoAssign: boolean; issuer: string; friendlyName: string | null; csr: string } & RenewalTerms)
   | { type: 'Pending'; at: Date; detail?: string }
   | { type: 'Issued'; at: Date; thumbprint: string; certificate: string; chain: string[] }
   | { type: 'ChainCompleted'; at: Date; path: string[] }
   | { type: 'ChainIncomplete'; at: Date; missing: MissingIssuer[]; reasons: string[] }
   | { type: 'AssignmentRequested'; at: Date; usages: Usage[]; by: 'auto' | 'operator'; actor?: string }
-  | { type: 'Assigned'; at: Date; usages: Usage[]; notBound?: UsageRefusal[] }
+  | { type: 'Assigned'; at: Date; usages: Usage[]; notBound?: UsageRefusal[]; renewalDueAt?: Date }
+  /** Its last binding was taken over by another certificate (`by`: that one's request). */
+  | { type: 'Superseded'; at: Date; by?: string }
+  /** When the renewal window opens, learnt after the assignment. */
+  | { type: 'RenewalDueRecorded'; at: Date; dueAt: Date }
   | { type: 'Failed'; at: Date; stage: FailureStage; code: string; message: string }
   /** An upload was accepted (PEM): ca-gateway brings it into the flow as `certificate.issued`; the state waits for that. */
   | { type: 'CertificateUploaded'; at: Date; certificate: string; chain: string[]; by: string };

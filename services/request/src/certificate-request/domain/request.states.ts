@@ -4,7 +4,7 @@
  * ASSIGNED, the failure once FAILED). A new state of the contract (SUPERSEDED, REVOKED) is one more
  * variant here; the compiler then names every decision, mapper and view that must handle it.
  */
-import type { MissingIssuer, RequestState, Usage, UsageRefusal } from '@certflow/contracts';
+import type { MissingIssuer, RequestState, RotationPolicy, Usage, UsageRefusal } from '@certflow/contracts';
 
 /** What every request has from its submission on; none of it changes after. */
 export interface RequestBase {
@@ -15,6 +15,12 @@ export interface RequestBase {
   issuer: string;
   friendlyName: string | null;
   csr: string;
+  /** The request this one renews (set by the renew route, or by certflow for a `Never` renewal). */
+  renewalOf?: string;
+  /** How long before notAfter the renewal window opens (ISO 8601 duration); absent: the configured default. */
+  renewBefore?: string;
+  /** Who makes the renewal's key: `Always` the host (a new CSR), `Never` certflow re-submits this CSR. */
+  rotationPolicy: RotationPolicy;
   createdAt: Date;
   /** When the request last changed (its state, or an Assign asked for). */
   updatedAt: Date;
@@ -101,12 +107,28 @@ export interface AssignableRequest extends RequestBase, IssuedCertificate {
   assignmentRequestedAt?: Date;
 }
 
-/** Bound to its usages on the host. Final. */
+/** Bound to its usages on the host. Final, but for SUPERSEDED (its renewal took its bindings over). */
 export interface AssignedRequest extends RequestBase, IssuedCertificate {
   state: 'ASSIGNED';
   validation: CompleteValidation;
   wasIncomplete: boolean;
   assignment: Assignment;
+  /** When the expiry watch opens (or opened) the renewal window: from certificate.assigned or renewal-due. */
+  renewalDueAt?: Date;
+}
+
+/**
+ * Was ASSIGNED; every binding it had was taken over by another certificate (its renewal, as a rule),
+ * so it is bound nowhere now (`certificate.unassigned` with `reason: replaced`, nothing remaining). Final.
+ */
+export interface SupersededRequest extends RequestBase, IssuedCertificate {
+  state: 'SUPERSEDED';
+  validation: CompleteValidation;
+  wasIncomplete: boolean;
+  assignment: Assignment;
+  renewalDueAt?: Date;
+  /** The request whose certificate took the last binding over, when the fact named it. */
+  supersededBy?: string;
 }
 
 /**
@@ -128,7 +150,8 @@ export type RequestSnapshot =
   | ChainIncompleteRequest
   | AssignableRequest
   | AssignedRequest
-  | FailedRequest;
+  | FailedRequest
+  | SupersededRequest;
 
 /** The variant of one state. */
 export type RequestIn<S extends RequestState> = Extract<RequestSnapshot, { state: S }>;
@@ -144,7 +167,7 @@ export function unknownState(s: never): never {
   throw new Error(`unknown request state ${(s as { state?: unknown }).state}`);
 }
 
-/** ASSIGNED and FAILED are final: no fact moves them any more. Listed per state so a new one is decided. */
+/** ASSIGNED (but for SUPERSEDED), FAILED and SUPERSEDED are final: no fact moves them any more. Listed per state so a new one is decided. */
 const FINAL: Record<RequestState, boolean> = {
   SUBMITTED: false,
   PENDING: false,
@@ -153,6 +176,7 @@ const FINAL: Record<RequestState, boolean> = {
   ASSIGNABLE: false,
   ASSIGNED: true,
   FAILED: true,
+  SUPERSEDED: true,
 };
 
 /** Whether no fact moves a request in this state any more. */
@@ -162,8 +186,21 @@ export function isFinal(state: RequestState): boolean {
 
 /** The base fields of any request (no state-specific field). */
 export function baseOf(s: RequestSnapshot): RequestBase {
-  const { id, host, usages, autoAssign, issuer, friendlyName, csr, createdAt, updatedAt } = s;
-  return { id, host, usages, autoAssign, issuer, friendlyName, csr, createdAt, updatedAt };
+  const { id, host, usages, autoAssign, issuer, friendlyName, csr, renewalOf, renewBefore, rotationPolicy, createdAt, updatedAt } = s;
+  return {
+    id,
+    host,
+    usages,
+    autoAssign,
+    issuer,
+    friendlyName,
+    csr,
+    ...(renewalOf !== undefined ? { renewalOf } : {}),
+    ...(renewBefore !== undefined ? { renewBefore } : {}),
+    rotationPolicy,
+    createdAt,
+    updatedAt,
+  };
 }
 
 /** The certificate the request was issued, once it has one. */
@@ -177,6 +214,7 @@ export function certificateOf(s: RequestSnapshot): IssuedCertificate | undefined
     case 'ASSIGNABLE':
     case 'ASSIGNED':
     case 'FAILED':
+    case 'SUPERSEDED':
       return s.thumbprint !== undefined && s.certificate !== undefined && s.chain !== undefined
         ? { thumbprint: s.thumbprint, certificate: s.certificate, chain: s.chain }
         : undefined;
@@ -202,6 +240,7 @@ export function hasBeenIncomplete(s: RequestSnapshot): boolean {
     case 'ASSIGNABLE':
     case 'ASSIGNED':
     case 'FAILED':
+    case 'SUPERSEDED':
       return s.wasIncomplete;
     default:
       return unknownState(s);

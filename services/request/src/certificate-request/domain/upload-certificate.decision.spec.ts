@@ -47,6 +47,12 @@ describe('UploadCertificate (the offline upload rules)', () => {
         { type: 'Assigned', at: T0, usages: ['Default'] },
       ],
       FAILED: [{ type: 'Failed', at: T0, stage: 'issuance', code: 'Refused', message: 'no' }],
+      SUPERSEDED: [
+        { type: 'Issued', at: T0, thumbprint: TP, certificate: 'PEM', chain: [] },
+        { type: 'ChainCompleted', at: T0, path: [TP] },
+        { type: 'Assigned', at: T0, usages: ['Default'] },
+        { type: 'Superseded', at: T0, by: 'r2' },
+      ],
     };
     return evolveAll(null, [...events, ...then[state]])!;
   }

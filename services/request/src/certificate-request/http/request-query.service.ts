@@ -10,12 +10,20 @@ import { CertificateRequestRow, RequestHistoryRow } from '../persistence/certifi
 import { toSnapshot } from '../persistence/certificate-request.mapper';
 import type { RequestSnapshot } from '../domain/certificate-request.state';
 import { toRequestView } from './request.view';
+import { CLOCK } from '@certflow/runtime';
+import { queryThrough } from '../persistence/certificate-request.repository';
+import { latestRenewals, renewalStatus, type RenewalView } from '../renewal/renewal.status';
 
 
 /** Reads requests for the API: one by id, or a page of them, newest first, with a cursor. */
 @Injectable()
 export class RequestQueryService {
-  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource, private readonly catalog: CertificateCatalogService) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    private readonly catalog: CertificateCatalogService,
+    // The renewal's state depends on now (scheduled, overdue): the service's clock decides.
+    @Inject(CLOCK) private readonly clock: { now(): Date } = { now: () => new Date() },
+  ) {}
 
   async get(id: string): Promise<RequestView> {
     if (!isUuid(id)) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
@@ -31,7 +39,21 @@ export class RequestQueryService {
 
   async view(s: RequestSnapshot): Promise<RequestView> {
     const history = await this.ds.getRepository(RequestHistoryRow).find({ where: { requestId: s.id }, order: { seq: 'ASC' } });
-    return toRequestView(s, history, this.catalog);
+    return toRequestView(s, history, this.catalog, (await this.renewals([s])).get(s.id));
+  }
+
+  /** The renewal of each request that has one to show (ASSIGNED, due date known), its latest renewal read in one query. */
+  async renewals(requests: readonly RequestSnapshot[]): Promise<Map<string, RenewalView>> {
+    const due = requests.filter((s) => s.state === 'ASSIGNED' && s.renewalDueAt);
+    if (due.length === 0) return new Map();
+    const latest = await latestRenewals(queryThrough(this.ds.manager), due.map((s) => s.id));
+    const now = this.clock.now();
+    const out = new Map<string, RenewalView>();
+    for (const s of due) {
+      const v = renewalStatus({ state: s.state, rotationPolicy: s.rotationPolicy, renewalDueAt: s.state === 'ASSIGNED' ? s.renewalDueAt : undefined }, latest.get(s.id), now);
+      if (v) out.set(s.id, v);
+    }
+    return out;
   }
 
   /** `view` of many requests, their history read in one query. */
@@ -40,7 +62,8 @@ export class RequestQueryService {
     const rows = await this.ds.getRepository(RequestHistoryRow).find({ where: { requestId: In(requests.map((s) => s.id)) }, order: { seq: 'ASC' } });
     const byRequest = new Map<string, RequestHistoryRow[]>();
     for (const h of rows) byRequest.set(h.requestId, [...(byRequest.get(h.requestId) ?? []), h]);
-    return requests.map((s) => toRequestView(s, byRequest.get(s.id) ?? [], this.catalog));
+    const renewals = await this.renewals(requests);
+    return requests.map((s) => toRequestView(s, byRequest.get(s.id) ?? [], this.catalog, renewals.get(s.id)));
   }
 
   /** How many requests are in each state (every state listed, zero included); host and issuer filters apply. */
@@ -81,7 +104,9 @@ export class RequestQueryService {
     const histories = page.length
       ? await this.ds.getRepository(RequestHistoryRow).find({ where: { requestId: In(page.map((r) => r.id)) }, order: { seq: 'ASC' } })
       : [];
-    const items = page.map((r) => toRequestView(toSnapshot(r), histories.filter((h) => h.requestId === r.id), this.catalog));
+    const snapshots = page.map(toSnapshot);
+    const renewals = await this.renewals(snapshots);
+    const items = snapshots.map((s) => toRequestView(s, histories.filter((h) => h.requestId === s.id), this.catalog, renewals.get(s.id)));
     const last = page[page.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(new Date(last.createdAt), last.id) : null };
   }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DEFAULT_USAGES, REQUEST_STATES, USAGES, type Usage } from '@certflow/contracts';
+import { DEFAULT_USAGES, REQUEST_STATES, ROTATION_POLICIES, USAGES, type RotationPolicy, type Usage } from '@certflow/contracts';
 
 /** Body of POST /api/v1/requests. Checked by SubmitRequestHandler (codes in its doc). */
 export class SubmitRequestDto {
@@ -20,6 +20,18 @@ export class SubmitRequestDto {
 
   @ApiPropertyOptional({ example: 'Pool 01 default certificate' })
   friendlyName?: string;
+
+  @ApiPropertyOptional({ example: 'P30D', description: 'ISO 8601 duration (weeks, days, hours, minutes, seconds) before notAfter at which renewal is due. Default: CERTFLOW_RENEW_BEFORE, else one third of the lifetime.' })
+  renewBefore?: string;
+
+  @ApiPropertyOptional({ enum: ROTATION_POLICIES, default: 'Always', description: 'Always: the host makes a new key per renewal (its agent, or `certflow renew`). Never: certflow re-submits this CSR itself.' })
+  rotationPolicy?: RotationPolicy;
+}
+
+/** Body of POST /api/v1/requests/{id}/renew. */
+export class RenewRequestDto {
+  @ApiPropertyOptional({ description: 'PEM CSR with a new key made on the host. Required unless the request\'s rotationPolicy is Never.' })
+  csr?: string;
 }
 
 export class AssignRequestDto {

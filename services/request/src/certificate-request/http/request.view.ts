@@ -2,11 +2,12 @@ import type { RequestView } from '@certflow/contracts';
 import { unknownState, type IssuedCertificate, type RequestSnapshot, type Validation } from '../domain/certificate-request.state';
 import type { RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
 import type { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
+import type { RenewalView } from '../renewal/renewal.status';
 
 type StateFields = Pick<RequestView, 'thumbprint' | 'certificate' | 'validation' | 'assignment' | 'failure' | 'pending'>;
 
 /** The public RequestView of the contract: one shape for every state, what a state lacks left out. */
-export function toRequestView(s: RequestSnapshot, history: RequestHistoryRow[], catalog: CertificateCatalogService): RequestView {
+export function toRequestView(s: RequestSnapshot, history: RequestHistoryRow[], catalog: CertificateCatalogService, renewal?: RenewalView): RequestView {
   return {
     id: s.id,
     host: s.host,
@@ -19,6 +20,11 @@ export function toRequestView(s: RequestSnapshot, history: RequestHistoryRow[], 
     updatedAt: s.updatedAt.toISOString(),
     ...stateFields(s, catalog),
     history: history.map((h) => ({ state: h.state, at: new Date(h.at).toISOString(), ...(h.reason ? { reason: h.reason } : {}) })),
+    ...(s.renewalOf ? { renewalOf: s.renewalOf } : {}),
+    ...(s.renewBefore ? { renewBefore: s.renewBefore } : {}),
+    rotationPolicy: s.rotationPolicy,
+    ...(s.state === 'SUPERSEDED' && s.supersededBy ? { supersededBy: s.supersededBy } : {}),
+    ...(renewal ? { renewal } : {}),
   };
 }
 
@@ -35,6 +41,7 @@ function stateFields(s: RequestSnapshot, catalog: CertificateCatalogService): St
     case 'ASSIGNABLE':
       return { ...certificateFields(s, catalog), validation: validationView(s.validation) };
     case 'ASSIGNED':
+    case 'SUPERSEDED':
       return {
         ...certificateFields(s, catalog),
         validation: validationView(s.validation),

@@ -8,9 +8,10 @@ import type { BatchResultView, BatchSubmitView, RequestView } from '@certflow/co
 import { SubmitRequestHandler } from '../commands/submit-request/submit-request.handler';
 import { SubmitBatchHandler, type BatchOutcome } from '../commands/submit-batch/submit-batch.handler';
 import { AssignRequestHandler } from '../commands/assign-request/assign-request.handler';
+import { RenewRequestHandler } from '../renewal/renew-request.handler';
 import { RequestQueryService } from './request-query.service';
 import { ErrorDto } from '../../http/error.dto';
-import { AssignRequestDto, CountRequestsQuery, ListRequestsQuery, SubmitRequestDto, UploadCertificateDto } from './request.dto';
+import { AssignRequestDto, CountRequestsQuery, ListRequestsQuery, RenewRequestDto, SubmitRequestDto, UploadCertificateDto } from './request.dto';
 import { BatchSubmitDto, MAX_BATCH_ITEMS, SubmitBatchDto, parseBatchBody } from './submit-batch.dto';
 
 @ApiTags('requests')
@@ -23,6 +24,7 @@ export class RequestsController {
     private readonly queries: RequestQueryService,
     private readonly upload: UploadCertificateHandler,
     private readonly submitBatch: SubmitBatchHandler,
+    private readonly renew: RenewRequestHandler,
   ) {}
 
   @Post()
@@ -104,6 +106,32 @@ export class RequestsController {
   async assignRequest(@Param('id') id: string, @Body() body: unknown, @Req() req: Request & { caller?: Caller }): Promise<RequestView> {
     const { request } = await this.assign.execute(id, body, req.caller?.name);
     return this.queries.view(request);
+  }
+
+  @Post(':id/renew')
+  @Allow('request:submit', { host: 'request' })
+  @ApiOperation({
+    summary: 'Renew an ASSIGNED request: a new request with renewalOf, the same host, usages, issuer and renewal terms, assigned once it validates',
+    description:
+      'With `csr` for any rotationPolicy (Always: it must carry a new key); without one only for rotationPolicy Never (the stored CSR is re-used). ' +
+      'Asked again while a renewal is open, answers 200 with that renewal; after a FAILED renewal, starts a new one. ' +
+      'A requester or agent token may renew only requests of its hosts, and only with a CSR whose names are all its own.',
+  })
+  @ApiBody({ type: RenewRequestDto, required: false })
+  @ApiResponse({ status: 201, description: 'RequestView of the new renewal (renewalOf set)' })
+  @ApiResponse({ status: 200, description: 'RequestView of the renewal already open' })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'CSR_REQUIRED (rotationPolicy Always without csr), KEY_NOT_ROTATED (Always, the old key), a CSR refused as on submission' })
+  @ApiResponse({ status: 404, type: ErrorDto, description: 'REQUEST_NOT_FOUND' })
+  @ApiResponse({ status: 409, type: ErrorDto, description: 'NOT_RENEWABLE: the request is not ASSIGNED (details.state)' })
+  async renewRequest(@Param('id') id: string, @Body() body: unknown, @Req() req: Request & { caller?: Caller }, @Res({ passthrough: true }) res: Response): Promise<RequestView> {
+    const outcome = await this.renew.execute(id, body, req.caller);
+    if (!outcome.created) {
+      res.status(200);
+      return this.queries.get(outcome.openId);
+    }
+    res.status(201);
+    res.setHeader('Location', `/api/v1/requests/${outcome.request.id}`);
+    return this.queries.viewSubmitted(outcome.request);
   }
 
   @Post(':id/certificate')

@@ -19,6 +19,13 @@ const paths: Record<RequestState, RequestEvent[]> = {
   ASSIGNABLE: [submitted, issued, incomplete, complete, { type: 'AssignmentRequested', at: T1, usages: ['Default'], by: 'operator' }],
   ASSIGNED: [submitted, issued, incomplete, complete, { type: 'Assigned', at: T1, usages: ['Default'], notBound: [] }],
   FAILED: [submitted, issued, incomplete, { type: 'Failed', at: T1, stage: 'validation', code: 'Expired', message: 'expired' }],
+  SUPERSEDED: [
+    { ...submitted, renewalOf: 'r0', renewBefore: 'P30D', rotationPolicy: 'Never' } as RequestEvent,
+    issued,
+    complete,
+    { type: 'Assigned', at: T1, usages: ['Default'], renewalDueAt: T1 },
+    { type: 'Superseded', at: T1, by: 'r2' },
+  ],
 };
 
 describe('the request mapper', () => {
@@ -32,6 +39,7 @@ describe('the request mapper', () => {
     it('stores whether the request went through CHAIN_INCOMPLETE, which only some states carry', () => {
       const record = (state: RequestState) => toRecord(evolveAll(null, paths[state])!).wasIncomplete;
       expect(REQUEST_STATES.filter(record)).toEqual(['CHAIN_INCOMPLETE', 'ASSIGNABLE', 'ASSIGNED', 'FAILED']);
+      expect(record('SUPERSEDED')).toBe(false);
     });
 
     it("keeps the state's own objects, so an unchanged field is found unchanged without serializing it", () => {

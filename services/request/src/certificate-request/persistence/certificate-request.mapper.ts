@@ -24,6 +24,8 @@ export interface RequestRecord extends RequestBase {
   assignmentRequestedAt?: Date;
   failure?: Extract<RequestSnapshot, { state: 'FAILED' }>['failure'];
   pendingDetail?: string;
+  renewalDueAt?: Date;
+  supersededBy?: string;
 }
 
 /**
@@ -45,6 +47,9 @@ export function toSnapshot(row: CertificateRequestRow): RequestSnapshot {
     issuer: row.issuer,
     friendlyName: row.friendlyName,
     csr: row.csr,
+    ...(row.renewalOf ? { renewalOf: row.renewalOf } : {}),
+    ...(row.renewBefore ? { renewBefore: row.renewBefore } : {}),
+    rotationPolicy: row.rotationPolicy ?? 'Always',
     createdAt: new Date(row.createdAt),
     updatedAt: new Date(row.updatedAt),
     thumbprint: row.thumbprint ?? undefined,
@@ -56,12 +61,28 @@ export function toSnapshot(row: CertificateRequestRow): RequestSnapshot {
     assignmentRequestedAt: row.assignmentRequestedAt ? new Date(row.assignmentRequestedAt) : undefined,
     failure: row.failure ?? undefined,
     pendingDetail: row.pendingDetail ?? undefined,
+    renewalDueAt: row.renewalDueAt ? new Date(row.renewalDueAt) : undefined,
+    supersededBy: row.supersededBy ?? undefined,
   });
 }
 
 /** Record → the variant of its state, with that state's fields only. A row missing one is refused (it was written wrong). */
 export function fromRecord(r: RequestRecord): RequestSnapshot {
-  const base = { id: r.id, host: r.host, usages: r.usages, autoAssign: r.autoAssign, issuer: r.issuer, friendlyName: r.friendlyName, csr: r.csr, createdAt: r.createdAt, updatedAt: r.updatedAt };
+  const base = {
+    id: r.id,
+    host: r.host,
+    usages: r.usages,
+    autoAssign: r.autoAssign,
+    issuer: r.issuer,
+    friendlyName: r.friendlyName,
+    csr: r.csr,
+    ...(r.renewalOf !== undefined ? { renewalOf: r.renewalOf } : {}),
+    ...(r.renewBefore !== undefined ? { renewBefore: r.renewBefore } : {}),
+    rotationPolicy: r.rotationPolicy,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+  const dueAt = r.renewalDueAt !== undefined ? { renewalDueAt: r.renewalDueAt } : {};
   const need = <T>(value: T | undefined, field: string): T => {
     if (value === undefined) throw new Error(`request ${r.id} is ${r.state} but has no ${field}`);
     return value;
@@ -92,7 +113,18 @@ export function fromRecord(r: RequestRecord): RequestSnapshot {
         ...(r.assignmentRequestedAt ? { assignmentRequestedAt: r.assignmentRequestedAt } : {}),
       };
     case 'ASSIGNED':
-      return { ...base, ...issued(), state, validation: validation('complete') as CompleteValidation, wasIncomplete: r.wasIncomplete, assignment: need(r.assignment, 'assignment') };
+      return { ...base, ...issued(), state, validation: validation('complete') as CompleteValidation, wasIncomplete: r.wasIncomplete, assignment: need(r.assignment, 'assignment'), ...dueAt };
+    case 'SUPERSEDED':
+      return {
+        ...base,
+        ...issued(),
+        state,
+        validation: validation('complete') as CompleteValidation,
+        wasIncomplete: r.wasIncomplete,
+        assignment: need(r.assignment, 'assignment'),
+        ...dueAt,
+        ...(r.supersededBy !== undefined ? { supersededBy: r.supersededBy } : {}),
+      };
     case 'FAILED':
       return {
         ...base,

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { MissingIssuer, RequestState, Usage, UsageRefusal } from '@certflow/contracts';
+import type { MissingIssuer, RequestState, RotationPolicy, Usage, UsageRefusal } from '@certflow/contracts';
 
 /** One row per request: its current state. Transitions are kept in request_history. */
 @Entity('certificate_request')
@@ -32,6 +32,14 @@ export class CertificateRequestRow {
   @Column('text', { name: 'body_hash', nullable: true }) bodyHash: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+  @Column('uuid', { name: 'renewal_of', nullable: true }) renewalOf: string | null;
+  @Column('text', { name: 'renew_before', nullable: true }) renewBefore: string | null;
+  @Column('text', { name: 'rotation_policy', default: 'Always' }) rotationPolicy: RotationPolicy;
+  /** The certificate's validity, copied out of it when it is recorded (the inventory filters and pages on not_after). */
+  @Column('timestamptz', { name: 'not_before', nullable: true }) notBefore: Date | null;
+  @Column('timestamptz', { name: 'not_after', nullable: true }) notAfter: Date | null;
+  @Column('timestamptz', { name: 'renewal_due_at', nullable: true }) renewalDueAt: Date | null;
+  @Column('uuid', { name: 'superseded_by', nullable: true }) supersededBy: string | null;
 }
 
 /** Every state a request went through, with when and why. */

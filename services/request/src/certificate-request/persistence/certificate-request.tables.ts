@@ -33,6 +33,14 @@ export interface CertificateRequestColumns {
   updatedAt: Date;
   /** Bumped by every change of the request (one per command or fact applied). */
   version: number;
+  renewalOf: string | null;
+  renewBefore: string | null;
+  rotationPolicy: string;
+  /** Out of the certificate when it is recorded (see `validityOf`); not part of the domain state. */
+  notBefore: Date | null;
+  notAfter: Date | null;
+  renewalDueAt: Date | null;
+  supersededBy: string | null;
 }
 
 export const CERTIFICATE_REQUEST = defineTable<CertificateRequestColumns>(
@@ -60,6 +68,13 @@ export const CERTIFICATE_REQUEST = defineTable<CertificateRequestColumns>(
     createdAt: { name: 'created_at', type: 'timestamptz' },
     updatedAt: { name: 'updated_at', type: 'timestamptz' },
     version: { name: 'version', type: 'int' },
+    renewalOf: { name: 'renewal_of', type: 'uuid' },
+    renewBefore: { name: 'renew_before', type: 'text' },
+    rotationPolicy: { name: 'rotation_policy', type: 'text' },
+    notBefore: { name: 'not_before', type: 'timestamptz' },
+    notAfter: { name: 'not_after', type: 'timestamptz' },
+    renewalDueAt: { name: 'renewal_due_at', type: 'timestamptz' },
+    supersededBy: { name: 'superseded_by', type: 'uuid' },
   },
   ['id'],
 );
@@ -77,6 +92,8 @@ export const MUTABLE_FIELDS = [
   'assignmentRequestedAt',
   'failure',
   'pendingDetail',
+  'renewalDueAt',
+  'supersededBy',
   'updatedAt',
 ] as const satisfies readonly (keyof RequestRecord & keyof CertificateRequestColumns)[];
 

@@ -15,6 +15,7 @@ const submitted: RequestRecord = {
   issuer: 'internal',
   friendlyName: null,
   csr: '-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----',
+  rotationPolicy: 'Always',
   createdAt: created,
   updatedAt: created,
   wasIncomplete: false,

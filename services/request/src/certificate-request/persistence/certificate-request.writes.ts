@@ -2,6 +2,7 @@
 // history, as `Write`s of the typed column maps. The command path and the fact handlers both run
 // them through planWrites.
 import { insertRow, updateRow, type Write } from '@certflow/messaging';
+import { parseCertificate } from '@certflow/pki';
 import { stateAfter, type RequestEvent, type RequestSnapshot } from '../domain/certificate-request.state';
 import { toRecord, type RequestRecord } from './certificate-request.mapper';
 import { CERTIFICATE_REQUEST, MUTABLE_FIELDS, REQUEST_HISTORY, type CertificateRequestColumns, type MutableField } from './certificate-request.tables';
@@ -43,6 +44,10 @@ export function requestInsert(s: RequestSnapshot, extra: { idempotencyKey: strin
     bodyHash: extra.bodyHash,
     createdAt: r.createdAt,
     version: 0,
+    renewalOf: r.renewalOf ?? null,
+    renewBefore: r.renewBefore ?? null,
+    rotationPolicy: r.rotationPolicy,
+    ...validityOf(r.certificate),
     ...(Object.fromEntries(MUTABLE_FIELDS.map((f) => [f, stored(r, f)])) as Pick<CertificateRequestColumns, MutableField>),
   };
   return insertRow(CERTIFICATE_REQUEST, row, { ifExists });
@@ -59,7 +64,21 @@ export function requestUpdate(before: RequestSnapshot, after: RequestSnapshot, v
   const a = toRecord(after);
   const row: Partial<CertificateRequestColumns> & Pick<CertificateRequestColumns, 'id'> = { id: after.id, version };
   for (const f of set) (row as Record<string, unknown>)[f] = stored(a, f);
-  return updateRow<CertificateRequestColumns, 'id'>(CERTIFICATE_REQUEST, row, [...set, 'version']);
+  if (!set.includes('certificate')) return updateRow<CertificateRequestColumns, 'id'>(CERTIFICATE_REQUEST, row, [...set, 'version']);
+  // The validity is read out of the certificate once, when it is recorded: the inventory pages on it.
+  Object.assign(row, validityOf(a.certificate));
+  return updateRow<CertificateRequestColumns, 'id'>(CERTIFICATE_REQUEST, row, [...set, 'notBefore', 'notAfter', 'version']);
+}
+
+/** The certificate's notBefore and notAfter as columns (null without a certificate, or one that does not parse). */
+export function validityOf(certificate: string | undefined): Pick<CertificateRequestColumns, 'notBefore' | 'notAfter'> {
+  if (!certificate) return { notBefore: null, notAfter: null };
+  try {
+    const c = parseCertificate(certificate);
+    return { notBefore: c.notBefore, notAfter: c.notAfter };
+  } catch {
+    return { notBefore: null, notAfter: null };
+  }
 }
 
 /** The states the events lead to, as history rows; a state repeated in a row is written once. */
@@ -85,6 +104,8 @@ function reasonOf(e: RequestEvent): string | null {
       return `${e.code}: ${e.message}`;
     case 'Assigned':
       return `assigned to ${e.usages.join(', ')}`;
+    case 'Superseded':
+      return e.by ? `superseded by ${e.by}` : 'every binding was taken over';
     default:
       return null;
   }

@@ -1,5 +1,6 @@
 import { gauge, histogram, STATE_BUCKETS } from '@certflow/runtime';
 import { REQUEST_STATES, type RequestState } from '@certflow/contracts';
+import { observeRenewal } from './renewal.metrics';
 
 /**
  * `certflow_request_state_seconds{from,to}`: how long a request stayed in `from` before moving to
@@ -14,8 +15,9 @@ export const requestStateSeconds = histogram({
 });
 
 /** Records one transition; a change that keeps the state is not one. */
-export function observeTransition(before: { state: RequestState; updatedAt: Date }, after: { state: RequestState; updatedAt: Date }): void {
+export function observeTransition(before: { state: RequestState; updatedAt: Date }, after: { state: RequestState; updatedAt: Date; renewalOf?: string }): void {
   if (before.state === after.state) return;
+  observeRenewal(before, after);
   const seconds = Math.max(0, (after.updatedAt.getTime() - before.updatedAt.getTime()) / 1000);
   requestStateSeconds.observe({ from: before.state, to: after.state }, seconds);
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_USAGES, USAGES, isUsage, normalizeHost, type Usage } from '@certflow/contracts';
+import { DEFAULT_USAGES, ISO_DURATION_HINT, ROTATION_POLICIES, USAGES, isUsage, normalizeHost, parseIsoDuration, type RotationPolicy, type Usage } from '@certflow/contracts';
 import { ApiError } from '../../../http/api-error';
 
 export interface SubmitInput {
@@ -8,6 +8,9 @@ export interface SubmitInput {
   autoAssign: boolean;
   issuer: string;
   friendlyName: string | null;
+  /** ISO 8601 duration; absent: the configured default (one third of the lifetime). */
+  renewBefore?: string;
+  rotationPolicy: RotationPolicy;
 }
 
 /** Longest `usages` array accepted (there are three usages; repeats are tolerated, not thousands of them). */
@@ -24,7 +27,7 @@ export function checkIdempotencyKey(key: unknown): asserts key is string | undef
   }
 }
 
-const FIELDS = new Set(['host', 'csr', 'usages', 'autoAssign', 'issuer', 'friendlyName']);
+const FIELDS = new Set(['host', 'csr', 'usages', 'autoAssign', 'issuer', 'friendlyName', 'renewBefore', 'rotationPolicy']);
 // RFC 1123 host names, at most 253 characters; a trailing dot is dropped before the check.
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
@@ -78,5 +81,17 @@ export function parseSubmitInput(body: unknown, issuers: readonly string[]): Sub
     autoAssign: (b.autoAssign as boolean | undefined) ?? true,
     issuer,
     friendlyName: (b.friendlyName as string | null | undefined) ?? null,
+    ...parseRenewalTerms(b),
   };
+}
+
+/** `renewBefore` and `rotationPolicy` of a submission (INVALID_BODY when malformed). */
+export function parseRenewalTerms(b: Record<string, unknown>): { renewBefore?: string; rotationPolicy: RotationPolicy } {
+  if (b.renewBefore !== undefined && (typeof b.renewBefore !== 'string' || b.renewBefore.length > 40 || parseIsoDuration(b.renewBefore) === null)) {
+    throw new ApiError(400, 'INVALID_BODY', `\`renewBefore\` must be ${ISO_DURATION_HINT}`);
+  }
+  if (b.rotationPolicy !== undefined && !(ROTATION_POLICIES as readonly unknown[]).includes(b.rotationPolicy)) {
+    throw new ApiError(400, 'INVALID_BODY', `\`rotationPolicy\` must be one of ${ROTATION_POLICIES.join(', ')} (Always: the host makes a new key for each renewal)`);
+  }
+  return { ...(b.renewBefore !== undefined ? { renewBefore: b.renewBefore as string } : {}), rotationPolicy: (b.rotationPolicy as RotationPolicy | undefined) ?? 'Always' };
 }

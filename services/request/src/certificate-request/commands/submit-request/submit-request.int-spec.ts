@@ -61,7 +61,7 @@ describe('SubmitRequestHandler (real PostgreSQL and NATS JetStream)', () => {
     expect(row).toEqual({ csr: csr.pem, idempotency_key: null });
 
     const event = await svc.log.waitFor(RequestSubmittedV1, (d) => d.requestId === request.id);
-    expect(event.data).toEqual({ requestId: request.id, host, csr: csr.pem, usages: ['Default', 'WebServicesExternal'], autoAssign: false, issuer: 'offline' });
+    expect(event.data).toEqual({ requestId: request.id, host, csr: csr.pem, usages: ['Default', 'WebServicesExternal'], autoAssign: false, issuer: 'offline', rotationPolicy: 'Always' });
     expect(event).toMatchObject({ source: 'certflow/request', subject: request.id, time: '2030-03-01T08:15:00.000Z' });
     await sleep(300);
     expect(svc.log.of(RequestSubmittedV1, (d) => d.requestId === request.id)).toHaveLength(1);
@@ -94,6 +94,15 @@ describe('SubmitRequestHandler (real PostgreSQL and NATS JetStream)', () => {
     expect(await rowsFor(host)).toBe(1);
   });
 
+  it('keeps renewBefore and rotationPolicy, shows them, and sends them on with request.submitted', async () => {
+    const host = newHost();
+    const { request } = await handler.execute({ host, csr: (await testCsr({ host })).pem, renewBefore: 'P20D', rotationPolicy: 'Never' }, undefined);
+    expect(await svc.app.get(RequestQueryService).get(request.id)).toMatchObject({ renewBefore: 'P20D', rotationPolicy: 'Never' });
+    const event = await svc.log.waitFor(RequestSubmittedV1, (d) => d.requestId === request.id);
+    expect(event.data).toMatchObject({ renewBefore: 'P20D', rotationPolicy: 'Never' });
+    await expect(handler.execute({ host, csr: 'x', renewBefore: 'P1M' }, undefined)).rejects.toMatchObject({ code: 'INVALID_BODY', message: expect.stringContaining('ISO 8601 duration') });
+  });
+
   it('refuses another body under a used Idempotency-Key (409 IDEMPOTENCY_KEY_REUSED) and stores nothing', async () => {
     const host = newHost();
     const key = `reuse-${runId()}`;
@@ -113,6 +122,9 @@ describe('SubmitRequestHandler (real PostgreSQL and NATS JetStream)', () => {
       ['an unknown issuer', 'UNKNOWN_ISSUER', (host, csr) => ({ host, csr, issuer: 'nowhere' })],
       ['a damaged CSR', 'CSR_UNPARSABLE', (host) => ({ host, csr: garbageCsr() })],
       ['a CSR for another host', 'HOST_NOT_IN_CSR', (host, csr) => ({ host: `other.${host}`, csr })],
+      ['a renewBefore that is not an ISO duration', 'INVALID_BODY', (host, csr) => ({ host, csr, renewBefore: '30 days' })],
+      ['a renewBefore in months (no fixed length)', 'INVALID_BODY', (host, csr) => ({ host, csr, renewBefore: 'P1M' })],
+      ['an unknown rotationPolicy', 'INVALID_BODY', (host, csr) => ({ host, csr, rotationPolicy: 'Sometimes' })],
     ];
     it.each(cases)('%s → %s', async (_what, code, body) => {
       const host = newHost();
