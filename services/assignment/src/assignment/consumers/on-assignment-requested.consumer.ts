@@ -52,7 +52,7 @@ export class OnAssignmentRequestedConsumer implements FactHandler<AssignmentRequ
       if (complete.has(completeKey(req.requestId, req.thumbprint))) {
         assigned.add(req.requestId);
         const b = this.assignments.bind(req, prepared[i], bindings);
-        return { kind: 'apply', writes: b.writes, publish: [b.event] };
+        return { kind: 'apply', writes: b.writes, publish: b.events };
       }
       // Already waiting for its chain.complete: the first request stands.
       if (wanted.has(req.requestId)) return { kind: 'skip', note: 'duplicate: already waiting for chain.complete' };

@@ -56,7 +56,7 @@ export class OnChainCompleteConsumer implements FactHandler<ChainComplete> {
       assigned.add(requestId);
       const b = this.assignments.bind(w.req, w.assessment, bindings);
       writes.push(...b.writes, updateRow(ASSIGNMENT_WANTED, { requestId, boundAt: at }, ['boundAt']));
-      return { kind: 'apply', writes, publish: [b.event] };
+      return { kind: 'apply', writes, publish: b.events };
     });
   }
 

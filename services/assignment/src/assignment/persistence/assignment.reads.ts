@@ -1,5 +1,6 @@
 import type { FactTx } from '@certflow/messaging';
 import type { AssignmentRequested } from '../assign-certificate.service';
+import type { WatchRecord } from './certificate-watch.table';
 
 /**
  * What the two assignment fact handlers read, under the locks that make their decisions safe.
@@ -14,16 +15,41 @@ export async function lockRequests(tx: FactTx, requestIds: readonly string[]): P
   await tx.query(`SELECT pg_advisory_xact_lock(hashtext('assignment:' || id)) FROM unnest($1::text[]) AS id ORDER BY id`, [sorted(requestIds)]);
 }
 
-/** Locks the hosts, then reads their bindings: `host|usage` → thumbprint bound now. */
-export async function lockHostBindings(tx: FactTx, hosts: readonly string[]): Promise<Map<string, string>> {
+/** Who holds a host's usage: the certificate and the request it was bound for. */
+export interface BoundUsage {
+  thumbprint: string;
+  requestId: string;
+}
+
+/**
+ * The bindings of the hosts a batch binds (`host|usage` → holder), read under the hosts' locks and
+ * updated as the batch binds, so a later request of the same batch replaces an earlier one. It also
+ * keeps the watch rows the batch inserts: a takeover of one of those changes the row being inserted
+ * (an update beside the insert in the same plan could run before it).
+ */
+export class HostBindings {
+  readonly newWatches = new Map<string, WatchRecord>();
+  constructor(readonly bound: Map<string, BoundUsage> = new Map()) {}
+
+  /** The usages `requestId` holds on `host` now. */
+  usagesOf(host: string, requestId: string): string[] {
+    const prefix = `${host}|`;
+    const usages: string[] = [];
+    for (const [key, holder] of this.bound) if (key.startsWith(prefix) && holder.requestId === requestId) usages.push(key.slice(prefix.length));
+    return usages.sort();
+  }
+}
+
+/** Locks the hosts, then reads their bindings. */
+export async function lockHostBindings(tx: FactTx, hosts: readonly string[]): Promise<HostBindings> {
   const list = sorted(hosts);
-  if (list.length === 0) return new Map();
+  if (list.length === 0) return new HostBindings();
   await tx.query(`SELECT pg_advisory_xact_lock(hashtext('assignment-host:' || h)) FROM unnest($1::text[]) AS h ORDER BY h`, [list]);
-  const rows = await tx.query<{ host: string; usage: string; thumbprint: string }>(
-    'SELECT host, usage, thumbprint FROM binding WHERE host = ANY ($1) ORDER BY host, usage FOR UPDATE',
+  const rows = await tx.query<{ host: string; usage: string; thumbprint: string; request_id: string }>(
+    'SELECT host, usage, thumbprint, request_id FROM binding WHERE host = ANY ($1) ORDER BY host, usage FOR UPDATE',
     [list],
   );
-  return new Map(rows.map((r) => [bindingKey(r.host, r.usage), r.thumbprint]));
+  return new HostBindings(new Map(rows.map((r) => [bindingKey(r.host, r.usage), { thumbprint: r.thumbprint, requestId: r.request_id }])));
 }
 
 export const bindingKey = (host: string, usage: string) => `${host}|${usage}`;
