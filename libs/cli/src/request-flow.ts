@@ -39,6 +39,8 @@ export function stateLine(v: RequestView): string {
       return `ASSIGNED — ${v.thumbprint} bound to ${(v.assignment?.usages ?? v.usages).join(', ')}`;
     case 'CHAIN_INCOMPLETE':
       return `CHAIN_INCOMPLETE — ${(v.validation?.missing ?? []).map((m) => `${m.kind} "${m.subject}" missing`).join('; ') || 'chain cannot be built'}`;
+    case 'SUPERSEDED':
+      return `SUPERSEDED — its bindings were taken over${v.supersededBy ? ` by ${v.supersededBy}` : ''}`;
     case 'FAILED':
       return `FAILED — ${v.failure ? `${v.failure.message} (${v.failure.code}, ${v.failure.stage})` : 'no reason given'}`;
     default:

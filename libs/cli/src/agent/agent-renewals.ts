@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { normalizeHost, type CertificateRenewalDueV1, type EventData } from '@certflow/contracts';
+import { normalizeHost, type CertificateRenewalDueV1, type EventData, type RequestView } from '@certflow/contracts';
 import type { ApiClient } from '../api-client';
 import { writeFileAtomic } from '../atomic-file';
 import { CliError } from '../exit-codes';
-import type { LifecycleRequestView } from '../lifecycle/lifecycle-api';
 import { submitRenewal } from '../lifecycle/renew-flow';
 
 /** Retry of a failed renewal: base × 2^(attempts−1), capped, × a random factor in [0.5, 1.5) so a fleet renewed together spreads out. */
@@ -118,8 +117,8 @@ export class AgentRenewals {
   }
 
   private async follow(p: PendingRenewal): Promise<void> {
-    const v = (await this.api.request(p.renewalId!)) as LifecycleRequestView;
-    if (v.state === 'ASSIGNED' || v.state === ('SUPERSEDED' as string)) return this.finish(p, `renewal ${v.id} of ${p.requestId} is ${v.state}`);
+    const v = (await this.api.request(p.renewalId!)) as RequestView;
+    if (v.state === 'ASSIGNED' || v.state === 'SUPERSEDED') return this.finish(p, `renewal ${v.id} of ${p.requestId} is ${v.state}`);
     if (v.state === 'FAILED') {
       // The next submission starts a new renewal (a FAILED one does not count as open).
       p.renewalId = undefined;

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../api-client';
-import { inventoryAll, inventoryQueryString, type InventoryItem } from '../lifecycle/lifecycle-api';
+import type { CertificateInventoryItem } from '@certflow/contracts';
+import { inventoryAll, inventoryQueryString } from '../lifecycle/lifecycle-api';
 import { parseSpan } from '../options';
 import { buildProgram } from '../main';
 import { daysLeft, expiresBeforeFor, formatInventory } from './lifecycle.command';
@@ -8,9 +9,9 @@ import { renewalLines } from './requests.command';
 
 const NOW = Date.parse('2026-03-01T00:00:00Z');
 
-const item = (over: Partial<InventoryItem> = {}): InventoryItem => ({
+const item = (over: Partial<CertificateInventoryItem> = {}): CertificateInventoryItem => ({
   thumbprint: 'AB'.repeat(20), requestId: 'r1', host: 'web01.example.com', issuer: 'internal',
-  notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-03-11T00:00:00.000Z', status: 'active', usages: ['Default'], ...over,
+  notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-03-11T00:00:00.000Z', status: 'active', usages: ['Default'], requestState: 'ASSIGNED', ...over,
 });
 
 describe('certs list and list --expiring', () => {
@@ -40,7 +41,7 @@ describe('certs list and list --expiring', () => {
 
   it('follows every cursor of the inventory', async () => {
     const paths: string[] = [];
-    const pages: Record<string, { items: InventoryItem[]; nextCursor: string | null }> = {
+    const pages: Record<string, { items: CertificateInventoryItem[]; nextCursor: string | null }> = {
       '': { items: [item({ requestId: 'r1' })], nextCursor: 'c1' },
       c1: { items: [item({ requestId: 'r2' })], nextCursor: 'c2' },
       c2: { items: [item({ requestId: 'r3' })], nextCursor: null },

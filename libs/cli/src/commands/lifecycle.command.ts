@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { KEY_TYPES } from '../key-store';
-import { CERTIFICATE_STATUSES, inventoryAll, type InventoryItem, type InventoryQuery } from '../lifecycle/lifecycle-api';
+import { CERTIFICATE_STATUSES, type CertificateInventoryItem } from '@certflow/contracts';
+import { inventoryAll, type InventoryQuery } from '../lifecycle/lifecycle-api';
 import { runRenew } from '../lifecycle/renew-flow';
 import { apiFor, choice, parseDuration, parseSpan, printJson } from '../options';
 import { info, table } from '../ui';
@@ -11,7 +12,7 @@ export function daysLeft(iso: string, now: number): number {
 }
 
 /** The inventory as a table, soonest expiry first (the API's order). */
-export function formatInventory(items: readonly InventoryItem[], now: number): string {
+export function formatInventory(items: readonly CertificateInventoryItem[], now: number): string {
   return table(
     ['HOST', 'STATUS', 'NOT AFTER', 'DAYS', 'ISSUER', 'THUMBPRINT', 'REQUEST', 'RENEWAL'],
     items.map((c) => [

@@ -6,7 +6,6 @@ import { expiresBeforeFor, listCertificates } from './lifecycle.command';
 import { missingLines, stateLine, waitUntilSettled, WaitTimeout } from '../request-flow';
 import { CliError } from '../exit-codes';
 import { Spinner, table } from '../ui';
-import type { LifecycleRequestView } from '../lifecycle/lifecycle-api';
 
 /** A certificate's details, one field a line; its text (subject, issuer, SANs) with control characters escaped. */
 export function formatDetails(d: CertificateDetails): string {
@@ -32,7 +31,7 @@ export function formatDetails(d: CertificateDetails): string {
 }
 
 /** The lifecycle lines of `certflow status`: policy, what it renews, what replaced it, its renewal. */
-export function renewalLines(v: LifecycleRequestView): string[] {
+export function renewalLines(v: RequestView): string[] {
   const lines: string[] = [];
   if (v.rotationPolicy) lines.push(`Rotation  ${v.rotationPolicy}${v.renewBefore ? `, renew ${v.renewBefore} before expiry` : ''}`);
   if (v.renewalOf) lines.push(`Renews    ${v.renewalOf}`);
@@ -65,7 +64,7 @@ export function formatRequest(v: RequestView): string {
     for (const n of v.assignment.notBound ?? []) lines.push(`  not bound to ${n.usage}: ${n.reason} (${n.code})`);
   }
   if (v.failure) lines.push(`Failure   ${v.failure.message} (${v.failure.code}, ${v.failure.stage})`);
-  lines.push(...renewalLines(v as LifecycleRequestView));
+  lines.push(...renewalLines(v as RequestView));
   lines.push('History');
   for (const h of v.history) lines.push(`  ${h.at}  ${h.state}${h.reason ? `  ${h.reason}` : ''}`);
   return lines.map(printable).join('\n');

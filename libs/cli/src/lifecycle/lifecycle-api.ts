@@ -1,45 +1,10 @@
-import type { RequestView, RotationPolicy, Usage } from '@certflow/contracts';
-import type { ApiClient, Page } from '../api-client';
+import type { CertificateInventoryItem, CertificateInventoryPage, CertificateStatus, RequestView } from '@certflow/contracts';
+import type { ApiClient } from '../api-client';
 
 /**
- * The lifecycle part of the HTTP API (CONTRACT.md "v2 additions" → Lifecycle, and design.md "R"),
- * as the CLI and the agent read it. The shapes are declared here, not in libs/contracts, because
- * the request service owns them there; these are the fields the CLI relies on, all optional where
- * an older server would leave them out.
+ * The lifecycle part of the HTTP API (CONTRACT.md "v2 additions" → Lifecycle) as the CLI and the
+ * agent call it: the inventory with every page, and the renew route. The shapes are libs/contracts'.
  */
-
-/** Where a certificate's renewal stands (the inventory's and RequestView's `renewal`). */
-export interface RenewalView {
-  dueAt: string;
-  requestId?: string;
-  state?: 'scheduled' | 'waiting-for-host' | 'in-progress' | 'failed' | 'overdue';
-}
-
-/** A RequestView with the lifecycle fields the request service adds. */
-export type LifecycleRequestView = RequestView & {
-  renewalOf?: string | null;
-  renewBefore?: string | null;
-  rotationPolicy?: RotationPolicy;
-  supersededBy?: string | null;
-  renewal?: RenewalView | null;
-};
-
-export const CERTIFICATE_STATUSES = ['active', 'superseded', 'revoked', 'expired', 'untrusted'] as const;
-export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
-
-/** One row of GET /api/v1/certificates. */
-export interface InventoryItem {
-  thumbprint: string;
-  requestId: string;
-  host: string;
-  issuer: string;
-  notBefore: string;
-  notAfter: string;
-  status: CertificateStatus;
-  usages: Usage[];
-  renewal?: RenewalView | null;
-  requestState?: string;
-}
 
 export interface InventoryQuery {
   host?: string;
@@ -62,11 +27,11 @@ export function inventoryQueryString(q: InventoryQuery & { limit?: number; curso
 const INVENTORY_PAGE = 1000;
 
 /** Every certificate matching `q`, following the cursors to the last page. */
-export async function inventoryAll(api: ApiClient, q: InventoryQuery): Promise<InventoryItem[]> {
-  const out: InventoryItem[] = [];
+export async function inventoryAll(api: ApiClient, q: InventoryQuery): Promise<CertificateInventoryItem[]> {
+  const out: CertificateInventoryItem[] = [];
   let cursor: string | undefined;
   do {
-    const page = (await api.call<Page<InventoryItem>>('GET', `/api/v1/certificates?${inventoryQueryString({ ...q, limit: INVENTORY_PAGE, cursor })}`)).body;
+    const page = (await api.call<CertificateInventoryPage>('GET', `/api/v1/certificates?${inventoryQueryString({ ...q, limit: INVENTORY_PAGE, cursor })}`)).body;
     out.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -78,7 +43,7 @@ export async function inventoryAll(api: ApiClient, q: InventoryQuery): Promise<I
  * already open for that request (asking twice makes one renewal). Safe to retry: the server keeps
  * one open renewal per request, so the call is marked idempotent.
  */
-export async function renewRequest(api: ApiClient, id: string, csr?: string): Promise<{ view: LifecycleRequestView; created: boolean }> {
-  const res = await api.call<LifecycleRequestView>('POST', `/api/v1/requests/${encodeURIComponent(id)}/renew`, { json: csr ? { csr } : {}, idempotent: true });
+export async function renewRequest(api: ApiClient, id: string, csr?: string): Promise<{ view: RequestView; created: boolean }> {
+  const res = await api.call<RequestView>('POST', `/api/v1/requests/${encodeURIComponent(id)}/renew`, { json: csr ? { csr } : {}, idempotent: true });
   return { view: res.body, created: res.status === 201 };
 }

@@ -5,7 +5,8 @@ import { writeFileAtomic } from '../atomic-file';
 import { CliError, EXIT } from '../exit-codes';
 import { CSR_FILE, KEY_FILE, createKey, keyMatchesCertificate, keyTypeOf, loadKey, makeCsr, type CliKeyType } from '../key-store';
 import { settleAndInstall } from '../request-flow';
-import { renewRequest, type LifecycleRequestView } from './lifecycle-api';
+import type { RequestView } from '@certflow/contracts';
+import { renewRequest } from './lifecycle-api';
 
 export interface RenewOptions {
   /** The host's key directory: key.pem (rotated, the old one kept as key.pem.prev), csr.pem, and the installed files. */
@@ -29,7 +30,7 @@ export function namesOf(subjectAltNames: readonly string[] = []): string[] {
  * it, an earlier attempt already rotated the key and it is re-used, so a retry after a failed
  * submission never pushes the old key out of key.pem.prev.
  */
-export async function renewalCsr(old: LifecycleRequestView, o: RenewOptions): Promise<{ csr: string; rotated: boolean }> {
+export async function renewalCsr(old: RequestView, o: RenewOptions): Promise<{ csr: string; rotated: boolean }> {
   const log = o.log ?? (() => undefined);
   const keyPath = join(o.dir, KEY_FILE);
   if (!old.certificate) throw new CliError(`request ${old.id} has no certificate to renew`, EXIT.ERROR, 'NOT_RENEWABLE', `see it with: certflow status ${old.id}`);
@@ -53,8 +54,8 @@ export async function renewalCsr(old: LifecycleRequestView, o: RenewOptions): Pr
  * CSR given), `Never` without a CSR (certflow re-submits the stored one). The API answers with the
  * renewal already open when there is one, so calling this again is harmless.
  */
-export async function submitRenewal(api: ApiClient, id: string, o: RenewOptions): Promise<{ old: LifecycleRequestView; view: LifecycleRequestView; created: boolean }> {
-  const old = (await api.request(id)) as LifecycleRequestView;
+export async function submitRenewal(api: ApiClient, id: string, o: RenewOptions): Promise<{ old: RequestView; view: RequestView; created: boolean }> {
+  const old = (await api.request(id)) as RequestView;
   let csr: string | undefined;
   if (o.csrFile) {
     try {
@@ -77,7 +78,7 @@ export async function submitRenewal(api: ApiClient, id: string, o: RenewOptions)
  * `certflow renew ID`: submits the renewal, follows it, and installs it in `dir` like
  * `certflow request` (cert.pem, chain.pem, fullchain.pem; the previous ones kept as *.prev).
  */
-export async function runRenew(api: ApiClient, id: string, o: RenewOptions & { timeout?: number; json?: boolean }): Promise<LifecycleRequestView> {
+export async function runRenew(api: ApiClient, id: string, o: RenewOptions & { timeout?: number; json?: boolean }): Promise<RequestView> {
   const dir = resolve(o.dir);
   const { view, created } = await submitRenewal(api, id, { ...o, dir });
   o.log?.(created ? `renewal ${view.id} of ${id} submitted` : `renewal ${view.id} of ${id} was already open: following it`);
