@@ -100,6 +100,7 @@ describe('the console: Expiring (issue #18)', () => {
     await panel.waitFor();
     expect(await panel.textContent()).toContain('Always (the host makes a new key)');
     const view = (await cf.api(`/api/v1/requests/${ids[0]}`)).body;
+    expect(await page.locator('#renewal-hint').textContent()).toContain(`certflow renew ${ids[0]} --out DIR`);
     if (view.renewal) {
       expect(await page.locator('#renewal-due').getAttribute('datetime')).toBe(view.renewal.dueAt);
       expect(await page.locator('#renewal-state').getAttribute('data-state')).toBe(view.renewal.state);

@@ -2,9 +2,10 @@ import { enc } from '../api.js';
 import { fmtDate, h, relTime } from '../dom.js';
 import { dl, renewalTag } from '../ui.js';
 
-/** What each renewal state asks of the operator, in one sentence. */
+/** What each renewal state asks of the operator, in one sentence; `scheduled` depends on who renews. */
 const RENEWAL_HINT = {
-  scheduled: 'certflow renews it by itself when the window opens (rotation policy Never: the stored CSR is submitted again).',
+  'scheduled-Never': 'certflow renews it by itself when the window opens: the stored CSR is submitted again.',
+  'scheduled-Always': 'When the window opens, the host makes a new key: its agent renews on its own, or run `certflow renew ID --out DIR` on the host.',
   'waiting-for-host': 'The host makes the new key: its agent renews on its own, or run `certflow renew ID --out DIR` on the host.',
   'in-progress': 'The renewal request is on its way; the old certificate stays bound until the renewal is assigned.',
   failed: 'The last renewal failed. certflow (policy Never) or the host\u2019s agent (policy Always) tries again with back-off.',
@@ -21,6 +22,7 @@ export function renewalPanel(v) {
   if (!v.rotationPolicy && !v.renewalOf && !v.supersededBy && !r) return null;
   const link = (id, elId) => h('a', { href: `#/requests/${enc(id)}`, id: elId }, id);
   const notAfter = v.certificate?.notAfter;
+  const hint = r?.state ? RENEWAL_HINT[r.state === 'scheduled' ? `scheduled-${v.rotationPolicy ?? 'Always'}` : r.state] : undefined;
   return h('section', { class: 'panel renewal', id: 'renewal', 'aria-labelledby': 'renewal-title' },
     h('h2', { id: 'renewal-title' }, 'Renewal'),
     dl([
@@ -33,6 +35,6 @@ export function renewalPanel(v) {
       r ? ['Renewal state', h('span', { id: 'renewal-state', 'data-state': r.state ?? '' }, renewalTag(r))] : null,
       r?.requestId ? ['Renewal request', link(r.requestId, 'renewal-request')] : null,
     ]),
-    r?.state && RENEWAL_HINT[r.state] ? h('p', { class: r.state === 'overdue' || r.state === 'failed' ? 'alert alert-warn' : 'muted' }, RENEWAL_HINT[r.state].replace('ID', v.id)) : null,
+    hint ? h('p', { class: r.state === 'overdue' || r.state === 'failed' ? 'alert alert-warn' : 'muted', id: 'renewal-hint' }, hint.replace('ID', v.id)) : null,
   );
 }
