@@ -4,7 +4,7 @@
  * request SUPERSEDED, the installed files replaced; then the inventory from the command line.
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCertflow, waitForRequest, type Certflow } from './harness';
@@ -73,6 +73,26 @@ describe('certflow renew and the inventory (issue #18)', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/SUPERSEDED.*\(NOT_RENEWABLE\)/);
     expect(readFileSync(join(out, 'key.pem'), 'utf8')).toBe(newKey);
+  });
+
+  it('renews a Never request without a CSR: the same key, a new certificate installed', async () => {
+    const out = join(work, 'never01');
+    const h = 'never01.cli.example.com';
+    const first = await runCli(['request', '--host', h, '--out', out, '--rotation-policy', 'Never', '--renew-before', 'P30D', '--timeout', '60s'], cliEnv(cf));
+    expect(first.code).toBe(0);
+    const [oldId, , oldThumb] = first.stdout.trim().split(' ');
+    expect((await cf.api(`/api/v1/requests/${oldId}`)).body).toMatchObject({ rotationPolicy: 'Never', renewBefore: 'P30D' });
+    const key = readFileSync(join(out, 'key.pem'), 'utf8');
+
+    const r = await runCli(['renew', oldId, '--out', out, '--timeout', '90s'], cliEnv(cf));
+    expect(r.code).toBe(0);
+    const [newId, , newThumb] = r.stdout.trim().split(' ');
+    expect(newThumb).not.toBe(oldThumb);
+    expect(readFileSync(join(out, 'key.pem'), 'utf8')).toBe(key);
+    expect(existsSync(join(out, 'key.pem.prev'))).toBe(false);
+    expect(new X509Certificate(readFileSync(join(out, 'cert.pem'))).checkPrivateKey(createPrivateKey(key))).toBe(true);
+    expect((await cf.api(`/api/v1/requests/${newId}`)).body).toMatchObject({ renewalOf: oldId, rotationPolicy: 'Never', renewBefore: 'P30D' });
+    await waitForRequest(cf, oldId, (v) => v.state === 'SUPERSEDED', 30_000);
   });
 
   it('lists the inventory: certs list with filters, and list --expiring without the superseded', async () => {

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../api-client';
 import type { CertificateInventoryItem } from '@certflow/contracts';
 import { inventoryAll, inventoryQueryString } from '../lifecycle/lifecycle-api';
-import { parseSpan } from '../options';
+import { parseRenewBefore, parseSpan } from '../options';
 import { buildProgram } from '../main';
 import { daysLeft, expiresBeforeFor, formatInventory } from './lifecycle.command';
 import { renewalLines } from './requests.command';
@@ -78,6 +78,16 @@ describe('certs list and list --expiring', () => {
       'Renewal   waiting for the host (certflow renew, or its agent), due 2026-02-20T00:00:00.000Z',
     ]);
     expect(renewalLines({} as never)).toEqual([]);
+  });
+
+  it('request takes --renew-before as an ISO 8601 duration and --rotation-policy Always|Never', () => {
+    expect(parseRenewBefore('P30D')).toBe('P30D');
+    expect(parseRenewBefore('pt720h')).toBe('PT720H');
+    expect(() => parseRenewBefore('30d')).toThrow(/is not an ISO 8601 duration .*e\.g\. P30D/);
+    expect(() => parseRenewBefore('P1M')).toThrow(InvalidArgumentError);
+    const request = buildProgram().commands.find((c) => c.name() === 'request')!;
+    expect(request.options.find((o) => o.long === '--rotation-policy')!.argChoices).toEqual(['Always', 'Never']);
+    expect(request.options.map((o) => o.long)).toContain('--renew-before');
   });
 
   it('has the commands: certs list, renew, and list --expiring', () => {

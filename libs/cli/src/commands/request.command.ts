@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { normalizeHost, type RequestView } from '@certflow/contracts';
+import { ROTATION_POLICIES, normalizeHost, type RequestView, type RotationPolicy } from '@certflow/contracts';
 import type { ApiClient } from '../api-client';
 import { CSR_FILE, KEY_TYPES, createKey, makeCsr, type CliKeyType } from '../key-store';
-import { apiFor, collect, collectUsages, parseDuration } from '../options';
+import { apiFor, collect, collectUsages, parseDuration, parseRenewBefore } from '../options';
 import { settleAndInstall } from '../request-flow';
 import { info } from '../ui';
 import { writeFileAtomic } from '../atomic-file';
@@ -21,6 +21,8 @@ export interface RequestOptions {
   force?: boolean;
   json?: boolean;
   friendlyName?: string;
+  renewBefore?: string;
+  rotationPolicy?: RotationPolicy;
 }
 
 /**
@@ -42,6 +44,8 @@ export async function runRequest(api: ApiClient, o: RequestOptions): Promise<Req
     autoAssign: o.assign,
     ...(o.issuer ? { issuer: o.issuer } : {}),
     ...(o.friendlyName ? { friendlyName: o.friendlyName } : {}),
+    ...(o.renewBefore ? { renewBefore: o.renewBefore } : {}),
+    ...(o.rotationPolicy ? { rotationPolicy: o.rotationPolicy } : {}),
   };
   const created = await api.submit(body, `cli-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
   writeFileSync(resolve(out, 'request.json'), JSON.stringify({ id: created.id, host, url: api.url }, null, 2) + '\n');
@@ -57,6 +61,8 @@ export function requestOptions(cmd: Command): Command {
     .option('--issuer <name>', 'issuer to use (server default: internal; "offline" waits for an upload)')
     .addOption(new Option('--key-type <type>', 'key pair to make').choices(KEY_TYPES).default('ec-p256'))
     .option('--friendly-name <text>', 'a label for the request')
+    .option('--renew-before <duration>', 'ISO 8601 duration before expiry when renewal starts, e.g. P30D (default: a third of the lifetime)', parseRenewBefore)
+    .addOption(new Option('--rotation-policy <policy>', 'Always: renew with a new key made on the host (certflow renew, or the agent); Never: certflow re-submits this CSR itself').choices(ROTATION_POLICIES))
     .option('--timeout <duration>', 'give up waiting after this long (e.g. 90s, 10m); exit 5, the request goes on', parseDuration)
     .option('--force', 'replace a key.pem already in the directory (kept as key.pem.prev)')
     .option('--json', 'print the final RequestView as JSON on stdout');
