@@ -25,6 +25,15 @@ export const RequestConfigSchema = BaseConfigSchema.extend({
   CERTFLOW_SSE_MAX_PER_TOKEN: z.coerce.number().int().min(1, 'must be at least 1').max(10_000).default(5),
   /** Open live event streams on this instance, all tokens together. */
   CERTFLOW_SSE_MAX_STREAMS: z.coerce.number().int().min(1, 'must be at least 1').max(100_000).default(500),
+  /** First wait before a failed automatic ('Never') renewal is submitted again, in ms; doubled per failure. */
+  CERTFLOW_RENEWAL_RETRY_MIN_MS: z.coerce.number().int().min(1, 'must be a whole number of milliseconds, at least 1').default(300_000),
+  /** Longest wait between two attempts of a failed renewal, in ms (before the jitter of ×0.5–1.5). */
+  CERTFLOW_RENEWAL_RETRY_MAX_MS: z.coerce.number().int().min(1, 'must be a whole number of milliseconds, at least 1').default(21_600_000),
+  /** How often the renewal retry job looks for due retries, in ms. */
+  CERTFLOW_RENEWAL_RETRY_INTERVAL_MS: z.coerce.number().int().min(50, 'must be at least 50 ms').default(30_000),
+}).refine((c) => c.CERTFLOW_RENEWAL_RETRY_MAX_MS >= c.CERTFLOW_RENEWAL_RETRY_MIN_MS, {
+  message: 'CERTFLOW_RENEWAL_RETRY_MAX_MS must be at least CERTFLOW_RENEWAL_RETRY_MIN_MS',
+  path: ['CERTFLOW_RENEWAL_RETRY_MAX_MS'],
 });
 /** The settings plus the issuers; every problem is reported at once. */
 export function loadRequestConfig(env: NodeJS.ProcessEnv = process.env) {

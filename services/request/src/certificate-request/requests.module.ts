@@ -15,6 +15,8 @@ import { RequestStateReader } from './request-state.reader';
 import { OnRenewalDue } from './renewal/on-renewal-due.consumer';
 import { RenewRequestHandler } from './renewal/renew-request.handler';
 import { InventoryController } from './inventory/inventory.controller';
+import { RenewalRetryScheduler } from './renewal/renewal-retry.scheduler';
+import { RenewalMetricsBinder } from './renewal/renewal-metrics.binder';
 
 /**
  * Certificate requests: the state machine (domain/), its use cases (commands/), the facts of the
@@ -35,6 +37,8 @@ import { InventoryController } from './inventory/inventory.controller';
     AssignRequestHandler,
     UploadCertificateHandler,
     RenewRequestHandler,
+    RenewalRetryScheduler,
+    RenewalMetricsBinder,
     RequestQueryService,
     RequestMetricsBinder,
     RequestStateReader,

@@ -24,6 +24,8 @@ export class Renewal1700000007000 implements MigrationInterface {
     await q.query(`CREATE INDEX certificate_request_not_after ON certificate_request (not_after, id) WHERE not_after IS NOT NULL`);
     await q.query(`CREATE INDEX certificate_request_host_not_after ON certificate_request (host, not_after) WHERE not_after IS NOT NULL`);
     await q.query(`CREATE INDEX certificate_request_issuer_not_after ON certificate_request (issuer, not_after) WHERE not_after IS NOT NULL`);
+    // The overdue gauge: the oldest ASSIGNED request whose renewal fell due.
+    await q.query(`CREATE INDEX certificate_request_renewal_due ON certificate_request (renewal_due_at) WHERE state = 'ASSIGNED' AND renewal_due_at IS NOT NULL`);
     await q.query(`CREATE TABLE renewal_retry (
       renewal_of uuid PRIMARY KEY,
       attempts integer NOT NULL,
@@ -36,7 +38,7 @@ export class Renewal1700000007000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE renewal_retry`);
-    await q.query(`DROP INDEX certificate_request_open_renewal, certificate_request_failed_renewal, certificate_request_not_after, certificate_request_host_not_after, certificate_request_issuer_not_after`);
+    await q.query(`DROP INDEX certificate_request_open_renewal, certificate_request_renewal_due, certificate_request_failed_renewal, certificate_request_not_after, certificate_request_host_not_after, certificate_request_issuer_not_after`);
     await q.query(`ALTER TABLE certificate_request
       DROP COLUMN renewal_of, DROP COLUMN renew_before, DROP COLUMN rotation_policy, DROP COLUMN not_before,
       DROP COLUMN not_after, DROP COLUMN renewal_due_at, DROP COLUMN superseded_by`);

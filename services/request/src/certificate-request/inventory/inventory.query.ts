@@ -1,6 +1,6 @@
 // The certificate inventory (GET /api/v1/certificates) and its expiry summary, read from the
 // request table: every request that has a certificate, soonest notAfter first.
-import { CERTIFICATE_STATUSES, isUuid, type CertificateInventoryItem, type CertificateInventoryPage, type CertificateStatus, type ExpirySummaryView, type RequestState, type RotationPolicy, type Usage } from '@certflow/contracts';
+import { CERTIFICATE_STATUSES, isUuid, normalizeHost, type CertificateInventoryItem, type CertificateInventoryPage, type CertificateStatus, type ExpirySummaryView, type RequestState, type RotationPolicy, type Usage } from '@certflow/contracts';
 import { ApiError } from '../../http/api-error';
 import { requireSingleValues } from '../../http/query-params';
 import { patternsRegex } from '../../access/auth/host-pattern';
@@ -35,7 +35,7 @@ export function parseInventoryQuery(q: Record<string, unknown>): InventoryFilter
   const n = limit === undefined ? INVENTORY_DEFAULT_LIMIT : /^\d{1,4}$/.test(limit) ? Number(limit) : NaN;
   if (!(n >= 1 && n <= INVENTORY_MAX_LIMIT)) throw new ApiError(400, 'INVALID_LIMIT', `limit must be a whole number from 1 to ${INVENTORY_MAX_LIMIT}`);
   return {
-    ...(host !== undefined && host !== '' ? { host: host.toLowerCase().replace(/\.$/, '') } : {}),
+    ...(host !== undefined && host !== '' ? { host: normalizeHost(host) } : {}),
     ...(issuer !== undefined && issuer !== '' ? { issuer } : {}),
     ...(status ? { status: status as CertificateStatus } : {}),
     ...(before ? { expiresBefore: before } : {}),

@@ -12,7 +12,7 @@ import {
   type CloudEvent,
   type RotationPolicy,
 } from '@certflow/contracts';
-import type { OutboxRelay } from '@certflow/messaging';
+import { JobScheduler, type OutboxRelay } from '@certflow/messaging';
 import { thumbprintSha1 } from '@certflow/pki';
 import { fixedClock, runId, testCsr, TestPki, type IssuedLeaf, type TestCsr } from '@certflow/testing';
 import { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
@@ -20,6 +20,7 @@ import { RequestCommandService } from '../commands/request-command.service';
 import { openRequestTestDatabase, requestFactsKit, type RequestFactsKit } from '../consumers/request-facts.test-kit';
 import { RequestQueryService } from '../http/request-query.service';
 import { RenewRequestHandler } from './renew-request.handler';
+import { RenewalRetryJob } from './renewal-retry.job';
 
 jest.setTimeout(60_000);
 
@@ -225,6 +226,70 @@ describe('renewals (real PostgreSQL)', () => {
     it('refuses a body with an unknown field', async () => {
       const r = await assignedRequest('Never');
       await expect(renew.execute(r.id, { csr: 'x', host: 'y' })).rejects.toMatchObject({ status: 400, code: 'UNKNOWN_FIELD' });
+    });
+  });
+
+  describe('the retry job, for failed automatic renewals', () => {
+    const MIN = 300_000;
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    // random() = 0.9: the factor 1.4, inside [0.5, 1.5]; the wait is known in advance.
+    const job = new RenewalRetryJob({ minMs: MIN, maxMs: 8 * MIN }, () => 0.9);
+    const retry = async (id: string) => (await ds.query(`SELECT attempts, next_attempt_at, last_error FROM renewal_retry WHERE renewal_of = $1`, [id]))[0];
+
+    it("re-submits a failed 'Never' renewal after the backoff with jitter, with the stored CSR, and backs off longer after the next failure", async () => {
+      const r = await assignedRequest('Never');
+      clock.set(DUE.toISOString());
+      await kit.deliver([due(r, 'Never')]);
+      const [first] = await renewalsOf(r.id);
+      await fail(first.id, 300);
+      const scheduler = new JobScheduler(ds, { publishCommitted() {} }, silent, clock);
+
+      await scheduler.runOnce(job);
+      expect(await retry(r.id)).toEqual({ attempts: 1, next_attempt_at: new Date(DUE.getTime() + 1.4 * MIN), last_error: 'CaUnreachable: the CA did not answer' });
+      clock.advance(1.4 * MIN - 1);
+      await scheduler.runOnce(job);
+      expect(await renewalsOf(r.id)).toHaveLength(1);
+
+      clock.advance(1);
+      const work = await scheduler.runOnce(job);
+      const renewals = await renewalsOf(r.id);
+      expect(renewals.map((x) => x.state)).toEqual(['FAILED', 'SUBMITTED']);
+      expect(renewals[1].csr).toBe(r.csr.pem);
+      expect(work.publish).toEqual([expect.objectContaining({ type: RequestSubmittedV1.subject, data: expect.objectContaining({ requestId: renewals[1].id, renewalOf: r.id }) })]);
+      expect(await retry(r.id)).toBeUndefined();
+
+      // Nothing more while that attempt is open.
+      clock.advance(10 * MIN);
+      await scheduler.runOnce(job);
+      expect(await renewalsOf(r.id)).toHaveLength(2);
+
+      await fail(renewals[1].id, 400);
+      const before = clock.now().getTime();
+      await scheduler.runOnce(job);
+      expect(await retry(r.id)).toMatchObject({ attempts: 2, next_attempt_at: new Date(before + 2 * 1.4 * MIN) });
+    });
+
+    it("leaves a failed 'Always' renewal to the host, and a request renewed meanwhile alone", async () => {
+      const a = await assignedRequest('Always');
+      const out = await renew.execute(a.id, { csr: (await testCsr({ host: a.host })).pem });
+      if (!out.created) throw new Error('expected a renewal');
+      await fail(out.request.id, 500);
+      const scheduler = new JobScheduler(ds, { publishCommitted() {} }, silent, clock);
+      await scheduler.runOnce(job);
+      expect(await retry(a.id)).toBeUndefined();
+
+      const n = await assignedRequest('Never');
+      const first = await renew.execute(n.id, {});
+      if (!first.created) throw new Error('expected a renewal');
+      await fail(first.request.id, 600);
+      await scheduler.runOnce(job);
+      expect(await retry(n.id)).toMatchObject({ attempts: 1 });
+      // An operator renews before the retry falls due: the retry then submits nothing.
+      await renew.execute(n.id, {});
+      clock.advance(2 * MIN);
+      await scheduler.runOnce(job);
+      expect((await renewalsOf(n.id)).map((x) => x.state)).toEqual(['FAILED', 'SUBMITTED']);
+      expect(await retry(n.id)).toBeUndefined();
     });
   });
 });

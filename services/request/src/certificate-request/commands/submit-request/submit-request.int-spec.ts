@@ -100,7 +100,7 @@ describe('SubmitRequestHandler (real PostgreSQL and NATS JetStream)', () => {
     expect(await svc.app.get(RequestQueryService).get(request.id)).toMatchObject({ renewBefore: 'P20D', rotationPolicy: 'Never' });
     const event = await svc.log.waitFor(RequestSubmittedV1, (d) => d.requestId === request.id);
     expect(event.data).toMatchObject({ renewBefore: 'P20D', rotationPolicy: 'Never' });
-    await expect(handler.execute({ host, csr: 'x', renewBefore: 'P1M' }, undefined)).rejects.toMatchObject({ code: 'INVALID_BODY', message: expect.stringContaining('ISO 8601 duration') });
+    await expect(handler.execute({ host, csr: 'x', renewBefore: 'P1M' }, undefined)).rejects.toMatchObject({ code: 'INVALID_BODY', response: { error: { message: expect.stringContaining('ISO 8601 duration') } } });
   });
 
   it('refuses another body under a used Idempotency-Key (409 IDEMPOTENCY_KEY_REUSED) and stores nothing', async () => {
