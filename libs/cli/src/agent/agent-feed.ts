@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CertificateAssignedV1, CertificateRenewalDueV1, normalizeHost, parseEvent } from '@certflow/contracts';
+import { CertificateAssignedV1, CertificateExpiredV1, CertificateExpiringV1, CertificateRenewalDueV1, normalizeHost, parseEvent } from '@certflow/contracts';
 import type { ApiClient } from '../api-client';
 import { writeFileAtomic } from '../atomic-file';
 import { CliError, EXIT } from '../exit-codes';
@@ -120,6 +120,19 @@ async function handle(o: AgentOptions, renewals: AgentRenewals, position: number
     } catch (e) {
       log(`event ${position} is not a valid ${CertificateRenewalDueV1.subject} event, skipped: ${(e as Error).message}`);
     }
+    return true;
+  }
+  if (type === CertificateExpiringV1.subject || type === CertificateExpiredV1.subject) {
+    // Said in the log for whoever reads it on the host; the renewal (or its retries) is what acts.
+    let e;
+    try {
+      e = type === CertificateExpiringV1.subject ? parseEvent(CertificateExpiringV1, raw) : parseEvent(CertificateExpiredV1, raw);
+    } catch (err) {
+      log(`event ${position} is not a valid ${String(type)} event, skipped: ${(err as Error).message}`);
+      return true;
+    }
+    const left = 'daysLeft' in e.data ? `expires in ${e.data.daysLeft} day${e.data.daysLeft === 1 ? '' : 's'}` : 'has EXPIRED';
+    log(`certificate ${e.data.thumbprint} of request ${e.data.requestId} (${e.data.usages.join(', ')}) ${left} (notAfter ${e.data.notAfter})`);
     return true;
   }
   if (type !== CertificateAssignedV1.subject) return true;
