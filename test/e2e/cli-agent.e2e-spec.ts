@@ -83,7 +83,9 @@ describe('certflow agent (issue #7)', () => {
     expect(stopped.code).toBe(0);
     // Another host's agent ignored nothing of ours and ours ignored theirs: only our host's events were installed.
     expect(stopped.stderr).not.toMatch(/could not install/);
-    expect(JSON.parse(readFileSync(join(dir, '.certflow-cursor.json'), 'utf8'))).toEqual({ host, after: '2' });
+    // Three events in the feed: both assignments, and the unassigned (reason replaced) of the first
+    // certificate's Default binding (issue #18), which the agent passes over.
+    expect(JSON.parse(readFileSync(join(dir, '.certflow-cursor.json'), 'utf8'))).toEqual({ host, after: '3' });
 
     // Started again from its cursor: nothing is installed twice.
     agent = startCli(agentArgs, agentEnv);

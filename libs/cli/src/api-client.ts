@@ -1,4 +1,4 @@
-import type { BatchSubmitView, CertificateDetails, RequestView } from '@certflow/contracts';
+import type { BatchSubmitView, CertificateDetails, RequestView, RotationPolicy } from '@certflow/contracts';
 import type { Connection } from './config';
 import { CliError, EXIT } from './exit-codes';
 
@@ -9,6 +9,9 @@ export interface SubmitBody {
   autoAssign?: boolean;
   issuer?: string;
   friendlyName?: string;
+  /** ISO 8601 duration before notAfter when the renewal window opens (server default: a third of the lifetime). */
+  renewBefore?: string;
+  rotationPolicy?: RotationPolicy;
 }
 
 export interface Page<T> {

@@ -98,3 +98,22 @@ export function findKeyFor(dir: string, certificatePem: string): string | undefi
   }
   return undefined;
 }
+
+/** True when the private key in `keyPath` is the one `certificatePem` was issued for. */
+export function keyMatchesCertificate(keyPath: string, certificatePem: string): boolean {
+  if (!existsSync(keyPath)) return false;
+  const spki = spkiOfKey(readFileSync(keyPath, 'utf8'));
+  return !!spki && spki.equals(new X509Certificate(certificatePem).publicKey.export({ type: 'spki', format: 'der' }));
+}
+
+/** The CLI key type of a private key PEM (a renewal makes the same kind of key as before), or undefined. */
+export function keyTypeOf(keyPath: string): CliKeyType | undefined {
+  try {
+    const k = createPrivateKey(readFileSync(keyPath, 'utf8'));
+    if (k.asymmetricKeyType === 'ec') return 'ec-p256';
+    if (k.asymmetricKeyType === 'rsa') return 'rsa-2048';
+  } catch {
+    /* no key, or not one the CLI made */
+  }
+  return undefined;
+}

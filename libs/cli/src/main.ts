@@ -6,6 +6,7 @@ import { CliError, EXIT } from './exit-codes';
 import { registerAgent } from './commands/agent.command';
 import { registerBulk } from './commands/bulk.command';
 import { registerEvents } from './commands/events.command';
+import { registerLifecycle } from './commands/lifecycle.command';
 import { registerRequest } from './commands/request.command';
 import { registerRequests } from './commands/requests.command';
 import { registerTrust } from './commands/trust.command';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_CODES_HELP);
   registerRequest(program);
   registerRequests(program);
+  registerLifecycle(program);
   registerTrust(program);
   registerTokens(program);
   registerBulk(program);

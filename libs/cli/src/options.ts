@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { USAGES } from '@certflow/contracts';
+import { ISO_DURATION_HINT, USAGES, parseIsoDuration } from '@certflow/contracts';
 import { ApiClient } from './api-client';
 import { resolveConnection } from './config';
 
@@ -28,6 +28,21 @@ export function parseDuration(value: string): number {
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
+}
+
+/** How far ahead `--expiring` looks: `30d`, `12h`, `2w` (a bare number is days) → milliseconds. */
+export function parseSpan(value: string): number {
+  const m = /^(\d+)\s*(h|d|w)?$/i.exec(value.trim());
+  const n = m ? Number(m[1]) : NaN;
+  if (!m || n < 1) throw new InvalidArgumentError(`"${value}" is not a span; e.g. 30d, 12h, 2w`);
+  return n * { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[(m[2] ?? 'd').toLowerCase() as 'h' | 'd' | 'w'];
+}
+
+/** `--renew-before P30D`: an ISO 8601 duration the API accepts, checked before anything is made. */
+export function parseRenewBefore(value: string): string {
+  const v = value.trim().toUpperCase();
+  if (parseIsoDuration(v) === null) throw new InvalidArgumentError(`"${value}" is not ${ISO_DURATION_HINT}`);
+  return v;
 }
 
 export function parsePositiveInt(value: string): number {

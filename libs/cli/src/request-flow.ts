@@ -3,6 +3,8 @@ import type { RequestView } from '@certflow/contracts';
 import type { ApiClient } from './api-client';
 import { writeFileAtomic } from './atomic-file';
 import { CliError, EXIT } from './exit-codes';
+import { printJson } from './options';
+import { Spinner, info } from './ui';
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -37,6 +39,8 @@ export function stateLine(v: RequestView): string {
       return `ASSIGNED — ${v.thumbprint} bound to ${(v.assignment?.usages ?? v.usages).join(', ')}`;
     case 'CHAIN_INCOMPLETE':
       return `CHAIN_INCOMPLETE — ${(v.validation?.missing ?? []).map((m) => `${m.kind} "${m.subject}" missing`).join('; ') || 'chain cannot be built'}`;
+    case 'SUPERSEDED':
+      return `SUPERSEDED — its bindings were taken over${v.supersededBy ? ` by ${v.supersededBy}` : ''}`;
     case 'FAILED':
       return `FAILED — ${v.failure ? `${v.failure.message} (${v.failure.code}, ${v.failure.stage})` : 'no reason given'}`;
     default:
@@ -133,4 +137,45 @@ export function failForState(v: RequestView): never {
     );
   }
   throw new CliError(`request ${v.id} is ${v.state}`, EXIT.ERROR);
+}
+
+/**
+ * Follows a submitted request until it settles, showing each state, then writes cert.pem,
+ * chain.pem and fullchain.pem in `out` (ASSIGNED, or ASSIGNABLE waiting for Assign); fails with
+ * exit 3 (CHAIN_INCOMPLETE), 4 (FAILED) or 5 (timeout) otherwise. `certflow request` and `renew`.
+ */
+export async function settleAndInstall(api: ApiClient, created: RequestView, out: string, o: { timeout?: number; json?: boolean }): Promise<RequestView> {
+  const spinner = new Spinner();
+  spinner.note(`request ${created.id} submitted for ${created.host} (issuer ${created.issuer})`);
+  spinner.start(`${created.id} ${created.state}`);
+  let view: RequestView;
+  try {
+    view = await waitUntilSettled(api, created.id, {
+      timeoutMs: o.timeout,
+      onChange: (v) => {
+        spinner.note(`${v.id} ${stateLine(v)}`);
+        spinner.update(`${v.id} ${v.state}`);
+      },
+    });
+  } catch (e) {
+    spinner.stop();
+    if (e instanceof WaitTimeout) {
+      throw new CliError(
+        `request ${e.last.id} is still ${e.last.state} after ${Math.round((o.timeout ?? 0) / 1000)}s; it goes on in certflow`,
+        EXIT.TIMEOUT,
+        'TIMEOUT',
+        `follow it with: certflow status ${e.last.id}`,
+      );
+    }
+    throw e;
+  }
+  spinner.stop();
+  if (o.json) printJson(view);
+  if (view.state === 'ASSIGNED' || (view.state === 'ASSIGNABLE' && isSettled(view))) {
+    const files = writeCertificateFiles(out, view.certificate!.pem, await chainOf(api, view));
+    for (const f of files) info(`wrote ${f}`);
+    if (!o.json) process.stdout.write(`${view.id} ${view.state} ${view.thumbprint}\n`);
+    return view;
+  }
+  return failForState(view);
 }

@@ -54,6 +54,22 @@ describe('runAgent (HTTP feed)', () => {
     expect(second.calls).toEqual([{ after: '2', wait: 0 }]);
   });
 
+  it('says an expiring or expired certificate in its log, and moves on', async () => {
+    const base = { specversion: '1.0', source: 'certflow/assignment', time: new Date().toISOString(), subject: 'r1', datacontenttype: 'application/json' };
+    const data = { requestId: 'r1', host: 'a.example.com', thumbprint: 'AB'.repeat(20), notAfter: '2026-02-01T00:00:00.000Z', usages: ['Default'] };
+    const events = [
+      { ...base, id: 'x1', type: 'certflow.certificate.expiring.v1', data: { ...data, daysLeft: 7, threshold: 7 } },
+      { ...base, id: 'x2', type: 'certflow.certificate.expired.v1', data },
+    ];
+    const log: string[] = [];
+    await runAgent(fakeApi(events).api, { host: 'a.example.com', dir, reload: {}, once: true, log: (l) => log.push(l) });
+    expect(log).toEqual(expect.arrayContaining([
+      `certificate ${'AB'.repeat(20)} of request r1 (Default) expires in 7 days (notAfter 2026-02-01T00:00:00.000Z)`,
+      `certificate ${'AB'.repeat(20)} of request r1 (Default) has EXPIRED (notAfter 2026-02-01T00:00:00.000Z)`,
+    ]));
+    expect(JSON.parse(readFileSync(cursorPath(dir), 'utf8')).after).toBe('2');
+  });
+
   it('logs and retries while the API is unreachable, then carries on', async () => {
     const log: string[] = [];
     const { api, calls } = fakeApi([await assignedEvent('a.example.com')], [new CliError('cannot reach the certflow API', EXIT.UNREACHABLE, 'API_UNREACHABLE')]);

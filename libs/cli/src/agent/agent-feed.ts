@@ -1,10 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CertificateAssignedV1, normalizeHost, parseEvent } from '@certflow/contracts';
+import { CertificateAssignedV1, CertificateExpiredV1, CertificateExpiringV1, CertificateRenewalDueV1, normalizeHost, parseEvent } from '@certflow/contracts';
 import type { ApiClient } from '../api-client';
 import { writeFileAtomic } from '../atomic-file';
 import { CliError, EXIT } from '../exit-codes';
 import { installAssignment, type AgentOptions } from './agent';
+import { AgentRenewals } from './agent-renewals';
 
 /** How long one call waits on the server for an event (the API allows up to 60 s). */
 export const LONG_POLL_SECONDS = 20;
@@ -60,13 +61,18 @@ export async function runAgent(api: ApiClient, o: AgentOptions): Promise<void> {
   mkdirSync(o.dir, { recursive: true, mode: 0o755 });
   let after = readCursor(o.dir, host);
   log(`agent for ${host}: following ${api.url}/api/v1/hosts/${host}/events from cursor ${after}, files under ${o.dir}`);
+  const now = o.now ?? Date.now;
+  const renewals = new AgentRenewals(api, { host, dir: o.dir, log, now, random: o.random ?? Math.random });
   let delay = RETRY_DELAYS_MS.first;
   let ready = false;
   while (!o.signal?.aborted) {
+    await renewals.runDue();
     let page: { items: unknown[]; nextCursor: string };
     try {
-      // Catch up without waiting; wait on the server only once there is nothing left.
-      page = await api.hostEvents(host, after, ready && !o.once ? LONG_POLL_SECONDS : 0, o.signal);
+      // Catch up without waiting; wait on the server only once there is nothing left, and not past a renewal's next step.
+      const next = renewals.nextAt();
+      const wait = next === undefined ? LONG_POLL_SECONDS : Math.max(0, Math.min(LONG_POLL_SECONDS, Math.ceil((next - now()) / 1000)));
+      page = await api.hostEvents(host, after, ready && !o.once ? wait : 0, o.signal);
     } catch (e) {
       if (o.signal?.aborted) return;
       if (fatal(e)) throw e;
@@ -79,7 +85,7 @@ export async function runAgent(api: ApiClient, o: AgentOptions): Promise<void> {
     for (const raw of page.items) {
       // Positions are 1, 2, 3… per host, never skipped: each event of the page is the one after the cursor.
       const position = Number(after) + 1;
-      const installed = await handle({ ...o, host }, position, raw, log).catch((e: Error) => {
+      const installed = await handle({ ...o, host }, renewals, position, raw, log).catch((e: Error) => {
         log(`could not install event ${position}: ${e.message}; retrying in ${Math.round(delay / 1000)} s`);
         return false;
       });
@@ -94,16 +100,41 @@ export async function runAgent(api: ApiClient, o: AgentOptions): Promise<void> {
       continue;
     }
     if (page.items.length === 0) {
-      if (o.once) return;
+      if (o.once) return void (await renewals.runDue());
       if (!ready) log('ready');
       ready = true;
     }
   }
 }
 
-/** Installs one event of the feed; false only when it must be tried again. Types the agent does not act on are passed over. */
-async function handle(o: AgentOptions, position: number, raw: unknown, log: (l: string) => void): Promise<boolean> {
+/**
+ * Acts on one event of the feed; false only when it must be tried again. An assignment is
+ * installed; a renewal-due is recorded (the renewal itself runs beside the feed, retried on its
+ * own, so a CA that is down does not hold up installing). Other types are passed over.
+ */
+async function handle(o: AgentOptions, renewals: AgentRenewals, position: number, raw: unknown, log: (l: string) => void): Promise<boolean> {
   const type = (raw as { type?: unknown } | null)?.type;
+  if (type === CertificateRenewalDueV1.subject) {
+    try {
+      renewals.noteDue(parseEvent(CertificateRenewalDueV1, raw).data);
+    } catch (e) {
+      log(`event ${position} is not a valid ${CertificateRenewalDueV1.subject} event, skipped: ${(e as Error).message}`);
+    }
+    return true;
+  }
+  if (type === CertificateExpiringV1.subject || type === CertificateExpiredV1.subject) {
+    // Said in the log for whoever reads it on the host; the renewal (or its retries) is what acts.
+    let e;
+    try {
+      e = type === CertificateExpiringV1.subject ? parseEvent(CertificateExpiringV1, raw) : parseEvent(CertificateExpiredV1, raw);
+    } catch (err) {
+      log(`event ${position} is not a valid ${String(type)} event, skipped: ${(err as Error).message}`);
+      return true;
+    }
+    const left = 'daysLeft' in e.data ? `expires in ${e.data.daysLeft} day${e.data.daysLeft === 1 ? '' : 's'}` : 'has EXPIRED';
+    log(`certificate ${e.data.thumbprint} of request ${e.data.requestId} (${e.data.usages.join(', ')}) ${left} (notAfter ${e.data.notAfter})`);
+    return true;
+  }
   if (type !== CertificateAssignedV1.subject) return true;
   let event;
   try {

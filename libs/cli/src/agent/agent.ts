@@ -18,6 +18,9 @@ export interface AgentOptions {
   once?: boolean;
   log?: (line: string) => void;
   signal?: AbortSignal;
+  /** The clock and the jitter of renewal retries (tests inject them). */
+  now?: () => number;
+  random?: () => number;
 }
 
 /** The CA certificates to ship with a leaf: the chain the CA returned, without the leaf and self-signed roots. */

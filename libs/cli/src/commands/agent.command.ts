@@ -55,6 +55,10 @@ assignments made while the agent was down are installed when it starts. Per usag
 atomically (temp file, fsync, rename), keeping the previous ones as *.prev, then runs the reload
 command. The cursor moves past an event only after its files are written. While the API is
 unreachable it logs and retries with back-off (1 s doubling to 30 s).
+A renewal-due for this host with rotationPolicy "Always" makes it renew like \`certflow renew\`: a new
+key in <dir> (the old one kept as key.pem.prev), a CSR for the same names, POST .../renew; the
+renewal is installed when its assignment arrives. A failed renewal is retried with back-off and
+jitter (30 s doubling to 1 h, × 0.5–1.5); state in <dir>/.certflow-renewals.json.
 request: certflow request --out <dir> (key.pem in <dir>, mode 0600); the agent then installs it.
 Examples:
   certflow agent request --host web01.corp.example.com --dir /etc/certflow

@@ -1,13 +1,12 @@
 import { resolve } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { normalizeHost, type RequestView } from '@certflow/contracts';
+import { ROTATION_POLICIES, normalizeHost, type RequestView, type RotationPolicy } from '@certflow/contracts';
 import type { ApiClient } from '../api-client';
-import { CliError, EXIT } from '../exit-codes';
 import { CSR_FILE, KEY_TYPES, createKey, makeCsr, type CliKeyType } from '../key-store';
-import { apiFor, collect, collectUsages, parseDuration, printJson } from '../options';
-import { chainOf, failForState, isSettled, stateLine, waitUntilSettled, WaitTimeout, writeCertificateFiles } from '../request-flow';
-import { Spinner, info } from '../ui';
+import { apiFor, collect, collectUsages, parseDuration, parseRenewBefore } from '../options';
+import { settleAndInstall } from '../request-flow';
+import { info } from '../ui';
 import { writeFileAtomic } from '../atomic-file';
 
 export interface RequestOptions {
@@ -22,6 +21,8 @@ export interface RequestOptions {
   force?: boolean;
   json?: boolean;
   friendlyName?: string;
+  renewBefore?: string;
+  rotationPolicy?: RotationPolicy;
 }
 
 /**
@@ -43,42 +44,12 @@ export async function runRequest(api: ApiClient, o: RequestOptions): Promise<Req
     autoAssign: o.assign,
     ...(o.issuer ? { issuer: o.issuer } : {}),
     ...(o.friendlyName ? { friendlyName: o.friendlyName } : {}),
+    ...(o.renewBefore ? { renewBefore: o.renewBefore } : {}),
+    ...(o.rotationPolicy ? { rotationPolicy: o.rotationPolicy } : {}),
   };
   const created = await api.submit(body, `cli-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`);
   writeFileSync(resolve(out, 'request.json'), JSON.stringify({ id: created.id, host, url: api.url }, null, 2) + '\n');
-  const spinner = new Spinner();
-  spinner.note(`request ${created.id} submitted for ${host} (issuer ${created.issuer})`);
-  spinner.start(`${created.id} ${created.state}`);
-  let view: RequestView;
-  try {
-    view = await waitUntilSettled(api, created.id, {
-      timeoutMs: o.timeout,
-      onChange: (v) => {
-        spinner.note(`${v.id} ${stateLine(v)}`);
-        spinner.update(`${v.id} ${v.state}`);
-      },
-    });
-  } catch (e) {
-    spinner.stop();
-    if (e instanceof WaitTimeout) {
-      throw new CliError(
-        `request ${e.last.id} is still ${e.last.state} after ${Math.round((o.timeout ?? 0) / 1000)}s; it goes on in certflow`,
-        EXIT.TIMEOUT,
-        'TIMEOUT',
-        `follow it with: certflow status ${e.last.id}`,
-      );
-    }
-    throw e;
-  }
-  spinner.stop();
-  if (o.json) printJson(view);
-  if (view.state === 'ASSIGNED' || (view.state === 'ASSIGNABLE' && isSettled(view))) {
-    const files = writeCertificateFiles(out, view.certificate!.pem, await chainOf(api, view));
-    for (const f of files) info(`wrote ${f}`);
-    if (!o.json) process.stdout.write(`${view.id} ${view.state} ${view.thumbprint}\n`);
-    return view;
-  }
-  return failForState(view);
+  return settleAndInstall(api, created, out, o);
 }
 
 export function requestOptions(cmd: Command): Command {
@@ -90,6 +61,8 @@ export function requestOptions(cmd: Command): Command {
     .option('--issuer <name>', 'issuer to use (server default: internal; "offline" waits for an upload)')
     .addOption(new Option('--key-type <type>', 'key pair to make').choices(KEY_TYPES).default('ec-p256'))
     .option('--friendly-name <text>', 'a label for the request')
+    .option('--renew-before <duration>', 'ISO 8601 duration before expiry when renewal starts, e.g. P30D (default: a third of the lifetime)', parseRenewBefore)
+    .addOption(new Option('--rotation-policy <policy>', 'Always: renew with a new key made on the host (certflow renew, or the agent); Never: certflow re-submits this CSR itself').choices(ROTATION_POLICIES))
     .option('--timeout <duration>', 'give up waiting after this long (e.g. 90s, 10m); exit 5, the request goes on', parseDuration)
     .option('--force', 'replace a key.pem already in the directory (kept as key.pem.prev)')
     .option('--json', 'print the final RequestView as JSON on stdout');

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { REQUEST_STATES, printable, type CertificateDetails, type RequestView } from '@certflow/contracts';
 import { EXIT, exitCodeForState } from '../exit-codes';
-import { apiFor, choice, collectUsages, parseDuration, parsePositiveInt, printJson } from '../options';
+import { apiFor, choice, collectUsages, parseDuration, parsePositiveInt, parseSpan, printJson } from '../options';
+import { expiresBeforeFor, listCertificates } from './lifecycle.command';
 import { missingLines, stateLine, waitUntilSettled, WaitTimeout } from '../request-flow';
 import { CliError } from '../exit-codes';
 import { Spinner, table } from '../ui';
@@ -29,6 +30,19 @@ export function formatDetails(d: CertificateDetails): string {
   return rows.map(([k, v]) => `${k.padEnd(21)} ${printable(v)}`).join('\n');
 }
 
+/** The lifecycle lines of `certflow status`: policy, what it renews, what replaced it, its renewal. */
+export function renewalLines(v: RequestView): string[] {
+  const lines: string[] = [];
+  if (v.rotationPolicy) lines.push(`Rotation  ${v.rotationPolicy}${v.renewBefore ? `, renew ${v.renewBefore} before expiry` : ''}`);
+  if (v.renewalOf) lines.push(`Renews    ${v.renewalOf}`);
+  if (v.supersededBy) lines.push(`Superseded by ${v.supersededBy}`);
+  if (v.renewal) {
+    const state = v.renewal.state === 'waiting-for-host' ? 'waiting for the host (certflow renew, or its agent)' : v.renewal.state ?? 'due';
+    lines.push(`Renewal   ${state}, due ${v.renewal.dueAt}${v.renewal.requestId ? `, request ${v.renewal.requestId}` : ''}`);
+  }
+  return lines;
+}
+
 /** A request for `certflow status`, one field a line, each line with control characters escaped. */
 export function formatRequest(v: RequestView): string {
   const lines = [
@@ -50,6 +64,7 @@ export function formatRequest(v: RequestView): string {
     for (const n of v.assignment.notBound ?? []) lines.push(`  not bound to ${n.usage}: ${n.reason} (${n.code})`);
   }
   if (v.failure) lines.push(`Failure   ${v.failure.message} (${v.failure.code}, ${v.failure.stage})`);
+  lines.push(...renewalLines(v as RequestView));
   lines.push('History');
   for (const h of v.history) lines.push(`  ${h.at}  ${h.state}${h.reason ? `  ${h.reason}` : ''}`);
   return lines.map(printable).join('\n');
@@ -128,8 +143,12 @@ export function registerRequests(program: Command): void {
     .option('--host <fqdn>', 'only requests for this host')
     .option('--limit <n>', 'at most this many (default 50)', parsePositiveInt, 50)
     .option('--all', 'every matching request (follows pages)')
+    .option('--expiring <span>', 'instead: the certificates (not superseded) whose notAfter is within this span (30d, 12h, 2w), from the inventory', parseSpan)
     .option('--json', 'print {items} as JSON')
-    .action(async (o: { state?: string; host?: string; limit: number; all?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (o: { state?: string; host?: string; limit: number; all?: boolean; json?: boolean; expiring?: number }, cmd: Command) => {
+      if (o.expiring !== undefined) {
+        return listCertificates(cmd, { host: o.host, expiresBefore: expiresBeforeFor(o.expiring, Date.now()) }, { json: o.json, withoutSuperseded: true });
+      }
       const items = await apiFor(cmd).listAll({ state: o.state, host: o.host }, o.all ? Infinity : o.limit);
       if (o.json) return printJson({ items });
       if (!items.length) return void process.stdout.write('no requests\n');

@@ -10,6 +10,7 @@ import { statusPage } from './pages/status.js';
 import { trustPage } from './pages/trust.js';
 import { hostPage } from './pages/host.js';
 import { certificatePage } from './pages/certificate.js';
+import { expiringPage } from './pages/expiring.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -23,6 +24,7 @@ const routes = [
   [/^\/requests\/([^/]+)$/, (m) => statusPage(decodeURIComponent(m[1])), 'requests'],
   [/^\/requests$/, () => requestsPage(), 'requests'],
   [/^\/new$/, () => newRequestPage(), 'new'],
+  [/^\/expiring$/, () => expiringPage(), 'expiring'],
   [/^\/trust$/, () => trustPage(), 'trust'],
   [/^\/hosts(?:\/([^/]+))?$/, (m) => hostPage(m[1] ? decodeURIComponent(m[1]) : ''), 'hosts'],
   [/^\/certificates\/([^/]+)$/, (m) => certificatePage(decodeURIComponent(m[1])), 'trust'],

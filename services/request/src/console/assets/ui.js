@@ -2,7 +2,7 @@
 import { api, enc } from './api.js';
 import { copyButton, fmtDate, h, hexGroups, relTime } from './dom.js';
 
-export const STATES = ['SUBMITTED', 'PENDING', 'ISSUED', 'CHAIN_INCOMPLETE', 'ASSIGNABLE', 'ASSIGNED', 'FAILED'];
+export const STATES = ['SUBMITTED', 'PENDING', 'ISSUED', 'CHAIN_INCOMPLETE', 'ASSIGNABLE', 'ASSIGNED', 'FAILED', 'SUPERSEDED'];
 export const STATE_LABEL = {
   SUBMITTED: 'Submitted',
   PENDING: 'Pending',
@@ -11,7 +11,25 @@ export const STATE_LABEL = {
   ASSIGNABLE: 'Assignable',
   ASSIGNED: 'Assigned',
   FAILED: 'Failed',
+  SUPERSEDED: 'Superseded',
 };
+
+/** A renewal's state (RequestView's and the inventory's `renewal.state`) in words. */
+export const RENEWAL_STATE_LABEL = {
+  scheduled: 'Scheduled',
+  'waiting-for-host': 'Waiting for the host',
+  'in-progress': 'In progress',
+  failed: 'Failed',
+  overdue: 'Overdue',
+};
+
+/** A renewal as a tag: its state, warning colours when it needs a person. */
+export function renewalTag(renewal) {
+  if (!renewal) return h('span', { class: 'muted' }, '—');
+  const state = renewal.state ?? 'scheduled';
+  const bad = state === 'failed' || state === 'overdue';
+  return h('span', { class: `tag renewal-${state}${bad ? ' tag-bad' : ''}` }, RENEWAL_STATE_LABEL[state] ?? state);
+}
 
 /** The states that need a person. ASSIGNABLE only when it waits for Assign (see needsPerson). */
 export const ATTENTION = ['CHAIN_INCOMPLETE', 'ASSIGNABLE', 'FAILED'];

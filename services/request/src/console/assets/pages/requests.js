@@ -54,7 +54,7 @@ export function requestsPage() {
             href: `#/requests${qs({ state: s, host: filters.host, issuer: filters.issuer })}`,
             class: `count count-${s.toLowerCase().replace('_', '-')}${ATTENTION.includes(s) && counts[s] > 0 ? ' count-attention' : ''}${filters.state === s ? ' count-active' : ''}`,
             'aria-current': filters.state === s ? 'true' : undefined,
-          }, h('span', { class: 'count-n' }, String(counts[s])), h('span', { class: 'count-label' }, STATE_LABEL[s]))),
+          }, h('span', { class: 'count-n' }, String(counts[s] ?? 0)), h('span', { class: 'count-label' }, STATE_LABEL[s]))),
         ),
       ),
     );

@@ -1,5 +1,6 @@
 import { api, enc } from '../api.js';
 import { append, copyButton, fmtDate, h, hexGroups, relTime } from '../dom.js';
+import { renewalPanel } from './status-renewal.js';
 import { STATE_LABEL, USAGES, badge, certificateDetails, errorSlot, mono, pageHeader, pemInput, usageLabel, td } from '../ui.js';
 
 const STEPS = [
@@ -9,7 +10,7 @@ const STEPS = [
   ['VALIDATED', 'Chain validated'],
   ['ASSIGNED', 'Assigned'],
 ];
-const STEP_OF = { SUBMITTED: 0, PENDING: 1, ISSUED: 2, CHAIN_INCOMPLETE: 3, ASSIGNABLE: 3, ASSIGNED: 4 };
+const STEP_OF = { SUBMITTED: 0, PENDING: 1, ISSUED: 2, CHAIN_INCOMPLETE: 3, ASSIGNABLE: 3, ASSIGNED: 4, SUPERSEDED: 4 };
 
 /**
  * Certificate Request Status — the wizard's "Certificate Request (Returned)" page: the thumbprint,
@@ -34,7 +35,7 @@ export function statusPage(id) {
       const v = await api(`/api/v1/requests/${enc(id)}`);
       errors.clear();
       if (disposed) return;
-      if (!view || v.state !== view.state || v.updatedAt !== view.updatedAt || v.thumbprint !== view.thumbprint) render(v);
+      if (!view || v.state !== view.state || v.updatedAt !== view.updatedAt || v.thumbprint !== view.thumbprint || JSON.stringify(v.renewal) !== JSON.stringify(view.renewal)) render(v);
     } catch (err) {
       errors.show(err, view ? { title: 'Could not refresh this request' } : undefined);
       if (!view) body.replaceChildren();
@@ -48,6 +49,7 @@ export function statusPage(id) {
     body.replaceChildren(
       progress(v),
       summary(v),
+      renewalPanel(v),
       h('section', { class: 'panel', 'aria-labelledby': 'cert-title' },
         h('h2', { id: 'cert-title' }, 'Certificate'),
         h('div', { class: 'thumb-row' },
@@ -154,6 +156,11 @@ export function statusPage(id) {
           h('p', {}, `Assigned ${fmtDate(v.assignment?.assignedAt)} to ${(v.assignment?.usages ?? []).map(usageLabel).join(', ') || 'no usage'} on `, h('a', { href: `#/hosts/${enc(v.host)}` }, v.host), '.'),
           v.assignment?.notBound?.length ? h('p', { class: 'alert alert-warn' }, 'Not assigned to: ', v.assignment.notBound.map((n) => `${usageLabel(n.usage)} (${n.code}: ${n.reason})`).join('; ')) : null);
         break;
+      case 'SUPERSEDED':
+        add(title('Superseded'),
+          h('p', {}, 'Its renewal took over every usage it was bound to on ', h('a', { href: `#/hosts/${enc(v.host)}` }, v.host), '; this certificate is no longer bound anywhere.'),
+          v.supersededBy ? h('p', {}, 'Replaced by ', h('a', { href: `#/requests/${enc(v.supersededBy)}`, id: 'superseded-by-link' }, `request ${v.supersededBy}`), '.') : null);
+        break;
       case 'FAILED':
         add(title('The request failed'),
           v.failure ? h('p', { class: 'api-error' }, h('code', { class: 'error-code' }, v.failure.code), ' ', h('span', { class: 'error-message' }, v.failure.message)) : null,
@@ -246,7 +253,7 @@ export function statusPage(id) {
       if (v.state === 'FAILED') {
         cls = i < failedAt ? 'done' : i === failedAt ? 'bad' : 'todo';
         if (i === failedAt) note = ' (failed)';
-      } else if (i < at || (v.state === 'ASSIGNED' && i === at)) cls = 'done';
+      } else if (i < at || ((v.state === 'ASSIGNED' || v.state === 'SUPERSEDED') && i === at)) cls = 'done';
       else if (i === at) cls = v.state === 'CHAIN_INCOMPLETE' ? 'bad' : 'now';
       if (v.state === 'CHAIN_INCOMPLETE' && i === at) note = ' (incomplete)';
       return h('li', { class: `step step-${cls}`, 'aria-current': cls === 'now' || cls === 'bad' ? 'step' : undefined }, h('span', { class: 'step-dot', 'aria-hidden': 'true' }), h('span', {}, label + note));
@@ -269,7 +276,7 @@ export function statusPage(id) {
   const onEvent = (e) => {
     if (e.event === 'hello') return void load();
     const d = e.data ?? {};
-    const about = e.event === 'request.updated' ? d.id === id : d.subject === id || d.data?.requestId === id || d.type === 'certflow.trust.updated.v1';
+    const about = e.event === 'request.updated' ? d.id === id || d.id === view?.renewal?.requestId : d.subject === id || d.data?.requestId === id || d.data?.renewalOf === id || d.type === 'certflow.trust.updated.v1';
     if (!about) return;
     clearTimeout(timer);
     timer = setTimeout(load, e.event === 'request.updated' ? 0 : 150);
