@@ -15,6 +15,10 @@ import { CertificateUnassignedV1 } from './events/certificate-unassigned.v1';
 import { CertificateRenewalDueV1 } from './events/certificate-renewal-due.v1';
 import { CertificateExpiringV1 } from './events/certificate-expiring.v1';
 import { CertificateExpiredV1 } from './events/certificate-expired.v1';
+import { RevocationRequestedV1 } from './events/revocation-requested.v1';
+import { CertificateRevokedV1 } from './events/certificate-revoked.v1';
+import { ChainBrokenV1 } from './events/chain-broken.v1';
+import { CertificateUntrustedV1 } from './events/certificate-untrusted.v1';
 
 /** The four services, each a NATS identity of its own. */
 export const BUS_SERVICES = ['request', 'ca-gateway', 'trust-validation', 'assignment'] as const;
@@ -49,7 +53,7 @@ const others = (self: BusService) => BUS_SERVICES.filter((s) => s !== self);
 
 export const BUS_GRANTS: Readonly<Record<BusService, BusGrant>> = {
   request: {
-    publishes: [RequestSubmittedV1.subject, CertificateUploadedV1.subject, AssignmentRequestedV1.subject, deadLetter],
+    publishes: [RequestSubmittedV1.subject, CertificateUploadedV1.subject, AssignmentRequestedV1.subject, RevocationRequestedV1.subject, deadLetter],
     consumes: [
       RequestPendingV1.subject,
       CertificateIssuedV1.subject,
@@ -70,14 +74,14 @@ export const BUS_GRANTS: Readonly<Record<BusService, BusGrant>> = {
     observes: [...STREAM_SUBJECTS],
   },
   'ca-gateway': {
-    publishes: [RequestPendingV1.subject, CertificateIssuedV1.subject, IssuerCaPublishedV1.subject, failed, deadLetter],
+    publishes: [RequestPendingV1.subject, CertificateIssuedV1.subject, IssuerCaPublishedV1.subject, CertificateRevokedV1.subject, failed, deadLetter],
     consumes: [RequestSubmittedV1.subject, CertificateUploadedV1.subject],
     serves: [RPC.ping('ca-gateway')],
     calls: [],
     observes: [],
   },
   'trust-validation': {
-    publishes: [ChainCompleteV1.subject, ChainIncompleteV1.subject, TrustUpdatedV1.subject, failed, deadLetter],
+    publishes: [ChainCompleteV1.subject, ChainIncompleteV1.subject, TrustUpdatedV1.subject, ChainBrokenV1.subject, failed, deadLetter],
     consumes: [CertificateIssuedV1.subject, TrustUpdatedV1.subject, IssuerCaPublishedV1.subject],
     serves: [RPC.ping('trust-validation'), RPC.trustImport, RPC.trustList, RPC.trustRemove, RPC.certificateLookup],
     calls: [],
@@ -90,6 +94,7 @@ export const BUS_GRANTS: Readonly<Record<BusService, BusGrant>> = {
       CertificateRenewalDueV1.subject,
       CertificateExpiringV1.subject,
       CertificateExpiredV1.subject,
+      CertificateUntrustedV1.subject,
       failed,
       deadLetter,
     ],

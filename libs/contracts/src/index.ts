@@ -2,6 +2,7 @@ export * from './subjects';
 export * from './usages';
 export * from './request-state';
 export * from './lifecycle';
+export * from './revocation';
 export * from './envelope';
 export * from './trace-context';
 export * from './views';

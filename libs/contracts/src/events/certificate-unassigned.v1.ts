@@ -15,7 +15,8 @@ export const CertificateUnassignedV1 = defineEvent(
     thumbprint: Thumbprint,
     /** The usages released by this event. */
     usages: z.array(UsageSchema).min(1),
-    reason: z.enum(['replaced', 'revoked']),
+    /** Added to the contract: `untrusted`, when CERTFLOW_RELEASE_UNTRUSTED releases a certificate a trust-store removal broke. */
+    reason: z.enum(['replaced', 'revoked', 'untrusted']),
     /** Added to the contract: the usages this certificate is still bound to afterwards (none: it is bound nowhere). */
     remaining: z.array(UsageSchema).optional(),
     /** Added to the contract: for `replaced`, the request and certificate that took the bindings over. */

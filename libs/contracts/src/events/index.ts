@@ -15,6 +15,10 @@ export * from './certificate-unassigned.v1';
 export * from './certificate-renewal-due.v1';
 export * from './certificate-expiring.v1';
 export * from './certificate-expired.v1';
+export * from './revocation-requested.v1';
+export * from './certificate-revoked.v1';
+export * from './chain-broken.v1';
+export * from './certificate-untrusted.v1';
 
 import { RequestSubmittedV1 } from './request-submitted.v1';
 import { RequestPendingV1 } from './request-pending.v1';
@@ -32,6 +36,10 @@ import { CertificateUnassignedV1 } from './certificate-unassigned.v1';
 import { CertificateRenewalDueV1 } from './certificate-renewal-due.v1';
 import { CertificateExpiringV1 } from './certificate-expiring.v1';
 import { CertificateExpiredV1 } from './certificate-expired.v1';
+import { RevocationRequestedV1 } from './revocation-requested.v1';
+import { CertificateRevokedV1 } from './certificate-revoked.v1';
+import { ChainBrokenV1 } from './chain-broken.v1';
+import { CertificateUntrustedV1 } from './certificate-untrusted.v1';
 
 /** Every event of the contract, in the order a request meets them. docs/events.md is generated from this. */
 export const ALL_EVENTS = [
@@ -47,6 +55,10 @@ export const ALL_EVENTS = [
   CertificateRenewalDueV1,
   CertificateExpiringV1,
   CertificateExpiredV1,
+  RevocationRequestedV1,
+  CertificateRevokedV1,
+  ChainBrokenV1,
+  CertificateUntrustedV1,
   RequestFailedV1,
   TrustUpdatedV1,
   IssuerCaPublishedV1,
