@@ -3,6 +3,7 @@ import { ServicePlatformModule } from '@certflow/runtime';
 import { AssignCertificateService } from './assignment/assign-certificate.service';
 import { OnAssignmentRequestedConsumer } from './assignment/consumers/on-assignment-requested.consumer';
 import { OnChainCompleteConsumer } from './assignment/consumers/on-chain-complete.consumer';
+import { OnCertificateRevokedConsumer } from './assignment/consumers/on-certificate-revoked.consumer';
 import { HostAssignmentsService } from './assignment/host-assignments.service';
 import { BindingHistoryRow } from './assignment/persistence/binding-history.orm-entity';
 import { BindingRow } from './assignment/persistence/binding.orm-entity';
@@ -14,9 +15,10 @@ import { ASSIGNMENT_CONFIG, SCHEMA, SERVICE, type AssignmentConfig } from './con
 import { AssignmentTables1700000003000 } from './migrations/1700000003000-assignment-tables';
 import { AssignmentWanted1700000003100 } from './migrations/1700000003100-assignment-wanted';
 import { CertificateWatch1700000003200 } from './migrations/1700000003200-certificate-watch';
+import { BindingRelease1700000003300 } from './migrations/1700000003300-binding-release';
 
 export const ASSIGNMENT_ENTITIES = [BindingRow, BindingHistoryRow];
-export const ASSIGNMENT_MIGRATIONS = [AssignmentTables1700000003000, AssignmentWanted1700000003100, CertificateWatch1700000003200];
+export const ASSIGNMENT_MIGRATIONS = [AssignmentTables1700000003000, AssignmentWanted1700000003100, CertificateWatch1700000003200, BindingRelease1700000003300];
 
 /** assignment: binds chain-complete certificates to the host usages they fit, and watches them expire. */
 @Module({})
@@ -35,7 +37,7 @@ export class AppModule {
           migrations: ASSIGNMENT_MIGRATIONS,
         }),
       ],
-      controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer],
+      controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer, OnCertificateRevokedConsumer],
       providers: [
         { provide: ASSIGNMENT_CONFIG, useValue: config },
         AssignCertificateService,
