@@ -47,7 +47,7 @@ export type RequestCommand =
   | { type: 'Assign'; at: Date; usages?: Usage[]; actor?: string }
   | { type: 'RecordAssigned'; at: Date; thumbprint: string; usages: Usage[]; notBound?: UsageRefusal[]; renewalDueAt?: Date }
   /** `certificate.unassigned`: bindings of the certificate were released; `remaining` what it is still bound to. */
-  | { type: 'RecordUnassigned'; at: Date; thumbprint: string; reason: 'replaced' | 'revoked'; remaining: Usage[]; replacedBy?: string }
+  | { type: 'RecordUnassigned'; at: Date; thumbprint: string; reason: 'replaced' | 'revoked' | 'untrusted'; remaining: Usage[]; replacedBy?: string }
   /** `certificate.renewal-due`: the expiry watch opened the renewal window of the certificate. */
   | { type: 'RecordRenewalDue'; at: Date; thumbprint: string; dueAt: Date }
   | { type: 'Fail'; at: Date; stage: FailureStage; code: string; message: string }
