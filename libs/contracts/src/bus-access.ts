@@ -98,7 +98,7 @@ export const BUS_GRANTS: Readonly<Record<BusService, BusGrant>> = {
       failed,
       deadLetter,
     ],
-    consumes: [ChainCompleteV1.subject, AssignmentRequestedV1.subject],
+    consumes: [ChainCompleteV1.subject, AssignmentRequestedV1.subject, ChainBrokenV1.subject],
     serves: [RPC.ping('assignment'), RPC.hostAssignments],
     calls: [],
     observes: [],

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ServicePlatformModule } from '@certflow/runtime';
 import { AssignCertificateService } from './assignment/assign-certificate.service';
 import { OnAssignmentRequestedConsumer } from './assignment/consumers/on-assignment-requested.consumer';
+import { OnChainBrokenConsumer } from './assignment/consumers/on-chain-broken.consumer';
 import { OnChainCompleteConsumer } from './assignment/consumers/on-chain-complete.consumer';
 import { HostAssignmentsService } from './assignment/host-assignments.service';
 import { BindingHistoryRow } from './assignment/persistence/binding-history.orm-entity';
@@ -35,7 +36,7 @@ export class AppModule {
           migrations: ASSIGNMENT_MIGRATIONS,
         }),
       ],
-      controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer],
+      controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer, OnChainBrokenConsumer],
       providers: [
         { provide: ASSIGNMENT_CONFIG, useValue: config },
         AssignCertificateService,
