@@ -64,6 +64,7 @@ export const BUS_GRANTS: Readonly<Record<BusService, BusGrant>> = {
       CertificateRenewalDueV1.subject,
       CertificateExpiringV1.subject,
       CertificateExpiredV1.subject,
+      CertificateUntrustedV1.subject,
       failed,
       TrustUpdatedV1.subject,
       deadLetter,

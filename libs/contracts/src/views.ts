@@ -60,6 +60,21 @@ export interface RequestView {
   supersededBy?: string;
   /** An ASSIGNED request's renewal, once its due date is known. */
   renewal?: RenewalStatusView;
+  /** An ASSIGNED request whose bound certificate's chain broke after a trust-store removal. */
+  untrusted?: UntrustedView;
+}
+
+/**
+ * Set from certflow.certificate.untrusted.v1 (assignment). Stays until the request is renewed or its
+ * bindings are taken over: a later re-import of the removed certificate does not clear it.
+ */
+export interface UntrustedView {
+  /** When it was first reported. */
+  since: string;
+  /** The issuers the chain now lacks. */
+  missing: MissingIssuer[];
+  /** Where it was bound when reported (each host once, the latest report of it). */
+  hosts: { host: string; usages: Usage[] }[];
 }
 
 /** Where a bound certificate's renewal stands (RequestView and the certificate inventory). */
@@ -70,7 +85,10 @@ export interface RenewalStatusView {
   state: 'scheduled' | 'waiting-for-host' | 'in-progress' | 'failed' | 'overdue';
 }
 
-/** `active`, `superseded`, `expired` now; `revoked` and `untrusted` come with revocation and trust checks (#19). */
+/**
+ * `untrusted`: ASSIGNED, not expired, and a trust-store removal broke its chain (RequestView.untrusted).
+ * `revoked` comes with revocation (#19).
+ */
 export const CERTIFICATE_STATUSES = ['active', 'superseded', 'revoked', 'expired', 'untrusted'] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 

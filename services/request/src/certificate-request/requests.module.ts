@@ -17,6 +17,7 @@ import { RenewRequestHandler } from './renewal/renew-request.handler';
 import { InventoryController } from './inventory/inventory.controller';
 import { RenewalRetryScheduler } from './renewal/renewal-retry.scheduler';
 import { RenewalMetricsBinder } from './renewal/renewal-metrics.binder';
+import { OnCertificateUntrusted } from './untrusted/on-certificate-untrusted.consumer';
 
 /**
  * Certificate requests: the state machine (domain/), its use cases (commands/), the facts of the
@@ -26,7 +27,7 @@ import { RenewalMetricsBinder } from './renewal/renewal-metrics.binder';
  */
 @Module({
   imports: [EdgeModule],
-  controllers: [RequestsController, InventoryController, ...REQUEST_FACT_HANDLERS, OnRenewalDue],
+  controllers: [RequestsController, InventoryController, ...REQUEST_FACT_HANDLERS, OnRenewalDue, OnCertificateUntrusted],
   providers: [
     { provide: ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.map((i) => i.name) },
     { provide: OFFLINE_ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.filter((i) => i.type === 'offline').map((i) => i.name) },

@@ -66,7 +66,11 @@ interface Row {
   assignment: { usages: Usage[] } | null;
   rotation_policy: RotationPolicy;
   renewal_due_at: Date | null;
+  is_untrusted: boolean;
 }
+
+// Untrusted: still bound (ASSIGNED) and not expired, with the marker a trust-store removal left (#19).
+const UNTRUSTED = `(state = 'ASSIGNED' AND untrusted IS NOT NULL)`;
 
 /** The SQL condition of a status at `now` (the parameter `nowParam`), on top of "has a certificate". */
 function statusCondition(status: CertificateStatus, nowParam: () => string): string {
@@ -76,10 +80,11 @@ function statusCondition(status: CertificateStatus, nowParam: () => string): str
     case 'expired':
       return `state <> 'SUPERSEDED' AND not_after <= ${nowParam()}`;
     case 'active':
-      return `state <> 'SUPERSEDED' AND not_after > ${nowParam()}`;
-    case 'revoked':
+      return `state <> 'SUPERSEDED' AND not_after > ${nowParam()} AND NOT ${UNTRUSTED}`;
     case 'untrusted':
-      // Come with revocation and trust re-checks (#19): no certificate has them yet.
+      return `${UNTRUSTED} AND not_after > ${nowParam()}`;
+    case 'revoked':
+      // Comes with revocation (#19): no certificate has it yet.
       return 'false';
     default: {
       const exhaustive: never = status;
@@ -100,7 +105,7 @@ export async function inventoryPage(query: Query, f: InventoryFilter, now: Date,
   if (f.after) where.push(`(not_after, id) > (${param(f.after.notAfter)}::timestamptz, ${param(f.after.id)}::uuid)`);
   scopeCondition(where, scope, param);
   const rows = await query<Row>(
-    `SELECT id, thumbprint, host, issuer, not_before, not_after, state, usages, assignment, rotation_policy, renewal_due_at
+    `SELECT id, thumbprint, host, issuer, not_before, not_after, state, usages, assignment, rotation_policy, renewal_due_at, ${UNTRUSTED} AS is_untrusted
        FROM certificate_request WHERE ${where.join(' AND ')} ORDER BY not_after, id LIMIT $1`,
     values,
   );
@@ -115,7 +120,7 @@ export async function inventoryPage(query: Query, f: InventoryFilter, now: Date,
       issuer: r.issuer,
       notBefore: new Date(r.not_before).toISOString(),
       notAfter: new Date(r.not_after).toISOString(),
-      status: r.state === 'SUPERSEDED' ? 'superseded' : new Date(r.not_after).getTime() <= now.getTime() ? 'expired' : 'active',
+      status: r.state === 'SUPERSEDED' ? 'superseded' : new Date(r.not_after).getTime() <= now.getTime() ? 'expired' : r.is_untrusted ? 'untrusted' : 'active',
       usages: r.assignment?.usages ?? r.usages,
       requestState: r.state,
       ...(renewal ? { renewal } : {}),
