@@ -9,6 +9,7 @@ import { TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from '../config';
 import { validationOutcomes } from '../metrics/validation.metrics';
 import { TrustStoreCache } from '../trust-store/trust-store.cache';
 import { ChainValidationService } from './chain-validation.service';
+import { REVALIDATION_CONCURRENCY } from './revalidation.service';
 import { ValidationRow } from './persistence/validation.orm-entity';
 import { EVENT_SOURCE, type ValidationOutcome } from './validation-outcome';
 
@@ -63,12 +64,17 @@ export class BrokenChainService {
         [inPath, after, this.config.CERTFLOW_REVALIDATION_BATCH],
       );
       if (batch.length === 0) break;
-      for (const { request_id } of batch) {
-        const result = await this.revalidate(request_id, removed);
-        if (!result) continue;
-        report.checked += 1;
-        report[result] += 1;
-      }
+      // Independent transactions, a few at once, as after an import (see RevalidationService).
+      let next = 0;
+      const worker = async () => {
+        while (next < batch.length) {
+          const result = await this.revalidate(batch[next++].request_id, removed);
+          if (!result) continue;
+          report.checked += 1;
+          report[result] += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: REVALIDATION_CONCURRENCY }, worker));
       after = batch[batch.length - 1].request_id;
     }
     if (report.checked > 0) this.log.log(`re-validated ${report.checked} request(s) after ${removed.thumbprint} left the ${removed.store} store: ${JSON.stringify(report)}`);
