@@ -1,5 +1,6 @@
 import type { RequestState } from './request-state';
 import type { Usage } from './usages';
+import type { RevocationReason } from './revocation';
 import type { MissingIssuer, UsageRefusal } from './events/shared-schemas';
 
 /** "View Certificate Details": everything an operator checks before putting a certificate to use. */
@@ -62,6 +63,8 @@ export interface RequestView {
   renewal?: RenewalStatusView;
   /** An ASSIGNED request whose bound certificate's chain broke after a trust-store removal. */
   untrusted?: UntrustedView;
+  /** Added with revocation (#19): a revocation asked for, and once done, when and where. */
+  revocation?: RevocationView;
 }
 
 /**
@@ -77,6 +80,31 @@ export interface UntrustedView {
   hosts: { host: string; usages: Usage[] }[];
 }
 
+/**
+ * Where a certificate's revocation stands. `after-renewal`: asked with `renew: true`, published to
+ * ca-gateway once its renewal took the bindings over; `requested`: sent to ca-gateway; `revoked`:
+ * ca-gateway said it is done (`atCa` says where it is known).
+ */
+export interface RevocationView {
+  reason: RevocationReason;
+  requestedAt: string;
+  actor?: string;
+  state: 'requested' | 'revoked' | 'after-renewal';
+  revokedAt?: string;
+  atCa?: 'crl-ocsp' | 'acme' | 'manual';
+}
+
+/** The answer of `POST /api/v1/certificates/{thumbprint}/revoke` (also when it was revoked before: the first revocation). */
+export interface RevokeCertificateView extends RevocationView {
+  requestId: string;
+  thumbprint: string;
+  atCa: 'crl-ocsp' | 'acme' | 'manual';
+  /** What happens next, in words: for an offline issuer, that it must be revoked at the CA by hand. */
+  message: string;
+  /** With `renew: true`: the renewal started (or the one already open). */
+  renewalRequestId?: string;
+}
+
 /** Where a bound certificate's renewal stands (RequestView and the certificate inventory). */
 export interface RenewalStatusView {
   dueAt: string;
@@ -86,8 +114,8 @@ export interface RenewalStatusView {
 }
 
 /**
- * `untrusted`: ASSIGNED, not expired, and a trust-store removal broke its chain (RequestView.untrusted).
- * `revoked` comes with revocation (#19).
+ * `revoked`: its certificate was revoked (request REVOKED, or a revocation asked). `untrusted`: ASSIGNED,
+ * not revoked or expired, and a trust-store removal broke its chain (RequestView.untrusted).
  */
 export const CERTIFICATE_STATUSES = ['active', 'superseded', 'revoked', 'expired', 'untrusted'] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
@@ -106,6 +134,9 @@ export interface CertificateInventoryItem {
   /** Extra to the contract: the request's state. */
   requestState: RequestState;
   renewal?: RenewalStatusView;
+  /** Added with revocation (#19): the SHA-1 thumbprint of the CA certificate that issued it, when known. */
+  issuedBy?: string;
+  revocation?: RevocationView;
 }
 
 /** A page of the inventory, soonest notAfter first; `nextCursor` null on the last page. */

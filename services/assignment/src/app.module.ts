@@ -4,6 +4,7 @@ import { AssignCertificateService } from './assignment/assign-certificate.servic
 import { OnAssignmentRequestedConsumer } from './assignment/consumers/on-assignment-requested.consumer';
 import { OnChainBrokenConsumer } from './assignment/consumers/on-chain-broken.consumer';
 import { OnChainCompleteConsumer } from './assignment/consumers/on-chain-complete.consumer';
+import { OnCertificateRevokedConsumer } from './assignment/consumers/on-certificate-revoked.consumer';
 import { HostAssignmentsService } from './assignment/host-assignments.service';
 import { BindingHistoryRow } from './assignment/persistence/binding-history.orm-entity';
 import { BindingRow } from './assignment/persistence/binding.orm-entity';
@@ -36,7 +37,7 @@ export class AppModule {
           migrations: ASSIGNMENT_MIGRATIONS,
         }),
       ],
-      controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer, OnChainBrokenConsumer],
+      controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer, OnCertificateRevokedConsumer, OnChainBrokenConsumer],
       providers: [
         { provide: ASSIGNMENT_CONFIG, useValue: config },
         AssignCertificateService,
