@@ -80,6 +80,16 @@ describe('OnCertificateUntrusted (real PostgreSQL and NATS)', () => {
     expect((await svc.app.get(RequestQueryService).get(fine.requestId)).untrusted).toBeUndefined();
   });
 
+  it('says revoked, not untrusted, once a revocation was sent to the CA', async () => {
+    const c = await certificate(`u7-${id}.example.com`, 60);
+    await kit.deliver([untrusted(c)]);
+    expect(await statusOf(c.requestId)).toBe('untrusted');
+    // As the revoke route records it (part Q); the request is still ASSIGNED until certificate.revoked.
+    await ds.query(`UPDATE certificate_request SET revocation = $2 WHERE id = $1`, [c.requestId, { reason: 'keyCompromise', requestedAt: now.toISOString(), state: 'requested' }]);
+    expect(await statusOf(c.requestId)).toBe('revoked');
+    expect((await read({ status: 'untrusted' })).items.map((i) => i.requestId)).not.toContain(c.requestId);
+  });
+
   it('ignores a report about another certificate than the request holds', async () => {
     const c = await certificate(`u3-${id}.example.com`, 60);
     await kit.deliver([untrusted(c, 'B'.repeat(40))]);
