@@ -16,9 +16,10 @@ import { ASSIGNMENT_CONFIG, SCHEMA, SERVICE, type AssignmentConfig } from './con
 import { AssignmentTables1700000003000 } from './migrations/1700000003000-assignment-tables';
 import { AssignmentWanted1700000003100 } from './migrations/1700000003100-assignment-wanted';
 import { CertificateWatch1700000003200 } from './migrations/1700000003200-certificate-watch';
+import { BindingRelease1700000003300 } from './migrations/1700000003300-binding-release';
 
 export const ASSIGNMENT_ENTITIES = [BindingRow, BindingHistoryRow];
-export const ASSIGNMENT_MIGRATIONS = [AssignmentTables1700000003000, AssignmentWanted1700000003100, CertificateWatch1700000003200];
+export const ASSIGNMENT_MIGRATIONS = [AssignmentTables1700000003000, AssignmentWanted1700000003100, CertificateWatch1700000003200, BindingRelease1700000003300];
 
 /** assignment: binds chain-complete certificates to the host usages they fit, and watches them expire. */
 @Module({})

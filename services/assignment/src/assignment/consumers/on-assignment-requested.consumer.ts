@@ -5,7 +5,7 @@ import { FactPattern, FactProcessor, insertRow, type Fact, type FactBatch, type 
 import type { Clock } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { AssignCertificateService, type Assessment, type AssignmentRequested } from '../assign-certificate.service';
-import { completeKey, lockHostBindings, lockRequests, readAssigned, readChainComplete, readWanted } from '../persistence/assignment.reads';
+import { completeKey, lockHostBindings, lockRequests, readAssigned, readChainComplete, readRevoked, readWanted } from '../persistence/assignment.reads';
 import { ASSIGNMENT_WANTED } from '../persistence/assignment.tables';
 
 export const ON_ASSIGNMENT_REQUESTED = 'assignment.on-assignment-requested';
@@ -43,12 +43,14 @@ export class OnAssignmentRequestedConsumer implements FactHandler<AssignmentRequ
     const assigned = await readAssigned(tx, ids);
     const complete = await readChainComplete(tx, ids);
     const wanted = await readWanted(tx, ids);
+    const revoked = await readRevoked(tx, facts.map((f) => f.event.data.thumbprint));
     const hosts = prepared.filter((a, i) => !a.failure && complete.has(completeKey(ids[i], facts[i].event.data.thumbprint))).map((a) => a.host);
     const bindings = await lockHostBindings(tx, hosts);
     const at = this.clock.now();
     return facts.map((f, i): Verdict => {
       const req = f.event.data;
       if (assigned.has(req.requestId)) return { kind: 'skip', note: 'duplicate: already assigned' };
+      if (revoked.has(req.thumbprint)) return { kind: 'skip', note: 'the certificate was revoked: never bound' };
       if (complete.has(completeKey(req.requestId, req.thumbprint))) {
         assigned.add(req.requestId);
         const b = this.assignments.bind(req, prepared[i], bindings);

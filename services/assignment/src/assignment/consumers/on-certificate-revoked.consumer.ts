@@ -1,10 +1,11 @@
 import { Controller, Inject, Logger } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { CertificateRevokedV1, CertificateUnassignedV1, createEvent, type CloudEvent, type EventData, type Usage } from '@certflow/contracts';
-import { FactPattern, FactProcessor, type Fact, type FactBatch, type FactHandler, type FactTx, type Verdict } from '@certflow/messaging';
+import { FactPattern, FactProcessor, insertRow, type Fact, type FactBatch, type FactHandler, type FactTx, type Verdict } from '@certflow/messaging';
 import type { Clock } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { lockHostBindings, lockRequests } from '../persistence/assignment.reads';
+import { REVOKED_CERTIFICATE } from '../persistence/assignment.tables';
 
 export const ON_CERTIFICATE_REVOKED = 'assignment.on-certificate-revoked';
 
@@ -13,7 +14,7 @@ type Revoked = EventData<typeof CertificateRevokedV1>;
 /**
  * A certificate was revoked: every binding of it is released (rows deleted), one
  * certificate.unassigned (reason `revoked`, nothing remaining) per host and request with the usages
- * released, and its watch rows released so the expiry watch says nothing more of it. Once each: a
+ * released, the history rows of those bindings marked released (revoked), and its watch rows released so the expiry watch says nothing more of it. Once each: a
  * redelivered fact is dropped by the inbox, and a second revocation of the same certificate finds no
  * binding left. The binding rows are deleted here (the write maps have no delete), in the fact's
  * transaction, under the same request-then-host locks as binding takes.
@@ -43,7 +44,7 @@ export class OnCertificateRevokedConsumer implements FactHandler<Revoked> {
     const at = this.clock.now();
     const done = new Set<string>();
     const verdicts = facts.map((f): Verdict => {
-      const { thumbprint } = f.event.data;
+      const { thumbprint, requestId } = f.event.data;
       if (done.has(thumbprint)) return { kind: 'skip', note: 'the same certificate earlier in the batch' };
       done.add(thumbprint);
       const released = new Map<string, { host: string; requestId: string; usages: Usage[] }>();
@@ -64,9 +65,11 @@ export class OnCertificateRevokedConsumer implements FactHandler<Revoked> {
         ),
       );
       if (publish.length > 0) this.log.log(`certificate ${thumbprint} revoked: released ${[...released.values()].map((r) => `${r.host} (${r.usages.join(', ')})`).join('; ')}`);
-      return { kind: 'apply', writes: [], publish };
+      return { kind: 'apply', writes: [insertRow(REVOKED_CERTIFICATE, { thumbprint, requestId, revokedAt: at }, { ifExists: 'skip' })], publish };
     });
     await tx.query('DELETE FROM binding WHERE thumbprint = ANY ($1)', [thumbprints]);
+    // The history keeps the binding, now with its end: released, revoked.
+    await tx.query(`UPDATE binding_history SET released_at = $2, release_reason = 'revoked' WHERE thumbprint = ANY ($1) AND released_at IS NULL`, [thumbprints, at]);
     await tx.query(`UPDATE certificate_watch SET usages = '[]'::jsonb, released_at = $2 WHERE thumbprint = ANY ($1) AND released_at IS NULL`, [thumbprints, at]);
     return verdicts;
   }

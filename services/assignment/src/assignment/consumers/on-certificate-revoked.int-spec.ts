@@ -87,6 +87,9 @@ describe('OnCertificateRevokedConsumer', () => {
       expect(released.data).toEqual({ requestId: r.requestId, host: r.host, thumbprint: r.thumbprint, usages: [...ALL].sort(), reason: 'revoked', remaining: [] });
       expect(await ds.query(`SELECT 1 FROM binding WHERE thumbprint = $1`, [r.thumbprint])).toHaveLength(0);
       expect(await ds.query(`SELECT usages, released_at IS NOT NULL AS released FROM certificate_watch WHERE request_id = $1`, [r.requestId])).toEqual([{ usages: [], released: true }]);
+      expect(await ds.query(`SELECT usage, release_reason FROM binding_history WHERE request_id = $1 ORDER BY usage`, [r.requestId])).toEqual(
+        [...ALL].sort().map((usage) => ({ usage, release_reason: 'revoked' })),
+      );
 
       // Redelivered (same event id), and revoked again under a new id (a second revocation fact): nothing more.
       expect(await processor.process(batchOf([fact], 2), revokedHandler)).toEqual(acks(1));
@@ -115,6 +118,33 @@ describe('OnCertificateRevokedConsumer', () => {
       await sleep(300);
       expect(unassigned(a)).toHaveLength(1);
       expect(unassigned(b)).toHaveLength(1);
+    });
+  });
+
+  describe('when the assignment of a revoked certificate arrives after the revocation', () => {
+    it('never binds it, in either order of chain.complete and assignment.requested', async () => {
+      for (const order of ['requested-first', 'complete-first'] as const) {
+        const host = `late-${order}-${id}.example.com`;
+        const leaf = await pki.leafFor({ host, eku: ['serverAuth', 'clientAuth'] });
+        const r = { requestId: randomUUID(), host, leaf, thumbprint: thumbprintSha1(leaf.certificate) };
+        await processor.process(batchOf([revoked(r)]), revokedHandler);
+        const complete_ = createEvent(ChainCompleteV1, { requestId: r.requestId, thumbprint: r.thumbprint, path: [r.thumbprint] }, { source: 'certflow/test', subject: r.requestId });
+        const requested_ = createEvent(
+          AssignmentRequestedV1,
+          { requestId: r.requestId, host, usages: ALL, thumbprint: r.thumbprint, certificate: leaf.pem, chain: [pki.intermediate.pem], by: 'auto' },
+          { source: 'certflow/test', subject: r.requestId },
+        );
+        if (order === 'requested-first') {
+          await processor.process(batchOf([requested_]), requested);
+          await processor.process(batchOf([complete_]), complete);
+        } else {
+          await processor.process(batchOf([complete_]), complete);
+          await processor.process(batchOf([requested_]), requested);
+        }
+        await sleep(300);
+        expect(await ds.query(`SELECT 1 FROM binding WHERE host = $1`, [host])).toHaveLength(0);
+        expect(svc.log.of(CertificateAssignedV1, (d) => d.requestId === r.requestId)).toHaveLength(0);
+      }
     });
   });
 });

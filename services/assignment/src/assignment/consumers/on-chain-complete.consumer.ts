@@ -5,7 +5,7 @@ import { FactPattern, FactProcessor, insertRow, updateRow, type Fact, type FactB
 import type { Clock } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { AssignCertificateService, type AssignmentRequested } from '../assign-certificate.service';
-import { lockHostBindings, lockRequests, readAssigned, readWanted } from '../persistence/assignment.reads';
+import { lockHostBindings, lockRequests, readAssigned, readRevoked, readWanted } from '../persistence/assignment.reads';
 import { ASSIGNMENT_WANTED, CHAIN_COMPLETE } from '../persistence/assignment.tables';
 import { warnFailures } from './on-assignment-requested.consumer';
 
@@ -40,11 +40,12 @@ export class OnChainCompleteConsumer implements FactHandler<ChainComplete> {
     await lockRequests(tx, ids);
     const assigned = await readAssigned(tx, ids);
     const wanted = await readWanted(tx, ids);
+    const revoked = await readRevoked(tx, facts.map((f) => f.event.data.thumbprint));
     // Usage fitness reads only the certificate, but the certificate is known only now, from the row.
     const waiting = new Map<string, { req: AssignmentRequested; assessment: ReturnType<AssignCertificateService['assess']> }>();
     for (const f of facts) {
       const req = wanted.get(f.event.data.requestId);
-      if (req && req.thumbprint === f.event.data.thumbprint && !waiting.has(req.requestId)) waiting.set(req.requestId, { req, assessment: this.assignments.assess(req) });
+      if (req && req.thumbprint === f.event.data.thumbprint && !revoked.has(req.thumbprint) && !waiting.has(req.requestId)) waiting.set(req.requestId, { req, assessment: this.assignments.assess(req) });
     }
     const bindings = await lockHostBindings(tx, [...waiting.values()].filter((w) => !w.assessment.failure).map((w) => w.assessment.host));
     const at = this.clock.now();

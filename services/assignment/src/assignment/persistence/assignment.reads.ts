@@ -82,3 +82,9 @@ export async function readWanted(tx: FactTx, requestIds: readonly string[]): Pro
 function sorted(values: readonly string[]): string[] {
   return [...new Set(values)].sort();
 }
+
+/** Which of `thumbprints` were revoked: such a certificate is not bound (read under the request locks the revocation takes too). */
+export async function readRevoked(tx: FactTx, thumbprints: readonly string[]): Promise<Set<string>> {
+  const rows = await tx.query<{ thumbprint: string }>('SELECT thumbprint FROM revoked_certificate WHERE thumbprint = ANY ($1)', [sorted(thumbprints)]);
+  return new Set(rows.map((r) => r.thumbprint));
+}

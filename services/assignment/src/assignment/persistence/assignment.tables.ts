@@ -88,3 +88,15 @@ export const ASSIGNMENT_WANTED = defineTable<AssignmentWantedRecord>(
   },
   ['requestId'],
 );
+
+/** A certificate ca-gateway revoked: it is never bound again (see OnCertificateRevokedConsumer). */
+export interface RevokedCertificateRecord {
+  thumbprint: string;
+  requestId: string;
+  revokedAt: Date;
+}
+export const REVOKED_CERTIFICATE = defineTable<RevokedCertificateRecord>(
+  'revoked_certificate',
+  { thumbprint: { name: 'thumbprint', type: 'text' }, requestId: { name: 'request_id', type: 'text' }, revokedAt: { name: 'revoked_at', type: 'timestamptz' } },
+  ['thumbprint'],
+);

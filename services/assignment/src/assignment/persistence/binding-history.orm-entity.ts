@@ -24,4 +24,11 @@ export class BindingHistoryRow {
 
   @Column({ name: 'replaced_thumbprint', type: 'varchar', length: 40, nullable: true })
   replacedThumbprint: string | null;
+
+  /** When the binding was released without a replacement (a revocation), and why. */
+  @Column({ name: 'released_at', type: 'timestamptz', nullable: true })
+  releasedAt: Date | null;
+
+  @Column({ name: 'release_reason', type: 'text', nullable: true })
+  releaseReason: string | null;
 }
