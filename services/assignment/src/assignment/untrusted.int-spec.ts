@@ -138,6 +138,8 @@ describe('OnChainBrokenConsumer', () => {
       const released = await svc.log.waitFor(CertificateUnassignedV1, (d) => d.requestId === r.requestId);
       expect(released.data).toEqual({ requestId: r.requestId, host: r.host, thumbprint: r.thumbprint, usages: ALL, reason: 'untrusted', remaining: [] });
       expect(await bindingsOf(r)).toEqual([]);
+      const history = await ds.query(`SELECT release_reason FROM binding_history WHERE request_id = $1`, [r.requestId]);
+      expect(history).toEqual(ALL.map(() => ({ release_reason: 'untrusted' })));
       const [watch] = await ds.query(`SELECT usages, released_at FROM certificate_watch WHERE request_id = $1`, [r.requestId]);
       expect(watch.usages).toEqual([]);
       expect(watch.released_at).not.toBeNull();

@@ -60,6 +60,11 @@ export class OnChainBrokenConsumer implements FactHandler<ChainBroken> {
         for (const { host, usages } of held) {
           // The write maps have no delete; the rows go in the batch's transaction all the same.
           await tx.query('DELETE FROM binding WHERE host = $1 AND usage = ANY ($2) AND request_id = $3 AND thumbprint = $4', [host, usages, requestId, thumbprint]);
+          // The history keeps the binding, now with its end, as a revocation's release does.
+          await tx.query(
+            `UPDATE binding_history SET released_at = $5, release_reason = 'untrusted' WHERE host = $1 AND usage = ANY ($2) AND request_id = $3 AND thumbprint = $4 AND released_at IS NULL`,
+            [host, usages, requestId, thumbprint, at],
+          );
           for (const usage of usages) bindings.bound.delete(bindingKey(host, usage));
           const remaining = bindings.usagesOf(host, requestId) as Usage[];
           publish.push(createEvent(CertificateUnassignedV1, { requestId, host, thumbprint, usages, reason: 'untrusted', remaining }, meta));
