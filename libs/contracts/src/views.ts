@@ -61,8 +61,23 @@ export interface RequestView {
   supersededBy?: string;
   /** An ASSIGNED request's renewal, once its due date is known. */
   renewal?: RenewalStatusView;
+  /** An ASSIGNED request whose bound certificate's chain broke after a trust-store removal. */
+  untrusted?: UntrustedView;
   /** Added with revocation (#19): a revocation asked for, and once done, when and where. */
   revocation?: RevocationView;
+}
+
+/**
+ * Set from certflow.certificate.untrusted.v1 (assignment). Stays until the request is renewed or its
+ * bindings are taken over: a later re-import of the removed certificate does not clear it.
+ */
+export interface UntrustedView {
+  /** When it was first reported. */
+  since: string;
+  /** The issuers the chain now lacks. */
+  missing: MissingIssuer[];
+  /** Where it was bound when reported (each host once, the latest report of it). */
+  hosts: { host: string; usages: Usage[] }[];
 }
 
 /**
@@ -98,7 +113,10 @@ export interface RenewalStatusView {
   state: 'scheduled' | 'waiting-for-host' | 'in-progress' | 'failed' | 'overdue';
 }
 
-/** `revoked`: its certificate was revoked (request REVOKED, or a revocation asked); `untrusted` comes with trust re-checks (#19). */
+/**
+ * `revoked`: its certificate was revoked (request REVOKED, or a revocation asked). `untrusted`: ASSIGNED,
+ * not revoked or expired, and a trust-store removal broke its chain (RequestView.untrusted).
+ */
 export const CERTIFICATE_STATUSES = ['active', 'superseded', 'revoked', 'expired', 'untrusted'] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 

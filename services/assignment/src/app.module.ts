@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ServicePlatformModule } from '@certflow/runtime';
 import { AssignCertificateService } from './assignment/assign-certificate.service';
 import { OnAssignmentRequestedConsumer } from './assignment/consumers/on-assignment-requested.consumer';
+import { OnChainBrokenConsumer } from './assignment/consumers/on-chain-broken.consumer';
 import { OnChainCompleteConsumer } from './assignment/consumers/on-chain-complete.consumer';
 import { OnCertificateRevokedConsumer } from './assignment/consumers/on-certificate-revoked.consumer';
 import { HostAssignmentsService } from './assignment/host-assignments.service';
@@ -37,7 +38,7 @@ export class AppModule {
           migrations: ASSIGNMENT_MIGRATIONS,
         }),
       ],
-      controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer, OnCertificateRevokedConsumer],
+      controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer, OnCertificateRevokedConsumer, OnChainBrokenConsumer],
       providers: [
         { provide: ASSIGNMENT_CONFIG, useValue: config },
         AssignCertificateService,

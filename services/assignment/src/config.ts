@@ -27,6 +27,15 @@ export const AssignmentConfigSchema = BaseConfigSchema.extend({
     .min(50, 'must be at least 50 (milliseconds)')
     .max(86_400_000, 'must be at most 86400000 (a day)')
     .default(30_000),
+  /**
+   * When a trust-store removal breaks a bound certificate's chain: `false` (default) only reports it
+   * (certificate.untrusted) and keeps the bindings, since releasing takes the certificate off its
+   * hosts at once; `true` also releases them (certificate.unassigned, reason untrusted).
+   */
+  CERTFLOW_RELEASE_UNTRUSTED: z
+    .enum(['true', 'false'], { error: 'must be true (release bindings whose chain a trust-store removal broke) or false (report only)' })
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 export type AssignmentConfig = z.infer<typeof AssignmentConfigSchema>;
 

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServicePlatformModule } from '@certflow/runtime';
+import { BrokenChainService } from './chain-validation/broken-chain.service';
 import { CertificateLookupService } from './chain-validation/certificate-lookup.service';
 import { ChainValidationService } from './chain-validation/chain-validation.service';
 import { OnCertificateIssuedConsumer } from './chain-validation/consumers/on-certificate-issued.consumer';
@@ -10,6 +11,7 @@ import { RevalidationService } from './chain-validation/revalidation.service';
 import { SCHEMA, SERVICE, TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from './config';
 import { TrustStoreTables1700000002000 } from './migrations/1700000002000-trust-store-tables';
 import { ValidationTables1700000002100 } from './migrations/1700000002100-validation-tables';
+import { ValidationPathIndex1700000002200 } from './migrations/1700000002200-validation-path-index';
 import { OnIssuerCaPublishedConsumer } from './trust-store/consumers/on-issuer-ca-published.consumer';
 import { TrustAuditRow } from './trust-store/persistence/trust-audit.orm-entity';
 import { TrustedCertificateRow } from './trust-store/persistence/trusted-certificate.orm-entity';
@@ -18,7 +20,7 @@ import { TrustStoreCache } from './trust-store/trust-store.cache';
 import { TrustStoreService } from './trust-store/trust-store.service';
 
 export const TRUST_VALIDATION_ENTITIES = [TrustedCertificateRow, TrustAuditRow, ValidationRow, SeenCertificateRow];
-export const TRUST_VALIDATION_MIGRATIONS = [TrustStoreTables1700000002000, ValidationTables1700000002100];
+export const TRUST_VALIDATION_MIGRATIONS = [TrustStoreTables1700000002000, ValidationTables1700000002100, ValidationPathIndex1700000002200];
 
 /** trust-validation: the trust stores, and chain validation of every returned certificate. */
 @Module({})
@@ -44,6 +46,7 @@ export class AppModule {
         TrustStoreService,
         ChainValidationService,
         RevalidationService,
+        BrokenChainService,
         CertificateLookupService,
         TrustRpcResponder,
       ],

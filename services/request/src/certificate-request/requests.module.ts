@@ -17,6 +17,7 @@ import { RenewRequestHandler } from './renewal/renew-request.handler';
 import { InventoryController } from './inventory/inventory.controller';
 import { RenewalRetryScheduler } from './renewal/renewal-retry.scheduler';
 import { RenewalMetricsBinder } from './renewal/renewal-metrics.binder';
+import { OnCertificateUntrusted } from './untrusted/on-certificate-untrusted.consumer';
 import { RevokeController } from './revocation/revoke.controller';
 import { REVOCATION_TARGETS, RevokeCertificateHandler, revocationTargetOf } from './revocation/revoke-certificate.handler';
 
@@ -28,7 +29,7 @@ import { REVOCATION_TARGETS, RevokeCertificateHandler, revocationTargetOf } from
  */
 @Module({
   imports: [EdgeModule],
-  controllers: [RequestsController, InventoryController, RevokeController, ...REQUEST_FACT_HANDLERS, OnRenewalDue],
+  controllers: [RequestsController, InventoryController, RevokeController, ...REQUEST_FACT_HANDLERS, OnRenewalDue, OnCertificateUntrusted],
   providers: [
     { provide: ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.map((i) => i.name) },
     { provide: OFFLINE_ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.filter((i) => i.type === 'offline').map((i) => i.name) },

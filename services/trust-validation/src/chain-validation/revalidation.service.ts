@@ -14,7 +14,7 @@ import { outcomeEvent, sameGaps } from './validation-outcome';
 import { issuerKeysOf } from './waiting-on.keys';
 
 /** Rows re-validated at once; below the default pool size (10) so consumers still get connections. */
-const REVALIDATION_CONCURRENCY = 6;
+export const REVALIDATION_CONCURRENCY = 6;
 
 /** How one re-validation run went, for logs and tests. */
 export interface RevalidationReport {

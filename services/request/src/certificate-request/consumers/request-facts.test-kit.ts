@@ -13,6 +13,7 @@ import { CertificateCatalogService } from '../../edge/catalog/certificate-catalo
 import { RequestFactDecider } from './request-fact.decider';
 import { REQUEST_FACT_HANDLERS } from './request-facts.consumer';
 import { OnRenewalDue } from '../renewal/on-renewal-due.consumer';
+import { OnCertificateUntrusted } from '../untrusted/on-certificate-untrusted.consumer';
 
 /** A database of its own with the request service's tables (and the messaging ones), as these specs use; `drop` removes it. */
 export async function openRequestTestDatabase(): Promise<{ ds: DataSource; drop: () => Promise<void> }> {
@@ -58,6 +59,8 @@ export function requestFactsKit(ds: DataSource, opts: { clock?: { now(): Date } 
   );
   const renewalDue = new OnRenewalDue(processor, decider, opts.clock ?? { now: () => new Date() }) as unknown as FactHandler<unknown>;
   handlers.set(renewalDue.event.subject, renewalDue);
+  const untrusted = new OnCertificateUntrusted(processor) as unknown as FactHandler<unknown>;
+  handlers.set(untrusted.event.subject, untrusted);
   return {
     published,
     warnings,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { In, type DataSource, type SelectQueryBuilder } from 'typeorm';
 import { DATA_SOURCE } from '@certflow/persistence';
-import { isRequestState, REQUEST_STATES, type RequestState, type RequestView, isUuid } from '@certflow/contracts';
+import { isRequestState, REQUEST_STATES, type RequestState, type RequestView, type UntrustedView, isUuid } from '@certflow/contracts';
 import { ApiError } from '../../http/api-error';
 import { patternsRegex } from '../../access/auth/host-pattern';
 import { requireSingleValues } from '../../http/query-params';
@@ -13,6 +13,7 @@ import { toRequestView } from './request.view';
 import { CLOCK } from '@certflow/runtime';
 import { queryThrough } from '../persistence/certificate-request.repository';
 import { latestRenewals, renewalStatus, type RenewalView } from '../renewal/renewal.status';
+import { untrustedView, type UntrustedMark } from '../untrusted/untrusted.mark';
 
 
 /** Reads requests for the API: one by id, or a page of them, newest first, with a cursor. */
@@ -39,7 +40,18 @@ export class RequestQueryService {
 
   async view(s: RequestSnapshot): Promise<RequestView> {
     const history = await this.ds.getRepository(RequestHistoryRow).find({ where: { requestId: s.id }, order: { seq: 'ASC' } });
-    return toRequestView(s, history, this.catalog, (await this.renewals([s])).get(s.id));
+    return toRequestView(s, history, this.catalog, (await this.renewals([s])).get(s.id), (await this.untrusted([s])).get(s.id));
+  }
+
+  /** The untrusted marker of each ASSIGNED request that has one (after SUPERSEDED it is history, not news). */
+  async untrusted(requests: readonly RequestSnapshot[]): Promise<Map<string, UntrustedView>> {
+    const assigned = requests.filter((s) => s.state === 'ASSIGNED').map((s) => s.id);
+    if (assigned.length === 0) return new Map();
+    const rows: { id: string; untrusted: UntrustedMark }[] = await this.ds.query(
+      'SELECT id, untrusted FROM certificate_request WHERE id = ANY ($1::uuid[]) AND untrusted IS NOT NULL',
+      [assigned],
+    );
+    return new Map(rows.map((r) => [r.id, untrustedView(r.untrusted)]));
   }
 
   /** The renewal of each request that has one to show (ASSIGNED, due date known), its latest renewal read in one query. */
@@ -63,7 +75,8 @@ export class RequestQueryService {
     const byRequest = new Map<string, RequestHistoryRow[]>();
     for (const h of rows) byRequest.set(h.requestId, [...(byRequest.get(h.requestId) ?? []), h]);
     const renewals = await this.renewals(requests);
-    return requests.map((s) => toRequestView(s, byRequest.get(s.id) ?? [], this.catalog, renewals.get(s.id)));
+    const untrusted = await this.untrusted(requests);
+    return requests.map((s) => toRequestView(s, byRequest.get(s.id) ?? [], this.catalog, renewals.get(s.id), untrusted.get(s.id)));
   }
 
   /** How many requests are in each state (every state listed, zero included); host and issuer filters apply. */
@@ -106,7 +119,8 @@ export class RequestQueryService {
       : [];
     const snapshots = page.map(toSnapshot);
     const renewals = await this.renewals(snapshots);
-    const items = snapshots.map((s) => toRequestView(s, histories.filter((h) => h.requestId === s.id), this.catalog, renewals.get(s.id)));
+    const untrusted = await this.untrusted(snapshots);
+    const items = snapshots.map((s) => toRequestView(s, histories.filter((h) => h.requestId === s.id), this.catalog, renewals.get(s.id), untrusted.get(s.id)));
     const last = page[page.length - 1];
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(new Date(last.createdAt), last.id) : null };
   }

@@ -1,4 +1,4 @@
-import type { RequestView, RevocationView } from '@certflow/contracts';
+import type { RequestView, RevocationView, UntrustedView } from '@certflow/contracts';
 import { unknownState, type IssuedCertificate, type RequestSnapshot, type Revocation, type Validation } from '../domain/certificate-request.state';
 import type { RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
 import type { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
@@ -7,7 +7,7 @@ import type { RenewalView } from '../renewal/renewal.status';
 type StateFields = Pick<RequestView, 'thumbprint' | 'certificate' | 'validation' | 'assignment' | 'failure' | 'pending'>;
 
 /** The public RequestView of the contract: one shape for every state, what a state lacks left out. */
-export function toRequestView(s: RequestSnapshot, history: RequestHistoryRow[], catalog: CertificateCatalogService, renewal?: RenewalView): RequestView {
+export function toRequestView(s: RequestSnapshot, history: RequestHistoryRow[], catalog: CertificateCatalogService, renewal?: RenewalView, untrusted?: UntrustedView): RequestView {
   return {
     id: s.id,
     host: s.host,
@@ -25,6 +25,7 @@ export function toRequestView(s: RequestSnapshot, history: RequestHistoryRow[], 
     rotationPolicy: s.rotationPolicy,
     ...((s.state === 'SUPERSEDED' || s.state === 'REVOKED') && s.supersededBy ? { supersededBy: s.supersededBy } : {}),
     ...(renewal ? { renewal } : {}),
+    ...(untrusted ? { untrusted } : {}),
     ...(s.revocation ? { revocation: revocationView(s.revocation) } : {}),
   };
 }

@@ -72,6 +72,7 @@ interface Row {
   assignment: { usages: Usage[] } | null;
   rotation_policy: RotationPolicy;
   renewal_due_at: Date | null;
+  is_untrusted: boolean;
   issued_by: string | null;
   revocation: Parameters<typeof revocationDoc>[0];
 }
@@ -87,11 +88,15 @@ function revocationDoc(doc: { reason: RevocationView['reason']; requestedAt: str
  */
 const REVOKED = `(state = 'REVOKED' OR coalesce(revocation->>'state', '') IN ('requested', 'revoked'))`;
 
+// Untrusted: still bound (ASSIGNED), not revoked or expired, with the marker a trust-store removal left.
+const UNTRUSTED = `(state = 'ASSIGNED' AND untrusted IS NOT NULL)`;
+
 /** The status of one row, by the same rules as `statusCondition`. */
 function statusOf(r: Row, now: Date): CertificateStatus {
   if (r.state === 'REVOKED' || r.revocation?.state === 'requested' || r.revocation?.state === 'revoked') return 'revoked';
   if (r.state === 'SUPERSEDED') return 'superseded';
-  return new Date(r.not_after).getTime() <= now.getTime() ? 'expired' : 'active';
+  if (new Date(r.not_after).getTime() <= now.getTime()) return 'expired';
+  return r.is_untrusted ? 'untrusted' : 'active';
 }
 
 /** The SQL condition of a status at `now` (the parameter `nowParam`), on top of "has a certificate". */
@@ -104,10 +109,9 @@ function statusCondition(status: CertificateStatus, nowParam: () => string): str
     case 'expired':
       return `NOT ${REVOKED} AND state <> 'SUPERSEDED' AND not_after <= ${nowParam()}`;
     case 'active':
-      return `NOT ${REVOKED} AND state <> 'SUPERSEDED' AND not_after > ${nowParam()}`;
+      return `NOT ${REVOKED} AND state <> 'SUPERSEDED' AND not_after > ${nowParam()} AND NOT ${UNTRUSTED}`;
     case 'untrusted':
-      // Comes with trust re-checks (#19, part U).
-      return 'false';
+      return `NOT ${REVOKED} AND ${UNTRUSTED} AND not_after > ${nowParam()}`;
     default: {
       const exhaustive: never = status;
       return exhaustive;
@@ -128,7 +132,7 @@ export async function inventoryPage(query: Query, f: InventoryFilter, now: Date,
   if (f.after) where.push(`(not_after, id) > (${param(f.after.notAfter)}::timestamptz, ${param(f.after.id)}::uuid)`);
   scopeCondition(where, scope, param);
   const rows = await query<Row>(
-    `SELECT id, thumbprint, host, issuer, not_before, not_after, state, usages, assignment, rotation_policy, renewal_due_at, issued_by, revocation
+    `SELECT id, thumbprint, host, issuer, not_before, not_after, state, usages, assignment, rotation_policy, renewal_due_at, issued_by, revocation, ${UNTRUSTED} AS is_untrusted
        FROM certificate_request WHERE ${where.join(' AND ')} ORDER BY not_after, id LIMIT $1`,
     values,
   );

@@ -6,6 +6,7 @@ import { DATA_SOURCE } from '@certflow/persistence';
 import { parseCertificate } from '@certflow/pki';
 import type { DataSource } from 'typeorm';
 import { TrustedCertificateRow } from '../../trust-store/persistence/trusted-certificate.orm-entity';
+import { BrokenChainService } from '../broken-chain.service';
 import { RevalidationService } from '../revalidation.service';
 
 export const ON_TRUST_UPDATED = 'trust-validation.on-trust-updated';
@@ -13,9 +14,10 @@ export const ON_TRUST_UPDATED = 'trust-validation.on-trust-updated';
 type TrustUpdated = EventData<typeof TrustUpdatedV1>;
 
 /**
- * Re-validation after an import, driven by this service's own durable `trust.updated` event: it runs
+ * Re-validation after an import or a removal, driven by this service's own durable `trust.updated` event: it runs
  * after the import's commit, on one instance, and again after a crash (at least once). Idempotent:
- * only rows still incomplete and waiting on the imported issuer are touched.
+ * only rows still incomplete and waiting on the imported issuer are touched; after a removal, only
+rows still complete with the removed certificate in their path (each reported broken once).
  *
  * The re-validation runs in `prepare`, before the batch's transaction claims the event: it pages
  * through the waiting rows in short transactions of its own (with their own outbox rows), which
@@ -31,6 +33,7 @@ export class OnTrustUpdatedConsumer implements FactHandler<TrustUpdated> {
     private readonly facts: FactProcessor,
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     private readonly revalidation: RevalidationService,
+    private readonly brokenChains: BrokenChainService,
   ) {}
 
   @FactPattern(TrustUpdatedV1)
@@ -44,6 +47,13 @@ export class OnTrustUpdatedConsumer implements FactHandler<TrustUpdated> {
       // Removed again since: nothing to re-validate against.
       const rows = await this.ds.getRepository(TrustedCertificateRow).find({ where: imported.map((thumbprint) => ({ thumbprint })) });
       if (rows.length > 0) await this.revalidation.afterImport(rows.map((r) => parseCertificate(r.pem)));
+    }
+    for (const f of facts) {
+      const { action, thumbprint, store, subject } = f.event.data;
+      if (action !== 'removed') continue;
+      // Imported again since: the chains through it hold again, nothing broke.
+      if ((await this.ds.getRepository(TrustedCertificateRow).count({ where: { thumbprint } })) > 0) continue;
+      await this.brokenChains.afterRemoval({ thumbprint, store, subject });
     }
     return facts.map(() => undefined);
   }
