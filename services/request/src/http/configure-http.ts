@@ -3,8 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, raw } from 'express';
 import { NATS_CONNECTION, type NatsConnection } from '@certflow/messaging';
-import { BATCH_ROUTE, refuseDeepJson } from './body-limits';
-import { OCSP_REQUEST_LIMIT, PKI_ROUTE } from '../edge/pki/pki.controller';
+import { BATCH_ROUTE, OCSP_REQUEST_LIMIT, PKI_ROUTE, refuseDeepJson } from './body-limits';
 import { assertBodyLimitFitsNats } from './nats-payload.check';
 
 /**

@@ -6,11 +6,8 @@ import { RPC, type PkiCrlResult, type PkiOcspResult } from '@certflow/contracts'
 import { Public } from '../../access/auth/token.guard';
 import { ApiError } from '../../http/api-error';
 import { ErrorDto } from '../../http/error.dto';
+import { OCSP_REQUEST_LIMIT } from '../../http/body-limits';
 
-/** The route prefix of the public PKI routes (outside /api/v1: TLS clients call them, with no token). */
-export const PKI_ROUTE = '/pki';
-/** Largest OCSP request accepted (a request for a few certificates is a few hundred bytes). */
-export const OCSP_REQUEST_LIMIT = 10 * 1024;
 /** Longest a client or cache may keep a CRL or OCSP answer: revocations reach it within the hour. */
 const MAX_AGE_SECONDS = 3600;
 
