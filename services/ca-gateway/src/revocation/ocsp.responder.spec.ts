@@ -30,7 +30,8 @@ describe('answerOcsp (checked with openssl ocsp)', () => {
     for (const [i, leaf] of leaves.entries()) {
       const cert = join(dir, `leaf${i}.pem`);
       writeFileSync(cert, toPem(leaf));
-      openssl(['ocsp', '-issuer', join(dir, 'int.pem'), '-cert', cert, '-reqout', join(dir, `req${i}.der`)]);
+      // The good leaf asked with a SHA-256 CertID, the others with openssl's default SHA-1.
+      openssl(['ocsp', ...(i === 0 ? ['-sha256'] : []), '-issuer', join(dir, 'int.pem'), '-cert', cert, '-reqout', join(dir, `req${i}.der`)]);
       const answer = await answerOcsp({
         ca: { certificate: ca.certificate, privateKey: ca.privateKey },
         request: readFileSync(join(dir, `req${i}.der`)),
@@ -43,7 +44,7 @@ describe('answerOcsp (checked with openssl ocsp)', () => {
       // With the request: signature and nonce checked. With -cert: the status printed (openssl would
       // make a request of its own, with another nonce, hence -no_nonce there).
       const verified = openssl(['ocsp', '-reqin', join(dir, `req${i}.der`), '-respin', join(dir, `resp${i}.der`), ...trust]);
-      outs.push(verified + openssl(['ocsp', '-respin', join(dir, `resp${i}.der`), '-issuer', join(dir, 'int.pem'), '-cert', cert, '-no_nonce', ...trust]));
+      outs.push(verified + openssl(['ocsp', '-respin', join(dir, `resp${i}.der`), ...(i === 0 ? ['-sha256'] : []), '-issuer', join(dir, 'int.pem'), '-cert', cert, '-no_nonce', ...trust]));
     }
     expect(outs[0]).toContain('Response verify OK');
     expect(outs[0]).toContain('leaf0.pem: good');

@@ -31,6 +31,7 @@ import { testCsr } from '@certflow/testing';
 import { AppModule } from '../app.module';
 import { loadCaGatewayConfig } from '../config';
 import { CrlStore } from './crl.store';
+import { CrlRefreshJob } from './crl-refresh.job';
 import { InternalSigners } from './internal-signers';
 
 jest.setTimeout(120_000);
@@ -369,6 +370,24 @@ describe('ca-gateway revocation: CRL, OCSP, revocation.requested (PostgreSQL + J
     const { crl: current } = await crl();
     expect(current.entries).toHaveLength(1);
     expect(await current.verify({ publicKey: parseCertificate(intermediatePem).publicKey })).toBe(true);
+  });
+
+  it('re-signs a CRL once less than half of its validity is left, and not before', async () => {
+    const signers = app!.get(InternalSigners);
+    const job = new CrlRefreshJob(app!.get(CrlStore), () => signers.all());
+    const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined, debug: () => undefined } as never;
+    const at = (ms: number) => new JobScheduler(app!.get<DataSource>(DATA_SOURCE), { publishCommitted: () => undefined }, quiet, { now: () => new Date(Date.now() + ms) });
+    const start = await crlNumber();
+    await at(3 * 86_400_000).runOnce(job); // 3 of 7 days gone: more than half left
+    expect(await crlNumber()).toBe(start);
+    await at(4 * 86_400_000).runOnce(job); // 4 of 7 days gone
+    expect(await crlNumber()).toBe(start + 1);
+    const { crl: fresh } = await crl();
+    expect(fresh.thisUpdate.getTime()).toBeGreaterThan(Date.now() + 3 * 86_400_000);
+    expect(fresh.nextUpdate!.getTime() - fresh.thisUpdate.getTime()).toBe(7 * 86_400_000);
+    expect(fresh.entries).toHaveLength(1);
+    await at(4 * 86_400_000).runOnce(job);
+    expect(await crlNumber()).toBe(start + 1);
   });
 
   it('refuses to start with another CERTFLOW_PUBLIC_URL unless the change is accepted', async () => {
