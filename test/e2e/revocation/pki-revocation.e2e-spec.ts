@@ -114,6 +114,7 @@ describe('revocation at the CA: CRL and OCSP on /pki, ACME revokeCert (issue #19
     const goodAnswer = ocsp('good.pem');
     expect(goodAnswer).toContain('Response verify OK');
     expect(goodAnswer).toContain('good.pem: good');
+    for (const answer of [revokedAnswer, goodAnswer]) expect(answer).not.toContain('WARNING');
 
     // GET with the base64 request in the path (RFC 6960 appendix A).
     openssl(['ocsp', '-issuer', join(dir, 'int.pem'), '-cert', join(dir, 'good.pem'), '-no_nonce', '-reqout', join(dir, 'get.req')]);

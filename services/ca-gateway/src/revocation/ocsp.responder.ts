@@ -33,6 +33,12 @@ function identityOf(ca: CaMaterial): IssuerIdentity {
 
 const hash = (alg: string, data: Buffer): Buffer => createHash(alg).update(data).digest();
 
+/**
+ * A time without its milliseconds: asn1js would write them as a GeneralizedTime fraction, which
+ * RFC 5280 forbids and openssl misreads (it then finds nextUpdate before thisUpdate).
+ */
+const wholeSeconds = (at: Date): Date => new Date(Math.floor(at.getTime() / 1000) * 1000);
+
 /** A bare OCSPResponse with an error status and no responseBytes (RFC 6960 §4.2.1). */
 export function ocspErrorResponse(status: number = MALFORMED_REQUEST): Buffer {
   const response = new pkijs.OCSPResponse({ responseStatus: new asn1js.Enumerated({ value: status }) });
@@ -57,7 +63,7 @@ function certStatusOf(status: SerialStatus): asn1js.BaseBlock {
       return new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 } });
     case 'revoked': {
       // RevokedInfo ::= [1] IMPLICIT SEQUENCE { revocationTime, revocationReason [0] EXPLICIT CRLReason OPTIONAL }
-      const value: asn1js.BaseBlock[] = [new asn1js.GeneralizedTime({ valueDate: status.revokedAt })];
+      const value: asn1js.BaseBlock[] = [new asn1js.GeneralizedTime({ valueDate: wholeSeconds(status.revokedAt) })];
       if (status.reason !== 'unspecified') {
         value.push(new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Enumerated({ value: REVOCATION_REASON_CODES[status.reason] })] }));
       }
@@ -98,8 +104,8 @@ export async function answerOcsp(opts: {
       new pkijs.SingleResponse({
         certID: a.certId,
         certStatus: certStatusOf(a.ours ? (known.get(a.serial) ?? { kind: 'unknown' }) : { kind: 'unknown' }),
-        thisUpdate: opts.now,
-        ...(opts.nextUpdate ? { nextUpdate: opts.nextUpdate } : {}),
+        thisUpdate: wholeSeconds(opts.now),
+        ...(opts.nextUpdate ? { nextUpdate: wholeSeconds(opts.nextUpdate) } : {}),
       }),
   );
   const nonce = req.tbsRequest.requestExtensions?.find((e) => e.extnID === OID_OCSP_NONCE);
@@ -107,7 +113,7 @@ export async function answerOcsp(opts: {
     tbsResponseData: new pkijs.ResponseData({
       // byKey KeyHash (pkijs adds the [2] tag): SHA-1 of the responder's (the CA's) public key bits.
       responderID: new asn1js.OctetString({ valueHex: hash('sha1', issuer.keyBits) }),
-      producedAt: opts.now,
+      producedAt: wholeSeconds(opts.now),
       responses,
       ...(nonce ? { responseExtensions: [nonce] } : {}),
     }),
