@@ -23,7 +23,7 @@ for (const [name, value] of Object.entries(require('@certflow/contracts') as Rec
   if (ALL_EVENTS.includes(value as never)) SUBJECT_OF.set(name, (value as { subject: string }).subject);
 }
 
-const RPC_OF: Record<string, string> = { hostAssignments: RPC.hostAssignments, trustImport: RPC.trustImport, trustList: RPC.trustList, trustRemove: RPC.trustRemove, certificateLookup: RPC.certificateLookup };
+const RPC_OF: Record<string, string> = { hostAssignments: RPC.hostAssignments, trustImport: RPC.trustImport, trustList: RPC.trustList, trustRemove: RPC.trustRemove, certificateLookup: RPC.certificateLookup, pkiCrl: RPC.pkiCrl, pkiOcsp: RPC.pkiOcsp };
 
 function codeOf(service: BusService): string {
   return sources(join(ROOT, 'services', service, 'src'))

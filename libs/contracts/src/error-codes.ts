@@ -106,6 +106,10 @@ export const ERROR_CODES = {
   CA_CERTIFICATE_UNUSABLE: { status: 400, meaning: 'A CA certificate cannot be used to validate chains (expired, bad signature or key).' },
   INVALID_REQUEST: { status: 400, meaning: 'A service refused the question the request service sent it (not expected from the public API).' },
 
+  // The public PKI routes (/pki/{issuer}/crl, /pki/{issuer}/ocsp)
+  ISSUER_NOT_FOUND: { status: 404, meaning: 'The issuer named in a /pki route is not an internal issuer: certflow publishes no CRL or OCSP for it.' },
+  CRL_NOT_READY: { status: 503, meaning: "The internal issuer's first CRL is not signed yet (the CA gateway is starting); retry in a few seconds." },
+
   // Anything
   NOT_FOUND: { status: 404, meaning: 'No such route, trust store or certificate in the store named.' },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'The route does not take this HTTP method.' },

@@ -29,6 +29,28 @@ describe('CaGatewayConfigSchema', () => {
       expect(config.CERTFLOW_ACME_HTTP_PORT).toBe(5002);
       expect(config.CERTFLOW_INTERNAL_CA_NAME).toBe('certflow Internal');
       expect(config.CERTFLOW_LEAF_DAYS).toBe(397);
+      expect(config.CERTFLOW_PUBLIC_URL).toBe('http://127.0.0.1:8080');
+      expect(config.CERTFLOW_PUBLIC_URL_CHANGE).toBeUndefined();
+      expect(config.CERTFLOW_CRL_VALIDITY).toBe(7 * 86_400_000);
+    });
+  });
+
+  describe('CERTFLOW_PUBLIC_URL, CERTFLOW_PUBLIC_URL_CHANGE, CERTFLOW_CRL_VALIDITY', () => {
+    it('takes an http(s) URL without a trailing slash', () => {
+      expect(load({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_PUBLIC_URL: 'https://pki.example.com/certflow' }).CERTFLOW_PUBLIC_URL).toBe('https://pki.example.com/certflow');
+      for (const bad of ['https://pki.example.com/', 'ftp://pki.example.com', 'pki.example.com', 'https://pki.example.com?x=1', 'https://u:p@pki.example.com']) {
+        expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_PUBLIC_URL: bad })).toContain('CERTFLOW_PUBLIC_URL: must be an http(s) URL without a trailing slash');
+      }
+    });
+
+    it('takes only "accept" as the change switch', () => {
+      expect(load({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_PUBLIC_URL_CHANGE: 'accept' }).CERTFLOW_PUBLIC_URL_CHANGE).toBe('accept');
+      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_PUBLIC_URL_CHANGE: 'yes' })).toContain('CERTFLOW_PUBLIC_URL_CHANGE: must be "accept" or unset');
+    });
+
+    it('reads the CRL validity as an ISO 8601 duration', () => {
+      expect(load({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_CRL_VALIDITY: 'PT12H' }).CERTFLOW_CRL_VALIDITY).toBe(12 * 3_600_000);
+      expect(problems({ CERTFLOW_CA_KEY: HEX_KEY, CERTFLOW_CRL_VALIDITY: 'P1M' })).toContain('CERTFLOW_CRL_VALIDITY: must be an ISO 8601 duration');
     });
   });
 

@@ -36,6 +36,10 @@ export function refuseDeepJson(req: IncomingMessage & { body?: unknown }, _res: 
 
 /** The one route whose body may be larger than CERTFLOW_MAX_BODY_BYTES: many submissions at once. */
 export const BATCH_ROUTE = '/api/v1/requests/batch';
+/** The public PKI routes (outside /api/v1: TLS clients call them, with no token). */
+export const PKI_ROUTE = '/pki';
+/** Largest OCSP request accepted (a request for a few certificates is a few hundred bytes). */
+export const OCSP_REQUEST_LIMIT = 10 * 1024;
 
 /**
  * The 413 message, with the numbers body-parser knows (`limit`, and `length` when the client declared

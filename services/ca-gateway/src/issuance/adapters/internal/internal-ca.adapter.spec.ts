@@ -8,6 +8,7 @@ import {
   parseCertificate,
   subjectOf,
   validateChain,
+  x509,
 } from '@certflow/pki';
 import { fixedClock, TestPki, type FixedClock } from '@certflow/testing';
 import type { IssueRequest } from '../../ca-adapter.port';
@@ -75,6 +76,27 @@ describe(InternalCaAdapter, () => {
       await expect(importPkcs8(der, 'auto')).resolves.toBeDefined();
       expect(() => decryptPrivateKey(record.intermediateKey, OTHER_KEY, caKeyLabel('internal', 'signing-key'))).toThrow(expect.objectContaining({ code: 'KEY_DECRYPT_FAILED' }));
       expect(() => decryptPrivateKey(record.rootKey, OTHER_KEY, caKeyLabel('internal', 'root-key'))).toThrow(expect.objectContaining({ code: 'KEY_DECRYPT_FAILED' }));
+    });
+  });
+
+  describe('with a public URL', () => {
+    it('gives the leaf the CRL distribution point and OCSP URL of its issuer under that URL', async () => {
+      const withUrl = new InternalCaAdapter({ issuer: 'internal', caName: 'certflow Internal', key: KEY, leafDays: 397, clock, store, publicUrl: 'https://pki.example.com' });
+      await withUrl.start();
+      const issued = await withUrl.issue(await requestFor('www.example.com'));
+      if (issued.kind !== 'issued') throw new Error(`expected issued, got ${issued.kind}`);
+      const leaf = parseCertificate(issued.certificate);
+      const cdp = leaf.getExtension(x509.CRLDistributionPointsExtension)!;
+      expect(cdp.distributionPoints.map((d) => d.distributionPoint?.fullName?.[0]?.uniformResourceIdentifier)).toEqual(['https://pki.example.com/pki/internal/crl']);
+      const aia = leaf.getExtension(x509.AuthorityInfoAccessExtension)!;
+      expect(aia.ocsp.map((g) => g.value)).toEqual(['https://pki.example.com/pki/internal/ocsp']);
+      expect(aia.caIssuers).toEqual([]);
+    });
+
+    it('gives none without one', async () => {
+      const issued = await ca.issue(await requestFor('www.example.com'));
+      if (issued.kind !== 'issued') throw new Error(`expected issued, got ${issued.kind}`);
+      expect(parseCertificate(issued.certificate).getExtension('2.5.29.31')).toBeNull();
     });
   });
 
