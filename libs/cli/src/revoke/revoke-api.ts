@@ -1,0 +1,62 @@
+import { REVOCATION_REASONS, type RevocationReason } from '@certflow/contracts';
+import { InvalidArgumentError } from 'commander';
+import type { ApiClient } from '../api-client';
+
+/**
+ * The revoke route as the CLI calls it (CONTRACT.md "v2 additions" → Lifecycle; design of #19).
+ * The answer's shape, as the request service gives it: also for a certificate revoked before,
+ * then it is the FIRST revocation (reason and time of that one).
+ */
+export interface RevokeResult {
+  requestId: string;
+  thumbprint: string;
+  reason: RevocationReason;
+  requestedAt: string;
+  revokedAt?: string;
+  /** `after-renewal`: asked with renew, sent to the CA once the renewal took the bindings over. */
+  state: 'requested' | 'revoked' | 'after-renewal';
+  atCa: 'crl-ocsp' | 'acme' | 'manual';
+  message: string;
+  renewalRequestId?: string;
+}
+
+export interface RevokeBody {
+  reason: RevocationReason;
+  renew?: boolean;
+  csr?: string;
+}
+
+/**
+ * POST /api/v1/certificates/{thumbprint}/revoke. Marked idempotent: asking twice answers 200 with
+ * the first revocation (and with `renew`, the server keeps one open renewal per request), so a
+ * retry after a lost answer changes nothing.
+ */
+export async function revokeCertificate(api: ApiClient, thumbprint: string, body: RevokeBody, signal?: AbortSignal): Promise<RevokeResult> {
+  return (await api.call<RevokeResult>('POST', `/api/v1/certificates/${encodeURIComponent(thumbprint)}/revoke`, { json: body, idempotent: true, signal })).body;
+}
+
+/** A thumbprint as openssl or a browser prints it (colons, spaces, any case) → 40 or 64 hex digits, upper case. */
+export function parseThumbprint(value: string): string {
+  const t = value.replace(/[:\s]/g, '').toUpperCase();
+  if (!/^([0-9A-F]{40}|[0-9A-F]{64})$/.test(t)) throw new InvalidArgumentError(`"${value}" is not a thumbprint: 40 (SHA-1) or 64 (SHA-256) hex digits, colons allowed`);
+  return t;
+}
+
+/** RFC 5280 reason names, any case (`keycompromise` → `keyCompromise`); `certificateHold` is refused here already. */
+export function parseReason(value: string): RevocationReason {
+  const r = REVOCATION_REASONS.find((x) => x.toLowerCase() === value.trim().toLowerCase());
+  if (r) return r;
+  if (value.trim().toLowerCase() === 'certificatehold') throw new InvalidArgumentError('certificateHold is not supported: certflow does not un-revoke, a revocation is final');
+  throw new InvalidArgumentError(`"${value}" is not a revocation reason; use one of ${REVOCATION_REASONS.join(', ')}`);
+}
+
+/** One line a person reads: where the revocation stands. */
+export function describeRevocation(r: RevokeResult): string {
+  const what =
+    r.state === 'revoked'
+      ? `revoked ${r.revokedAt ?? ''}`.trim()
+      : r.state === 'after-renewal'
+        ? `to be revoked once its renewal${r.renewalRequestId ? ` ${r.renewalRequestId}` : ''} is assigned`
+        : 'revocation requested';
+  return `certificate ${r.thumbprint} of request ${r.requestId}: ${what} (reason ${r.reason}, asked ${r.requestedAt}; at the CA: ${r.atCa})`;
+}
