@@ -97,6 +97,9 @@ export const ERROR_CODES = {
   // Certificates and trust stores
   INVALID_THUMBPRINT: { status: 400, meaning: 'A thumbprint is 40 (SHA-1) or 64 (SHA-256) hexadecimal digits.' },
   CERTIFICATE_NOT_FOUND: { status: 404, meaning: 'No certificate with this thumbprint is known.' },
+  INVALID_REASON: { status: 400, meaning: 'A revocation reason is not an RFC 5280 reason name certflow takes; the message lists them.' },
+  NOT_REVOCABLE: { status: 409, meaning: 'The certificate belongs to a request that FAILED; certflow revokes only certificates it let into the flow. `details` has the state.' },
+  HOLD_NOT_SUPPORTED: { status: 400, meaning: '`certificateHold` is refused: certflow does not un-revoke, so a revocation is final.' },
   NOT_A_CA: { status: 400, meaning: 'A certificate imported into a trust store is not a CA certificate.' },
   NOT_A_ROOT: { status: 400, meaning: 'A certificate imported as a root is not self-signed.' },
   NOT_AN_INTERMEDIATE: { status: 400, meaning: 'A certificate imported as an intermediate is self-signed (a root).' },

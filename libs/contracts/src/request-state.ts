@@ -10,6 +10,8 @@
  * - FAILED: final. CA refused, CA unreachable after retries, certificate invalid.
  * - SUPERSEDED: final. Was ASSIGNED; every binding it had was taken over by a later certificate
  *   (its renewal, as a rule), so it is no longer bound anywhere.
+ * - REVOKED: final. Its certificate was revoked (certificate.revoked from ca-gateway); reached from
+ *   ISSUED, CHAIN_INCOMPLETE, ASSIGNABLE, ASSIGNED and SUPERSEDED. certflow never un-revokes.
  */
 export const REQUEST_STATES = [
   'SUBMITTED',
@@ -20,6 +22,7 @@ export const REQUEST_STATES = [
   'ASSIGNED',
   'FAILED',
   'SUPERSEDED',
+  'REVOKED',
 ] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 

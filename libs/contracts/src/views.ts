@@ -1,5 +1,6 @@
 import type { RequestState } from './request-state';
 import type { Usage } from './usages';
+import type { RevocationReason } from './revocation';
 import type { MissingIssuer, UsageRefusal } from './events/shared-schemas';
 
 /** "View Certificate Details": everything an operator checks before putting a certificate to use. */
@@ -60,6 +61,33 @@ export interface RequestView {
   supersededBy?: string;
   /** An ASSIGNED request's renewal, once its due date is known. */
   renewal?: RenewalStatusView;
+  /** Added with revocation (#19): a revocation asked for, and once done, when and where. */
+  revocation?: RevocationView;
+}
+
+/**
+ * Where a certificate's revocation stands. `after-renewal`: asked with `renew: true`, published to
+ * ca-gateway once its renewal took the bindings over; `requested`: sent to ca-gateway; `revoked`:
+ * ca-gateway said it is done (`atCa` says where it is known).
+ */
+export interface RevocationView {
+  reason: RevocationReason;
+  requestedAt: string;
+  actor?: string;
+  state: 'requested' | 'revoked' | 'after-renewal';
+  revokedAt?: string;
+  atCa?: 'crl-ocsp' | 'acme' | 'manual';
+}
+
+/** The answer of `POST /api/v1/certificates/{thumbprint}/revoke` (also when it was revoked before: the first revocation). */
+export interface RevokeCertificateView extends RevocationView {
+  requestId: string;
+  thumbprint: string;
+  atCa: 'crl-ocsp' | 'acme' | 'manual';
+  /** What happens next, in words: for an offline issuer, that it must be revoked at the CA by hand. */
+  message: string;
+  /** With `renew: true`: the renewal started (or the one already open). */
+  renewalRequestId?: string;
 }
 
 /** Where a bound certificate's renewal stands (RequestView and the certificate inventory). */
@@ -70,7 +98,7 @@ export interface RenewalStatusView {
   state: 'scheduled' | 'waiting-for-host' | 'in-progress' | 'failed' | 'overdue';
 }
 
-/** `active`, `superseded`, `expired` now; `revoked` and `untrusted` come with revocation and trust checks (#19). */
+/** `revoked`: its certificate was revoked (request REVOKED, or a revocation asked); `untrusted` comes with trust re-checks (#19). */
 export const CERTIFICATE_STATUSES = ['active', 'superseded', 'revoked', 'expired', 'untrusted'] as const;
 export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
 
@@ -88,6 +116,9 @@ export interface CertificateInventoryItem {
   /** Extra to the contract: the request's state. */
   requestState: RequestState;
   renewal?: RenewalStatusView;
+  /** Added with revocation (#19): the SHA-1 thumbprint of the CA certificate that issued it, when known. */
+  issuedBy?: string;
+  revocation?: RevocationView;
 }
 
 /** A page of the inventory, soonest notAfter first; `nextCursor` null on the last page. */

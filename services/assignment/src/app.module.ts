@@ -3,6 +3,7 @@ import { ServicePlatformModule } from '@certflow/runtime';
 import { AssignCertificateService } from './assignment/assign-certificate.service';
 import { OnAssignmentRequestedConsumer } from './assignment/consumers/on-assignment-requested.consumer';
 import { OnChainCompleteConsumer } from './assignment/consumers/on-chain-complete.consumer';
+import { OnCertificateRevokedConsumer } from './assignment/consumers/on-certificate-revoked.consumer';
 import { HostAssignmentsService } from './assignment/host-assignments.service';
 import { BindingHistoryRow } from './assignment/persistence/binding-history.orm-entity';
 import { BindingRow } from './assignment/persistence/binding.orm-entity';
@@ -35,7 +36,7 @@ export class AppModule {
           migrations: ASSIGNMENT_MIGRATIONS,
         }),
       ],
-      controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer],
+      controllers: [OnChainCompleteConsumer, OnAssignmentRequestedConsumer, OnCertificateRevokedConsumer],
       providers: [
         { provide: ASSIGNMENT_CONFIG, useValue: config },
         AssignCertificateService,

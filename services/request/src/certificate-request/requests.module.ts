@@ -17,6 +17,8 @@ import { RenewRequestHandler } from './renewal/renew-request.handler';
 import { InventoryController } from './inventory/inventory.controller';
 import { RenewalRetryScheduler } from './renewal/renewal-retry.scheduler';
 import { RenewalMetricsBinder } from './renewal/renewal-metrics.binder';
+import { RevokeController } from './revocation/revoke.controller';
+import { REVOCATION_TARGETS, RevokeCertificateHandler, revocationTargetOf } from './revocation/revoke-certificate.handler';
 
 /**
  * Certificate requests: the state machine (domain/), its use cases (commands/), the facts of the
@@ -26,10 +28,12 @@ import { RenewalMetricsBinder } from './renewal/renewal-metrics.binder';
  */
 @Module({
   imports: [EdgeModule],
-  controllers: [RequestsController, InventoryController, ...REQUEST_FACT_HANDLERS, OnRenewalDue],
+  controllers: [RequestsController, InventoryController, RevokeController, ...REQUEST_FACT_HANDLERS, OnRenewalDue],
   providers: [
     { provide: ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.map((i) => i.name) },
     { provide: OFFLINE_ISSUERS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers.filter((i) => i.type === 'offline').map((i) => i.name) },
+    { provide: REVOCATION_TARGETS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => new Map(config.issuers.map((i) => [i.name, revocationTargetOf(i.type)])) },
+    RevokeCertificateHandler,
     RequestFactDecider,
     RequestCommandService,
     SubmitRequestHandler,

@@ -12,8 +12,10 @@ import { auditWrite } from './audit.tables';
  * - `certificate.assigned`: a certificate bound to a host (subject = request id; actor = who pressed
  *   Assign, or `auto` when autoAssign bound it)
  * - `token.created`, `token.revoked`: API token lifecycle (subject = token id)
+ * - `certificate.revocation-requested`: POST .../revoke accepted (subject = SHA-1 thumbprint; details
+ *   requestId, reason, renew)
  */
-export const AUDIT_KINDS = ['trust.imported', 'trust.removed', 'certificate.assigned', 'token.created', 'token.revoked'] as const;
+export const AUDIT_KINDS = ['trust.imported', 'trust.removed', 'certificate.assigned', 'token.created', 'token.revoked', 'certificate.revocation-requested'] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 /** One audit entry as the API shows it; `id` orders entries (later entries have larger ids). */

@@ -16,15 +16,16 @@ export type Role = (typeof ROLES)[number];
  * - `request:submit`: submit a new request — host-scoped.
  * - `request:write`: assign, upload an offline CA's answer — host-scoped.
  * - `trust:write`: import into / remove from a trust store.
+ * - `certificate:revoke`: revoke a certificate at its CA (any host's: a security officer's act).
  * - `audit:read`: read the audit log.
  * - `tokens:manage`: create, list, revoke API tokens.
  */
-export const PERMISSIONS = ['read', 'catalog:read', 'operations:read', 'request:submit', 'request:write', 'trust:write', 'audit:read', 'tokens:manage'] as const;
+export const PERMISSIONS = ['read', 'catalog:read', 'operations:read', 'request:submit', 'request:write', 'trust:write', 'certificate:revoke', 'audit:read', 'tokens:manage'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const TABLE: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  'trust-admin': ['read', 'catalog:read', 'operations:read', 'trust:write', 'audit:read'],
+  'trust-admin': ['read', 'catalog:read', 'operations:read', 'trust:write', 'certificate:revoke', 'audit:read'],
   requester: ['read', 'catalog:read', 'request:submit', 'request:write'],
   viewer: ['read', 'catalog:read', 'operations:read', 'audit:read'],
   // A fleet host: reads and renews its own certificates, nothing more (a stolen host token reaches one host).

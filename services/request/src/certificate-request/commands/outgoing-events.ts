@@ -1,4 +1,4 @@
-import { AssignmentRequestedV1, CertificateUploadedV1, RequestSubmittedV1, createEvent, type CloudEvent } from '@certflow/contracts';
+import { AssignmentRequestedV1, CertificateUploadedV1, RequestSubmittedV1, RevocationRequestedV1, createEvent, type CloudEvent } from '@certflow/contracts';
 import { certificateOf, type RequestEvent, type RequestSnapshot } from '../domain/certificate-request.state';
 
 const SOURCE = 'certflow/request';
@@ -53,6 +53,9 @@ export function outgoingEvents(after: RequestSnapshot, events: RequestEvent[]): 
           { source: SOURCE, subject: after.id, time: e.at },
         ),
       );
+    } else if ((e.type === 'RevocationRequested' && !e.afterRenewal) || e.type === 'RevocationReleased') {
+      // For ca-gateway: revoke it at its CA. A revocation held for the renewal goes out with SUPERSEDED.
+      out.push(revocationRequested(after, e.at));
     } else if (e.type === 'CertificateUploaded') {
       // For ca-gateway, which brings it into the flow as `certificate.issued`, exactly as a CA's answer.
       out.push(
@@ -65,4 +68,24 @@ export function outgoingEvents(after: RequestSnapshot, events: RequestEvent[]): 
     }
   }
   return out;
+}
+
+function revocationRequested(after: RequestSnapshot, at: Date): CloudEvent {
+  const issued = certificateOf(after);
+  const r = after.revocation;
+  if (!issued || !r) throw new Error(`request ${after.id} asked to revoke without a certificate or a revocation (${after.state})`);
+  return createEvent(
+    RevocationRequestedV1,
+    {
+      requestId: after.id,
+      host: after.host,
+      thumbprint: issued.thumbprint,
+      issuer: after.issuer,
+      certificate: issued.certificate,
+      reason: r.reason,
+      requestedAt: r.requestedAt.toISOString(),
+      ...(r.actor ? { actor: r.actor } : {}),
+    },
+    { source: SOURCE, subject: after.id, time: at },
+  );
 }

@@ -28,7 +28,7 @@ export interface RequestFact {
   readonly event: CloudEvent<string, { requestId: string }>;
   /** 1 on the first delivery. */
   readonly deliveryCount: number;
-  readonly command: Exclude<ExistingRequestCommand, { type: 'UploadCertificate' | 'Assign' }>;
+  readonly command: Exclude<ExistingRequestCommand, { type: 'UploadCertificate' | 'Assign' | 'RequestRevocation' }>;
 }
 
 /** What `committed` does for a verdict once its batch is in: a transition to count, or a warning to log. */

@@ -3,6 +3,7 @@ import { Payload } from '@nestjs/microservices';
 import {
   CertificateAssignedV1,
   CertificateIssuedV1,
+  CertificateRevokedV1,
   CertificateUnassignedV1,
   ChainCompleteV1,
   ChainIncompleteV1,
@@ -141,10 +142,24 @@ export class OnRequestFailed extends RequestFactsHandler<EventData<typeof Reques
   }
 }
 
+/** ca-gateway revoked the certificate (or recorded it, for an offline CA): REVOKED. */
+@Controller()
+export class OnCertificateRevoked extends RequestFactsHandler<EventData<typeof CertificateRevokedV1>> {
+  readonly event = CertificateRevokedV1;
+  @FactPattern(CertificateRevokedV1)
+  onFacts(@Payload() batch: FactBatch) {
+    return this.facts.process(batch, this);
+  }
+  protected command(e: CloudEvent<string, EventData<typeof CertificateRevokedV1>>): RequestFact['command'] {
+    const { thumbprint, reason, revokedAt, atCa } = e.data;
+    return { type: 'RecordRevoked', at: new Date(e.time), thumbprint, reason, revokedAt: new Date(revokedAt), ...(atCa ? { atCa } : {}) };
+  }
+}
+
 /** The certificate a validation carries, when its publisher sent it (older ones did not). */
 function carried(certificate: string | undefined, chain: string[] | undefined): { certificate?: string; chain?: string[] } {
   return certificate === undefined ? {} : { certificate, ...(chain ? { chain } : {}) };
 }
 
-/** The seven, for the module and for tests that run them without Nest (renewal-due has its own: it may submit a renewal). */
-export const REQUEST_FACT_HANDLERS = [OnRequestPending, OnCertificateIssued, OnChainComplete, OnChainIncomplete, OnCertificateAssigned, OnCertificateUnassigned, OnRequestFailed] as const;
+/** The eight, for the module and for tests that run them without Nest (renewal-due has its own: it may submit a renewal). */
+export const REQUEST_FACT_HANDLERS = [OnRequestPending, OnCertificateIssued, OnChainComplete, OnChainIncomplete, OnCertificateAssigned, OnCertificateUnassigned, OnRequestFailed, OnCertificateRevoked] as const;

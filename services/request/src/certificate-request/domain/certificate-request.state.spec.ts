@@ -35,6 +35,7 @@ const build: Record<RequestState, (o: Submission) => RequestSnapshot> = {
   ASSIGNED: (o) => evolve(build.ASSIGNABLE(o), { type: 'Assigned', at: T0, usages: ['Default'] }),
   FAILED: (o) => evolve(build.ISSUED(o), { type: 'Failed', at: T0, stage: 'issuance', code: 'IssuerRefused', message: 'refused' }),
   SUPERSEDED: (o) => evolve(build.ASSIGNED(o), { type: 'Superseded', at: T0, by: 'r2' }),
+  REVOKED: (o) => evolve(build.ASSIGNED(o), { type: 'Revoked', at: T0, reason: 'keyCompromise', revokedAt: T0, atCa: 'crl-ocsp' }),
 };
 
 function inState(state: RequestState, o: Submission = {}): RequestSnapshot {
@@ -52,18 +53,21 @@ const commands: Record<Exclude<RequestCommand['type'], 'Submit' | 'UploadCertifi
   RecordUnassigned: { type: 'RecordUnassigned', at: T1, thumbprint: TP, reason: 'replaced', remaining: [], replacedBy: 'r2' },
   RecordRenewalDue: { type: 'RecordRenewalDue', at: T1, thumbprint: TP, dueAt: T1 },
   Fail: { type: 'Fail', at: T1, stage: 'issuance', code: 'IssuerRefused', message: 'refused' },
+  RequestRevocation: { type: 'RequestRevocation', at: T1, reason: 'keyCompromise', actor: 'alice', afterRenewal: false },
+  RecordRevoked: { type: 'RecordRevoked', at: T1, thumbprint: TP, reason: 'keyCompromise', revokedAt: T1, atCa: 'crl-ocsp' },
 };
 
 /** Every (state, command) pair and the state it must lead to; `kind` for the ones that change nothing. */
-const table: Record<RequestState, Record<keyof typeof commands, RequestState | 'ignored' | 'notYet' | 'NOT_ASSIGNABLE'>> = {
-  SUBMITTED: { MarkPending: 'PENDING', RecordIssued: 'ISSUED', RecordChainComplete: 'notYet', RecordChainIncomplete: 'notYet', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED' },
-  PENDING: { MarkPending: 'PENDING', RecordIssued: 'ISSUED', RecordChainComplete: 'notYet', RecordChainIncomplete: 'notYet', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED' },
-  ISSUED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ASSIGNABLE', RecordChainIncomplete: 'CHAIN_INCOMPLETE', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED' },
-  CHAIN_INCOMPLETE: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ASSIGNABLE', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED' },
-  ASSIGNABLE: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'ASSIGNABLE', RecordAssigned: 'ASSIGNED', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED' },
-  ASSIGNED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', RecordUnassigned: 'SUPERSEDED', RecordRenewalDue: 'ASSIGNED', Fail: 'ignored' },
-  FAILED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', RecordUnassigned: 'ignored', RecordRenewalDue: 'ignored', Fail: 'ignored' },
-  SUPERSEDED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', RecordUnassigned: 'ignored', RecordRenewalDue: 'ignored', Fail: 'ignored' },
+const table: Record<RequestState, Record<keyof typeof commands, RequestState | 'ignored' | 'notYet' | 'NOT_ASSIGNABLE' | 'NOT_REVOCABLE'>> = {
+  SUBMITTED: { MarkPending: 'PENDING', RecordIssued: 'ISSUED', RecordChainComplete: 'notYet', RecordChainIncomplete: 'notYet', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED', RequestRevocation: 'NOT_REVOCABLE', RecordRevoked: 'ignored' },
+  PENDING: { MarkPending: 'PENDING', RecordIssued: 'ISSUED', RecordChainComplete: 'notYet', RecordChainIncomplete: 'notYet', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED', RequestRevocation: 'NOT_REVOCABLE', RecordRevoked: 'ignored' },
+  ISSUED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ASSIGNABLE', RecordChainIncomplete: 'CHAIN_INCOMPLETE', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED', RequestRevocation: 'ISSUED', RecordRevoked: 'REVOKED' },
+  CHAIN_INCOMPLETE: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ASSIGNABLE', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'notYet', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED', RequestRevocation: 'CHAIN_INCOMPLETE', RecordRevoked: 'REVOKED' },
+  ASSIGNABLE: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'ASSIGNABLE', RecordAssigned: 'ASSIGNED', RecordUnassigned: 'notYet', RecordRenewalDue: 'notYet', Fail: 'FAILED', RequestRevocation: 'ASSIGNABLE', RecordRevoked: 'REVOKED' },
+  ASSIGNED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', RecordUnassigned: 'SUPERSEDED', RecordRenewalDue: 'ASSIGNED', Fail: 'ignored', RequestRevocation: 'ASSIGNED', RecordRevoked: 'REVOKED' },
+  FAILED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', RecordUnassigned: 'ignored', RecordRenewalDue: 'ignored', Fail: 'ignored', RequestRevocation: 'NOT_REVOCABLE', RecordRevoked: 'ignored' },
+  SUPERSEDED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', RecordUnassigned: 'ignored', RecordRenewalDue: 'ignored', Fail: 'ignored', RequestRevocation: 'SUPERSEDED', RecordRevoked: 'REVOKED' },
+  REVOKED: { MarkPending: 'ignored', RecordIssued: 'ignored', RecordChainComplete: 'ignored', RecordChainIncomplete: 'ignored', Assign: 'NOT_ASSIGNABLE', RecordAssigned: 'ignored', RecordUnassigned: 'ignored', RecordRenewalDue: 'ignored', Fail: 'ignored', RequestRevocation: 'ignored', RecordRevoked: 'ignored' },
 };
 
 describe('certificate request state machine', () => {
@@ -74,13 +78,13 @@ describe('certificate request state machine', () => {
 
     for (const state of REQUEST_STATES) {
       for (const [name, expected] of Object.entries(table[state])) {
-        it(`in ${state}, ${name} ${expected === 'ignored' || expected === 'notYet' || expected === 'NOT_ASSIGNABLE' ? 'is ' + expected : 'leads to ' + expected}`, () => {
+        it(`in ${state}, ${name} ${expected === 'ignored' || expected === 'notYet' || expected === 'NOT_ASSIGNABLE' || expected === 'NOT_REVOCABLE' ? 'is ' + expected : 'leads to ' + expected}`, () => {
           const before = inState(state);
           const decision = decide(before, commands[name as keyof typeof commands]);
           if (expected === 'ignored' || expected === 'notYet') {
             expect(decision.kind).toBe(expected);
-          } else if (expected === 'NOT_ASSIGNABLE') {
-            expect(decision).toMatchObject({ kind: 'rejected', code: 'NOT_ASSIGNABLE' });
+          } else if (expected === 'NOT_ASSIGNABLE' || expected === 'NOT_REVOCABLE') {
+            expect(decision).toMatchObject({ kind: 'rejected', code: expected });
           } else {
             expect(decision.kind).toBe('accepted');
             if (decision.kind !== 'accepted') return;
@@ -203,6 +207,7 @@ describe('certificate request state machine', () => {
       ASSIGNED: { complete: 'ignored', incomplete: 'ignored' },
       FAILED: { complete: 'ignored', incomplete: 'ignored' },
       SUPERSEDED: { complete: 'ignored', incomplete: 'ignored' },
+      REVOKED: { complete: 'ignored', incomplete: 'ignored' },
     };
     for (const state of REQUEST_STATES) {
       for (const [name, command] of [['complete', completeWith], ['incomplete', incompleteWith]] as const) {
@@ -387,8 +392,44 @@ describe('certificate request state machine', () => {
       expect(stateAfter({ type: 'ChainCompleted', at: T0, path: [] })).toBe('ASSIGNABLE');
       expect(stateAfter({ type: 'AssignmentRequested', at: T0, usages: [], by: 'auto' })).toBeNull();
     });
-    it('treat ASSIGNED, FAILED and SUPERSEDED as final, and nothing else', () => {
-      expect(REQUEST_STATES.filter(isFinal)).toEqual(['ASSIGNED', 'FAILED', 'SUPERSEDED']);
+    it('treat ASSIGNED, FAILED, SUPERSEDED and REVOKED as final, and nothing else', () => {
+      expect(REQUEST_STATES.filter(isFinal)).toEqual(['ASSIGNED', 'FAILED', 'SUPERSEDED', 'REVOKED']);
+    });
+  });
+
+  describe('when a revocation waits for the renewal (renew first)', () => {
+    const ask = (afterRenewal: boolean, reason: 'keyCompromise' | 'superseded' = 'superseded'): RequestCommand => ({ type: 'RequestRevocation', at: T1, reason, actor: 'alice', afterRenewal });
+    const release: RequestCommand = { type: 'RecordUnassigned', at: T1, thumbprint: TP, reason: 'replaced', remaining: [], replacedBy: 'r2' };
+
+    it('holds it while ASSIGNED, and sends it with SUPERSEDED', () => {
+      const d1 = decide(inState('ASSIGNED'), ask(true));
+      expect(d1).toMatchObject({ kind: 'accepted', events: [{ type: 'RevocationRequested', afterRenewal: true }] });
+      const held = evolveAll(inState('ASSIGNED'), d1.kind === 'accepted' ? d1.events : [])!;
+      expect(held.revocation).toMatchObject({ state: 'after-renewal', reason: 'superseded', actor: 'alice' });
+      const d2 = decide(held, release);
+      expect(d2).toMatchObject({ kind: 'accepted', events: [{ type: 'Superseded' }, { type: 'RevocationReleased' }] });
+      expect(evolveAll(held, d2.kind === 'accepted' ? d2.events : [])).toMatchObject({ state: 'SUPERSEDED', revocation: { state: 'requested' } });
+    });
+
+    it('does not hold it outside ASSIGNED (nothing to take over)', () => {
+      expect(decide(inState('ASSIGNABLE'), ask(true))).toMatchObject({ kind: 'accepted', events: [{ afterRenewal: false }] });
+    });
+
+    it('ignores a second ask: the first revocation stands', () => {
+      const d = decide(inState('ASSIGNED'), ask(false, 'keyCompromise'));
+      const asked = evolveAll(inState('ASSIGNED'), d.kind === 'accepted' ? d.events : [])!;
+      expect(decide(asked, ask(true))).toMatchObject({ kind: 'ignored' });
+    });
+
+    it('keeps the assignment and the revocation on REVOKED', () => {
+      const d = decide(inState('ASSIGNED'), ask(false, 'keyCompromise'));
+      const asked = evolveAll(inState('ASSIGNED'), d.kind === 'accepted' ? d.events : [])!;
+      const r = decide(asked, commands.RecordRevoked);
+      expect(evolveAll(asked, r.kind === 'accepted' ? r.events : [])).toMatchObject({
+        state: 'REVOKED',
+        assignment: { usages: ['Default'] },
+        revocation: { state: 'revoked', reason: 'keyCompromise', actor: 'alice', atCa: 'crl-ocsp', revokedAt: T1 },
+      });
     });
   });
 });

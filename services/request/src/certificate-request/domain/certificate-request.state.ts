@@ -20,6 +20,7 @@ import {
 import { baseOf, certificateOf, hasBeenIncomplete, isFinal, unknownState, validationOf, type IssuedCertificate, type RequestSnapshot } from './request.states';
 import { decideUpload } from './upload-certificate.decision';
 import { decideRenewalDue, decideUnassigned } from './lifecycle.decision';
+import { decideRevocation, decideRevoked, revocationAfter } from './revocation.decision';
 
 export * from './request.states';
 export * from './request.messages';
@@ -56,6 +57,10 @@ export function decide(state: RequestSnapshot | null, command: RequestCommand): 
       return decideRenewalDue(state, command);
     case 'UploadCertificate':
       return decideUpload(state, command);
+    case 'RequestRevocation':
+      return decideRevocation(state, command);
+    case 'RecordRevoked':
+      return decideRevoked(state, command);
     default: {
       const exhaustive: never = command;
       return exhaustive;
@@ -77,6 +82,7 @@ function markPending(s: RequestSnapshot, c: Command<'MarkPending'>): Decision {
     case 'ASSIGNED':
     case 'FAILED':
     case 'SUPERSEDED':
+    case 'REVOKED':
       return ignored(`already past SUBMITTED (${s.state})`);
     default:
       return unknownState(s);
@@ -96,6 +102,7 @@ function recordIssued(s: RequestSnapshot, c: Command<'RecordIssued'>): Decision 
     case 'ASSIGNED':
     case 'FAILED':
     case 'SUPERSEDED':
+    case 'REVOKED':
       return ignored(s.thumbprint === c.thumbprint ? 'certificate already recorded' : `a certificate was already recorded (${s.state})`);
     default:
       return unknownState(s);
@@ -119,6 +126,7 @@ function recordChainComplete(s: RequestSnapshot, c: Command<'RecordChainComplete
     case 'ASSIGNED':
     case 'FAILED':
     case 'SUPERSEDED':
+    case 'REVOKED':
       return ignored(`chain already complete (${s.state})`);
     default:
       return unknownState(s);
@@ -139,6 +147,7 @@ function recordChainIncomplete(s: RequestSnapshot, c: Command<'RecordChainIncomp
     case 'ASSIGNED':
     case 'FAILED':
     case 'SUPERSEDED':
+    case 'REVOKED':
       // ASSIGNABLE after a trust-store removal stays assignable: trust is checked when the chain is
       // validated, and a later removal does not revoke a validation already done.
       return ignored(`not waiting for validation (${s.state})`);
@@ -181,6 +190,7 @@ function assign(s: RequestSnapshot, c: Command<'Assign'>): Decision {
     case 'ASSIGNED':
     case 'FAILED':
     case 'SUPERSEDED':
+    case 'REVOKED':
       return rejected('NOT_ASSIGNABLE', `the request is ${s.state}; only an ASSIGNABLE request can be assigned`);
     default:
       return unknownState(s);
@@ -197,6 +207,9 @@ function recordAssigned(s: RequestSnapshot, c: Command<'RecordAssigned'>): Decis
       return ignored('already assigned');
     case 'FAILED':
       return ignored('the request failed');
+    case 'REVOKED':
+      // Bound after the revocation released the bindings: assignment releases it again (see its revoked consumer).
+      return ignored('the certificate was revoked');
     case 'SUBMITTED':
     case 'PENDING':
     case 'ISSUED':
@@ -269,6 +282,24 @@ export function evolve(state: RequestSnapshot | null, event: RequestEvent): Requ
     case 'CertificateUploaded':
       // Nothing changes until ca-gateway brings the certificate in as `certificate.issued`.
       return state;
+    case 'RevocationRequested':
+    case 'RevocationReleased':
+      return { ...state, updatedAt: event.at, revocation: revocationAfter(state.revocation, event) } as RequestSnapshot;
+    case 'Revoked': {
+      const certificate = issued(state, event);
+      const validation = validationOf(state);
+      return {
+        ...base,
+        ...certificate,
+        state: 'REVOKED',
+        revocation: revocationAfter(state.revocation, event),
+        ...(validation ? { validation } : {}),
+        wasIncomplete: hasBeenIncomplete(state),
+        ...('assignment' in state && state.assignment ? { assignment: state.assignment } : {}),
+        ...('renewalDueAt' in state && state.renewalDueAt ? { renewalDueAt: state.renewalDueAt } : {}),
+        ...('supersededBy' in state && state.supersededBy ? { supersededBy: state.supersededBy } : {}),
+      };
+    }
     default: {
       const exhaustive: never = event;
       return exhaustive;
@@ -300,6 +331,10 @@ export function stateAfter(event: RequestEvent): RequestState | null {
       return 'FAILED';
     case 'Superseded':
       return 'SUPERSEDED';
+    case 'Revoked':
+      return 'REVOKED';
+    case 'RevocationRequested':
+    case 'RevocationReleased':
     case 'AssignmentRequested':
     case 'CertificateUploaded':
     case 'RenewalDueRecorded':

@@ -4,6 +4,7 @@
  */
 import { accepted, foreign, ignored, notYet, type Decision, type ExistingRequestCommand } from './request.messages';
 import { unknownState, type RequestSnapshot } from './request.states';
+import { releaseHeldRevocation } from './revocation.decision';
 
 type Command<T extends ExistingRequestCommand['type']> = Extract<ExistingRequestCommand, { type: T }>;
 
@@ -15,9 +16,12 @@ export function decideUnassigned(s: RequestSnapshot, c: Command<'RecordUnassigne
       // A revocation releases bindings too; what it does to the request comes with revocation (#19).
       if (c.reason !== 'replaced') return ignored(`bindings released (${c.reason}); the request stays ASSIGNED`);
       if (c.remaining.length > 0) return ignored(`still bound to ${c.remaining.join(', ')}`);
-      return accepted({ type: 'Superseded', at: c.at, ...(c.replacedBy ? { by: c.replacedBy } : {}) });
+      // A revocation asked with `renew` waited for this: the old certificate is out of use now.
+      return accepted({ type: 'Superseded', at: c.at, ...(c.replacedBy ? { by: c.replacedBy } : {}) }, ...releaseHeldRevocation(s, c.at));
     case 'SUPERSEDED':
       return ignored('already superseded');
+    case 'REVOKED':
+      return ignored('revoked');
     case 'FAILED':
       return ignored('the request failed');
     case 'SUBMITTED':
@@ -41,6 +45,8 @@ export function decideRenewalDue(s: RequestSnapshot, c: Command<'RecordRenewalDu
       return accepted({ type: 'RenewalDueRecorded', at: c.at, dueAt: c.dueAt });
     case 'SUPERSEDED':
       return ignored('already superseded');
+    case 'REVOKED':
+      return ignored('revoked');
     case 'FAILED':
       return ignored('the request failed');
     case 'SUBMITTED':

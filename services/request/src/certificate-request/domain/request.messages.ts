@@ -2,7 +2,7 @@
  * What the request decider takes (commands: what someone, or a fact from another service, asks
  * for) and gives (events: what happened to the request; or a decision that nothing happens).
  */
-import type { MissingIssuer, RotationPolicy, Usage, UsageRefusal } from '@certflow/contracts';
+import type { MissingIssuer, RevocationReason, RotationPolicy, Usage, UsageRefusal } from '@certflow/contracts';
 import type { CheckedCsr, X509Certificate } from '@certflow/pki';
 import type { FailureStage } from './request.states';
 
@@ -47,10 +47,14 @@ export type RequestCommand =
   | { type: 'Assign'; at: Date; usages?: Usage[]; actor?: string }
   | { type: 'RecordAssigned'; at: Date; thumbprint: string; usages: Usage[]; notBound?: UsageRefusal[]; renewalDueAt?: Date }
   /** `certificate.unassigned`: bindings of the certificate were released; `remaining` what it is still bound to. */
-  | { type: 'RecordUnassigned'; at: Date; thumbprint: string; reason: 'replaced' | 'revoked'; remaining: Usage[]; replacedBy?: string }
+  | { type: 'RecordUnassigned'; at: Date; thumbprint: string; reason: 'replaced' | 'revoked' | 'untrusted'; remaining: Usage[]; replacedBy?: string }
   /** `certificate.renewal-due`: the expiry watch opened the renewal window of the certificate. */
   | { type: 'RecordRenewalDue'; at: Date; thumbprint: string; dueAt: Date }
   | { type: 'Fail'; at: Date; stage: FailureStage; code: string; message: string }
+  /** POST .../revoke: `afterRenewal` holds it back until the request is SUPERSEDED by its renewal. */
+  | { type: 'RequestRevocation'; at: Date; reason: RevocationReason; actor?: string; afterRenewal: boolean }
+  /** `certificate.revoked`: ca-gateway revoked the certificate at its CA (or recorded it, offline). */
+  | { type: 'RecordRevoked'; at: Date; thumbprint: string; reason: RevocationReason; revokedAt: Date; atCa?: 'crl-ocsp' | 'acme' | 'manual' }
   | UploadCertificate;
 
 /** The commands about a request that exists (every command but Submit). */
@@ -70,6 +74,12 @@ export type RequestEvent =
   /** When the renewal window opens, learnt after the assignment. */
   | { type: 'RenewalDueRecorded'; at: Date; dueAt: Date }
   | { type: 'Failed'; at: Date; stage: FailureStage; code: string; message: string }
+  /** A revocation was asked for: sent at once (revocation.requested), or held until the renewal took over (`afterRenewal`). */
+  | { type: 'RevocationRequested'; at: Date; reason: RevocationReason; actor?: string; afterRenewal: boolean }
+  /** A held revocation is sent now (the request became SUPERSEDED): revocation.requested. */
+  | { type: 'RevocationReleased'; at: Date }
+  /** The certificate is revoked at its CA. */
+  | { type: 'Revoked'; at: Date; reason: RevocationReason; revokedAt: Date; atCa?: 'crl-ocsp' | 'acme' | 'manual' }
   /** An upload was accepted (PEM): ca-gateway brings it into the flow as `certificate.issued`; the state waits for that. */
   | { type: 'CertificateUploaded'; at: Date; certificate: string; chain: string[]; by: string };
 
@@ -77,7 +87,8 @@ export type RequestEvent =
  * Why a command is refused, stable (they are the API's error codes):
  * - NOT_FOUND, ALREADY_EXISTS: the request does not exist / already does;
  * - NOT_ASSIGNABLE, USAGE_NOT_REQUESTED: Assign;
- * - NOT_OFFLINE, NOT_PENDING, KEY_MISMATCH, CERTIFICATE_NAMES_MISMATCH: UploadCertificate.
+ * - NOT_OFFLINE, NOT_PENDING, KEY_MISMATCH, CERTIFICATE_NAMES_MISMATCH: UploadCertificate;
+ * - NOT_REVOCABLE: RequestRevocation of a request that FAILED (its certificate never went into use).
  */
 export type RejectionCode =
   | 'NOT_ASSIGNABLE'
@@ -87,7 +98,8 @@ export type RejectionCode =
   | 'NOT_OFFLINE'
   | 'NOT_PENDING'
   | 'KEY_MISMATCH'
-  | 'CERTIFICATE_NAMES_MISMATCH';
+  | 'CERTIFICATE_NAMES_MISMATCH'
+  | 'NOT_REVOCABLE';
 
 /**
  * The outcome of a decision.

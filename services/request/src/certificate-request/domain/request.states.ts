@@ -4,7 +4,21 @@
  * ASSIGNED, the failure once FAILED). A new state of the contract (SUPERSEDED, REVOKED) is one more
  * variant here; the compiler then names every decision, mapper and view that must handle it.
  */
-import type { MissingIssuer, RequestState, RotationPolicy, Usage, UsageRefusal } from '@certflow/contracts';
+import type { MissingIssuer, RequestState, RevocationReason, RotationPolicy, Usage, UsageRefusal } from '@certflow/contracts';
+
+/**
+ * A revocation of the request's certificate (POST .../revoke, or certificate.revoked). `state`:
+ * `after-renewal` waits for the request to be SUPERSEDED by its renewal before it is sent;
+ * `requested` was sent to ca-gateway (revocation.requested); `revoked` ca-gateway said it is done.
+ */
+export interface Revocation {
+  reason: RevocationReason;
+  requestedAt: Date;
+  actor?: string;
+  state: 'after-renewal' | 'requested' | 'revoked';
+  revokedAt?: Date;
+  atCa?: 'crl-ocsp' | 'acme' | 'manual';
+}
 
 /** What every request has from its submission on; none of it changes after. */
 export interface RequestBase {
@@ -24,6 +38,8 @@ export interface RequestBase {
   createdAt: Date;
   /** When the request last changed (its state, or an Assign asked for). */
   updatedAt: Date;
+  /** Set once a revocation is asked for (any state with a certificate); it then only moves forward. */
+  revocation?: Revocation;
 }
 
 /** The certificate the CA returned for the request (set by `certificate.issued`), with the chain as it came. */
@@ -132,6 +148,20 @@ export interface SupersededRequest extends RequestBase, IssuedCertificate {
 }
 
 /**
+ * Its certificate was revoked (certificate.revoked). Final: certflow does not un-revoke. It keeps
+ * what it had reached (validation, assignment, what superseded it) for the view and the inventory.
+ */
+export interface RevokedRequest extends RequestBase, IssuedCertificate {
+  state: 'REVOKED';
+  revocation: Revocation;
+  validation?: Validation;
+  wasIncomplete: boolean;
+  assignment?: Assignment;
+  renewalDueAt?: Date;
+  supersededBy?: string;
+}
+
+/**
  * Failed at some stage. Final. It keeps what it had reached: the certificate fields (all three or
  * none) when it failed after issuance, and the last validation result, if any.
  */
@@ -151,7 +181,8 @@ export type RequestSnapshot =
   | AssignableRequest
   | AssignedRequest
   | FailedRequest
-  | SupersededRequest;
+  | SupersededRequest
+  | RevokedRequest;
 
 /** The variant of one state. */
 export type RequestIn<S extends RequestState> = Extract<RequestSnapshot, { state: S }>;
@@ -177,6 +208,7 @@ const FINAL: Record<RequestState, boolean> = {
   ASSIGNED: true,
   FAILED: true,
   SUPERSEDED: true,
+  REVOKED: true,
 };
 
 /** Whether no fact moves a request in this state any more. */
@@ -186,7 +218,7 @@ export function isFinal(state: RequestState): boolean {
 
 /** The base fields of any request (no state-specific field). */
 export function baseOf(s: RequestSnapshot): RequestBase {
-  const { id, host, usages, autoAssign, issuer, friendlyName, csr, renewalOf, renewBefore, rotationPolicy, createdAt, updatedAt } = s;
+  const { id, host, usages, autoAssign, issuer, friendlyName, csr, renewalOf, renewBefore, rotationPolicy, createdAt, updatedAt, revocation } = s;
   return {
     id,
     host,
@@ -200,6 +232,7 @@ export function baseOf(s: RequestSnapshot): RequestBase {
     rotationPolicy,
     createdAt,
     updatedAt,
+    ...(revocation !== undefined ? { revocation } : {}),
   };
 }
 
@@ -215,6 +248,7 @@ export function certificateOf(s: RequestSnapshot): IssuedCertificate | undefined
     case 'ASSIGNED':
     case 'FAILED':
     case 'SUPERSEDED':
+    case 'REVOKED':
       return s.thumbprint !== undefined && s.certificate !== undefined && s.chain !== undefined
         ? { thumbprint: s.thumbprint, certificate: s.certificate, chain: s.chain }
         : undefined;
@@ -241,6 +275,7 @@ export function hasBeenIncomplete(s: RequestSnapshot): boolean {
     case 'ASSIGNED':
     case 'FAILED':
     case 'SUPERSEDED':
+    case 'REVOKED':
       return s.wasIncomplete;
     default:
       return unknownState(s);

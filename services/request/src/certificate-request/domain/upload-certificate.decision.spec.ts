@@ -53,6 +53,10 @@ describe('UploadCertificate (the offline upload rules)', () => {
         { type: 'Assigned', at: T0, usages: ['Default'] },
         { type: 'Superseded', at: T0, by: 'r2' },
       ],
+      REVOKED: [
+        { type: 'Issued', at: T0, thumbprint: TP, certificate: 'PEM', chain: [] },
+        { type: 'Revoked', at: T0, reason: 'keyCompromise', revokedAt: T0 },
+      ],
     };
     return evolveAll(null, [...events, ...then[state]])!;
   }

@@ -26,6 +26,7 @@ export function decideUpload(s: RequestSnapshot, c: UploadCertificate): Decision
     case 'ASSIGNED':
     case 'FAILED':
     case 'SUPERSEDED':
+    case 'REVOKED':
       return rejected('NOT_PENDING', `request ${s.id} is ${s.state}; a certificate can be uploaded only while it is PENDING`, { state: s.state });
     default:
       return unknownState(s);

@@ -1,5 +1,5 @@
-import type { RequestView } from '@certflow/contracts';
-import { unknownState, type IssuedCertificate, type RequestSnapshot, type Validation } from '../domain/certificate-request.state';
+import type { RequestView, RevocationView } from '@certflow/contracts';
+import { unknownState, type IssuedCertificate, type RequestSnapshot, type Revocation, type Validation } from '../domain/certificate-request.state';
 import type { RequestHistoryRow } from '../persistence/certificate-request.orm-entity';
 import type { CertificateCatalogService } from '../../edge/catalog/certificate-catalog.service';
 import type { RenewalView } from '../renewal/renewal.status';
@@ -23,8 +23,21 @@ export function toRequestView(s: RequestSnapshot, history: RequestHistoryRow[], 
     ...(s.renewalOf ? { renewalOf: s.renewalOf } : {}),
     ...(s.renewBefore ? { renewBefore: s.renewBefore } : {}),
     rotationPolicy: s.rotationPolicy,
-    ...(s.state === 'SUPERSEDED' && s.supersededBy ? { supersededBy: s.supersededBy } : {}),
+    ...((s.state === 'SUPERSEDED' || s.state === 'REVOKED') && s.supersededBy ? { supersededBy: s.supersededBy } : {}),
     ...(renewal ? { renewal } : {}),
+    ...(s.revocation ? { revocation: revocationView(s.revocation) } : {}),
+  };
+}
+
+/** The revocation as the view and the revoke route show it. */
+export function revocationView(r: Revocation): RevocationView {
+  return {
+    reason: r.reason,
+    requestedAt: r.requestedAt.toISOString(),
+    ...(r.actor ? { actor: r.actor } : {}),
+    state: r.state,
+    ...(r.revokedAt ? { revokedAt: r.revokedAt.toISOString() } : {}),
+    ...(r.atCa ? { atCa: r.atCa } : {}),
   };
 }
 
@@ -46,6 +59,12 @@ function stateFields(s: RequestSnapshot, catalog: CertificateCatalogService): St
         ...certificateFields(s, catalog),
         validation: validationView(s.validation),
         assignment: { ...s.assignment, assignedAt: s.assignment.assignedAt.toISOString() },
+      };
+    case 'REVOKED':
+      return {
+        ...certificateFields(s, catalog),
+        ...(s.validation ? { validation: validationView(s.validation) } : {}),
+        ...(s.assignment ? { assignment: { ...s.assignment, assignedAt: s.assignment.assignedAt.toISOString() } } : {}),
       };
     case 'FAILED':
       return {

@@ -14,6 +14,7 @@ import { INVENTORY_DEFAULT_LIMIT, INVENTORY_MAX_LIMIT, SUMMARY_MAX_DAYS, expiryS
 export class InventoryQuery {
   @ApiPropertyOptional() host?: string;
   @ApiPropertyOptional({ description: 'issuer name, e.g. internal' }) issuer?: string;
+  @ApiPropertyOptional({ description: 'SHA-1 thumbprint of the issuing CA certificate (the validated path\'s second certificate, or the chain\'s first)' }) issuedBy?: string;
   @ApiPropertyOptional({ enum: CERTIFICATE_STATUSES }) status?: string;
   @ApiPropertyOptional({ description: 'ISO 8601 date-time: only certificates whose notAfter is before it', example: '2030-01-31T00:00:00Z' }) expiresBefore?: string;
   @ApiPropertyOptional({ default: INVENTORY_DEFAULT_LIMIT, maximum: INVENTORY_MAX_LIMIT }) limit?: string;
@@ -41,10 +42,10 @@ export class InventoryController {
   @Allow('read', { host: 'filtered' })
   @ApiOperation({
     summary: 'The certificate inventory: every request that has a certificate, soonest notAfter first, with its status and renewal; keyset paging with cursor',
-    description: 'status: superseded (its bindings were taken over), expired (notAfter passed), else active. A requester or agent token sees only its hosts.',
+    description: 'status: revoked (revoked, or its revocation sent to the CA), superseded (its bindings were taken over), expired (notAfter passed), else active. A requester or agent token sees only its hosts.',
   })
-  @ApiResponse({ status: 200, description: '{items: [{thumbprint, requestId, host, issuer, notBefore, notAfter, status, usages, requestState, renewal?}], nextCursor}' })
-  @ApiResponse({ status: 400, type: ErrorDto, description: 'INVALID_STATUS, INVALID_EXPIRES_BEFORE, INVALID_LIMIT, INVALID_CURSOR, INVALID_QUERY' })
+  @ApiResponse({ status: 200, description: '{items: [{thumbprint, requestId, host, issuer, notBefore, notAfter, status, usages, requestState, renewal?, issuedBy?, revocation?}], nextCursor}' })
+  @ApiResponse({ status: 400, type: ErrorDto, description: 'INVALID_STATUS, INVALID_THUMBPRINT (issuedBy), INVALID_EXPIRES_BEFORE, INVALID_LIMIT, INVALID_CURSOR, INVALID_QUERY' })
   async list(@Query() q: InventoryQuery, @HostScope() scope: readonly string[] | null): Promise<CertificateInventoryPage> {
     return inventoryPage(queryThrough(this.ds.manager), parseInventoryQuery(q as Record<string, unknown>), this.clock.now(), scope);
   }

@@ -1,6 +1,7 @@
 // The certificate inventory (GET /api/v1/certificates) and its expiry summary, read from the
 // request table: every request that has a certificate, soonest notAfter first.
-import { CERTIFICATE_STATUSES, isUuid, normalizeHost, type CertificateInventoryItem, type CertificateInventoryPage, type CertificateStatus, type ExpirySummaryView, type RequestState, type RotationPolicy, type Usage } from '@certflow/contracts';
+import { CERTIFICATE_STATUSES, isUuid, normalizeHost, type CertificateInventoryItem, type CertificateInventoryPage, type CertificateStatus, type ExpirySummaryView, type RequestState, type RevocationView, type RotationPolicy, type Usage } from '@certflow/contracts';
+import { normalizeThumbprint } from '@certflow/pki';
 import { ApiError } from '../../http/api-error';
 import { requireSingleValues } from '../../http/query-params';
 import { patternsRegex } from '../../access/auth/host-pattern';
@@ -14,6 +15,8 @@ export const SUMMARY_MAX_DAYS = 366;
 export interface InventoryFilter {
   host?: string;
   issuer?: string;
+  /** SHA-1 thumbprint (upper-case) of the issuing CA certificate. */
+  issuedBy?: string;
   status?: CertificateStatus;
   expiresBefore?: Date;
   limit: number;
@@ -23,7 +26,9 @@ export interface InventoryFilter {
 /** Reads `?host=&issuer=&status=&expiresBefore=&limit=&cursor=`; each refusal says what to send instead. */
 export function parseInventoryQuery(q: Record<string, unknown>): InventoryFilter {
   requireSingleValues(q);
-  const { host, issuer, status, expiresBefore, limit, cursor } = q as Record<string, string | undefined>;
+  const { host, issuer, issuedBy, status, expiresBefore, limit, cursor } = q as Record<string, string | undefined>;
+  const ca = issuedBy === undefined || issuedBy === '' ? undefined : normalizeThumbprint(issuedBy);
+  if (ca === null || ca?.kind === 'sha256') throw new ApiError(400, 'INVALID_THUMBPRINT', 'issuedBy is the SHA-1 thumbprint (40 hexadecimal characters) of the issuing CA certificate');
   if (status !== undefined && !(CERTIFICATE_STATUSES as readonly string[]).includes(status)) {
     throw new ApiError(400, 'INVALID_STATUS', `status must be one of ${CERTIFICATE_STATUSES.join(', ')}`);
   }
@@ -37,6 +42,7 @@ export function parseInventoryQuery(q: Record<string, unknown>): InventoryFilter
   return {
     ...(host !== undefined && host !== '' ? { host: normalizeHost(host) } : {}),
     ...(issuer !== undefined && issuer !== '' ? { issuer } : {}),
+    ...(ca ? { issuedBy: ca.value } : {}),
     ...(status ? { status: status as CertificateStatus } : {}),
     ...(before ? { expiresBefore: before } : {}),
     limit: n,
@@ -66,20 +72,41 @@ interface Row {
   assignment: { usages: Usage[] } | null;
   rotation_policy: RotationPolicy;
   renewal_due_at: Date | null;
+  issued_by: string | null;
+  revocation: Parameters<typeof revocationDoc>[0];
+}
+
+/** The revocation document as the view shows it (already ISO text in jsonb). */
+function revocationDoc(doc: { reason: RevocationView['reason']; requestedAt: string; actor?: string; state: RevocationView['state']; revokedAt?: string; atCa?: RevocationView['atCa'] } | null): RevocationView | undefined {
+  return doc ?? undefined;
+}
+
+/**
+ * Revoked: REVOKED, or a revocation sent to the CA (no longer to be trusted, whatever the CA's
+ * answer time). A revocation held for a renewal is not yet: the certificate is still in use.
+ */
+const REVOKED = `(state = 'REVOKED' OR coalesce(revocation->>'state', '') IN ('requested', 'revoked'))`;
+
+/** The status of one row, by the same rules as `statusCondition`. */
+function statusOf(r: Row, now: Date): CertificateStatus {
+  if (r.state === 'REVOKED' || r.revocation?.state === 'requested' || r.revocation?.state === 'revoked') return 'revoked';
+  if (r.state === 'SUPERSEDED') return 'superseded';
+  return new Date(r.not_after).getTime() <= now.getTime() ? 'expired' : 'active';
 }
 
 /** The SQL condition of a status at `now` (the parameter `nowParam`), on top of "has a certificate". */
 function statusCondition(status: CertificateStatus, nowParam: () => string): string {
   switch (status) {
-    case 'superseded':
-      return `state = 'SUPERSEDED'`;
-    case 'expired':
-      return `state <> 'SUPERSEDED' AND not_after <= ${nowParam()}`;
-    case 'active':
-      return `state <> 'SUPERSEDED' AND not_after > ${nowParam()}`;
     case 'revoked':
+      return REVOKED;
+    case 'superseded':
+      return `NOT ${REVOKED} AND state = 'SUPERSEDED'`;
+    case 'expired':
+      return `NOT ${REVOKED} AND state <> 'SUPERSEDED' AND not_after <= ${nowParam()}`;
+    case 'active':
+      return `NOT ${REVOKED} AND state <> 'SUPERSEDED' AND not_after > ${nowParam()}`;
     case 'untrusted':
-      // Come with revocation and trust re-checks (#19): no certificate has them yet.
+      // Comes with trust re-checks (#19, part U).
       return 'false';
     default: {
       const exhaustive: never = status;
@@ -96,11 +123,12 @@ export async function inventoryPage(query: Query, f: InventoryFilter, now: Date,
   if (f.status) where.push(statusCondition(f.status, () => param(now)));
   if (f.host) where.push(`lower(host) = ${param(f.host)}`);
   if (f.issuer) where.push(`issuer = ${param(f.issuer)}`);
+  if (f.issuedBy) where.push(`issued_by = ${param(f.issuedBy)}`);
   if (f.expiresBefore) where.push(`not_after < ${param(f.expiresBefore)}`);
   if (f.after) where.push(`(not_after, id) > (${param(f.after.notAfter)}::timestamptz, ${param(f.after.id)}::uuid)`);
   scopeCondition(where, scope, param);
   const rows = await query<Row>(
-    `SELECT id, thumbprint, host, issuer, not_before, not_after, state, usages, assignment, rotation_policy, renewal_due_at
+    `SELECT id, thumbprint, host, issuer, not_before, not_after, state, usages, assignment, rotation_policy, renewal_due_at, issued_by, revocation
        FROM certificate_request WHERE ${where.join(' AND ')} ORDER BY not_after, id LIMIT $1`,
     values,
   );
@@ -115,10 +143,12 @@ export async function inventoryPage(query: Query, f: InventoryFilter, now: Date,
       issuer: r.issuer,
       notBefore: new Date(r.not_before).toISOString(),
       notAfter: new Date(r.not_after).toISOString(),
-      status: r.state === 'SUPERSEDED' ? 'superseded' : new Date(r.not_after).getTime() <= now.getTime() ? 'expired' : 'active',
+      status: statusOf(r, now),
       usages: r.assignment?.usages ?? r.usages,
       requestState: r.state,
       ...(renewal ? { renewal } : {}),
+      ...(r.issued_by ? { issuedBy: r.issued_by } : {}),
+      ...(r.revocation ? { revocation: revocationDoc(r.revocation) } : {}),
     };
   });
   const last = page.at(-1);
@@ -131,7 +161,7 @@ const WEEK_MS = 7 * 86_400_000;
 export async function expirySummary(query: Query, days: number, now: Date, scope: readonly string[] | null): Promise<ExpirySummaryView> {
   const end = new Date(now.getTime() + days * 86_400_000);
   const values: unknown[] = [now, end];
-  const where = [`thumbprint IS NOT NULL`, `not_after IS NOT NULL`, `state <> 'SUPERSEDED'`, `not_after < $2`];
+  const where = [`thumbprint IS NOT NULL`, `not_after IS NOT NULL`, `state <> 'SUPERSEDED'`, `NOT ${REVOKED}`, `not_after < $2`];
   scopeCondition(where, scope, (v) => `$${values.push(v)}`);
   const rows = await query<{ week: number; n: number }>(
     `SELECT CASE WHEN not_after <= $1 THEN -1 ELSE floor(extract(epoch FROM (not_after - $1)) / ${WEEK_MS / 1000})::int END AS week, count(*)::int AS n

@@ -26,6 +26,14 @@ const paths: Record<RequestState, RequestEvent[]> = {
     { type: 'Assigned', at: T1, usages: ['Default'], renewalDueAt: T1 },
     { type: 'Superseded', at: T1, by: 'r2' },
   ],
+  REVOKED: [
+    submitted,
+    issued,
+    complete,
+    { type: 'Assigned', at: T1, usages: ['Default'], renewalDueAt: T1 },
+    { type: 'RevocationRequested', at: T1, reason: 'keyCompromise', actor: 'alice', afterRenewal: false },
+    { type: 'Revoked', at: T1, reason: 'keyCompromise', revokedAt: T1, atCa: 'crl-ocsp' },
+  ],
 };
 
 describe('the request mapper', () => {

@@ -5,6 +5,7 @@ import {
   type IncompleteValidation,
   type RequestBase,
   type RequestSnapshot,
+  type Revocation,
   type Validation,
 } from '../domain/certificate-request.state';
 import { CertificateRequestRow } from './certificate-request.orm-entity';
@@ -63,7 +64,17 @@ export function toSnapshot(row: CertificateRequestRow): RequestSnapshot {
     pendingDetail: row.pendingDetail ?? undefined,
     renewalDueAt: row.renewalDueAt ? new Date(row.renewalDueAt) : undefined,
     supersededBy: row.supersededBy ?? undefined,
+    ...(row.revocation ? { revocation: revocationOf(row.revocation) } : {}),
   });
+}
+
+/** The revocation document (its instants travel as ISO text) → the domain's. */
+function revocationOf(doc: NonNullable<CertificateRequestRow['revocation']>): Revocation {
+  return {
+    ...doc,
+    requestedAt: new Date(doc.requestedAt),
+    ...(doc.revokedAt ? { revokedAt: new Date(doc.revokedAt) } : {}),
+  } as Revocation;
 }
 
 /** Record → the variant of its state, with that state's fields only. A row missing one is refused (it was written wrong). */
@@ -81,6 +92,7 @@ export function fromRecord(r: RequestRecord): RequestSnapshot {
     rotationPolicy: r.rotationPolicy,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
+    ...(r.revocation !== undefined ? { revocation: r.revocation } : {}),
   };
   const dueAt = r.renewalDueAt !== undefined ? { renewalDueAt: r.renewalDueAt } : {};
   const need = <T>(value: T | undefined, field: string): T => {
@@ -122,6 +134,18 @@ export function fromRecord(r: RequestRecord): RequestSnapshot {
         validation: validation('complete') as CompleteValidation,
         wasIncomplete: r.wasIncomplete,
         assignment: need(r.assignment, 'assignment'),
+        ...dueAt,
+        ...(r.supersededBy !== undefined ? { supersededBy: r.supersededBy } : {}),
+      };
+    case 'REVOKED':
+      return {
+        ...base,
+        ...issued(),
+        state,
+        revocation: need(r.revocation, 'revocation'),
+        ...(r.validation ? { validation: r.validation } : {}),
+        wasIncomplete: r.wasIncomplete,
+        ...(r.assignment ? { assignment: r.assignment } : {}),
         ...dueAt,
         ...(r.supersededBy !== undefined ? { supersededBy: r.supersededBy } : {}),
       };

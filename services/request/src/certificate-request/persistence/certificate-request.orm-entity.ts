@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { MissingIssuer, RequestState, RotationPolicy, Usage, UsageRefusal } from '@certflow/contracts';
+import type { MissingIssuer, RequestState, RevocationReason, RotationPolicy, Usage, UsageRefusal } from '@certflow/contracts';
 
 /** One row per request: its current state. Transitions are kept in request_history. */
 @Entity('certificate_request')
@@ -40,6 +40,17 @@ export class CertificateRequestRow {
   @Column('timestamptz', { name: 'not_after', nullable: true }) notAfter: Date | null;
   @Column('timestamptz', { name: 'renewal_due_at', nullable: true }) renewalDueAt: Date | null;
   @Column('uuid', { name: 'superseded_by', nullable: true }) supersededBy: string | null;
+  /** A revocation asked for or done (see the domain's Revocation); instants as ISO text. */
+  @Column('jsonb', { nullable: true }) revocation: {
+    reason: RevocationReason;
+    requestedAt: string;
+    actor?: string;
+    state: 'after-renewal' | 'requested' | 'revoked';
+    revokedAt?: string;
+    atCa?: 'crl-ocsp' | 'acme' | 'manual';
+  } | null;
+  /** SHA-1 thumbprint (upper-case) of the CA certificate that issued the certificate: the inventory's `issuedBy` filter. */
+  @Column('text', { name: 'issued_by', nullable: true }) issuedBy: string | null;
 }
 
 /** Every state a request went through, with when and why. */

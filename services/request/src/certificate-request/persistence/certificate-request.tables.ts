@@ -41,6 +41,9 @@ export interface CertificateRequestColumns {
   notAfter: Date | null;
   renewalDueAt: Date | null;
   supersededBy: string | null;
+  revocation: unknown;
+  /** Derived from the validation path (or the chain) when either changes; not part of the domain state. */
+  issuedBy: string | null;
 }
 
 export const CERTIFICATE_REQUEST = defineTable<CertificateRequestColumns>(
@@ -75,6 +78,8 @@ export const CERTIFICATE_REQUEST = defineTable<CertificateRequestColumns>(
     notAfter: { name: 'not_after', type: 'timestamptz' },
     renewalDueAt: { name: 'renewal_due_at', type: 'timestamptz' },
     supersededBy: { name: 'superseded_by', type: 'uuid' },
+    revocation: { name: 'revocation', type: 'jsonb' },
+    issuedBy: { name: 'issued_by', type: 'text' },
   },
   ['id'],
 );
@@ -94,6 +99,7 @@ export const MUTABLE_FIELDS = [
   'pendingDetail',
   'renewalDueAt',
   'supersededBy',
+  'revocation',
   'updatedAt',
 ] as const satisfies readonly (keyof RequestRecord & keyof CertificateRequestColumns)[];
 

@@ -2,7 +2,7 @@
 // history, as `Write`s of the typed column maps. The command path and the fact handlers both run
 // them through planWrites.
 import { insertRow, updateRow, type Write } from '@certflow/messaging';
-import { parseCertificate } from '@certflow/pki';
+import { parseCertificate, pemThumbprints } from '@certflow/pki';
 import { stateAfter, type RequestEvent, type RequestSnapshot } from '../domain/certificate-request.state';
 import { toRecord, type RequestRecord } from './certificate-request.mapper';
 import { CERTIFICATE_REQUEST, MUTABLE_FIELDS, REQUEST_HISTORY, type CertificateRequestColumns, type MutableField } from './certificate-request.tables';
@@ -48,6 +48,7 @@ export function requestInsert(s: RequestSnapshot, extra: { idempotencyKey: strin
     renewBefore: r.renewBefore ?? null,
     rotationPolicy: r.rotationPolicy,
     ...validityOf(r.certificate),
+    issuedBy: issuedByOf(r),
     ...(Object.fromEntries(MUTABLE_FIELDS.map((f) => [f, stored(r, f)])) as Pick<CertificateRequestColumns, MutableField>),
   };
   return insertRow(CERTIFICATE_REQUEST, row, { ifExists });
@@ -64,10 +65,29 @@ export function requestUpdate(before: RequestSnapshot, after: RequestSnapshot, v
   const a = toRecord(after);
   const row: Partial<CertificateRequestColumns> & Pick<CertificateRequestColumns, 'id'> = { id: after.id, version };
   for (const f of set) (row as Record<string, unknown>)[f] = stored(a, f);
-  if (!set.includes('certificate')) return updateRow<CertificateRequestColumns, 'id'>(CERTIFICATE_REQUEST, row, [...set, 'version']);
+  const derived: (keyof CertificateRequestColumns)[] = [];
+  if (set.includes('validation') || set.includes('chain')) {
+    row.issuedBy = issuedByOf(a);
+    derived.push('issuedBy');
+  }
+  if (!set.includes('certificate')) return updateRow<CertificateRequestColumns, 'id'>(CERTIFICATE_REQUEST, row, [...set, ...derived, 'version']);
   // The validity is read out of the certificate once, when it is recorded: the inventory pages on it.
   Object.assign(row, validityOf(a.certificate));
-  return updateRow<CertificateRequestColumns, 'id'>(CERTIFICATE_REQUEST, row, [...set, 'notBefore', 'notAfter', 'version']);
+  return updateRow<CertificateRequestColumns, 'id'>(CERTIFICATE_REQUEST, row, [...set, ...derived, 'notBefore', 'notAfter', 'version']);
+}
+
+/**
+ * The CA certificate that issued the request's certificate (SHA-1, upper-case), for the inventory's
+ * `issuedBy` filter: the validated path's second certificate, else the chain's first as the CA sent it.
+ */
+export function issuedByOf(r: RequestRecord): string | null {
+  if (r.validation?.status === 'complete' && r.validation.path[1]) return r.validation.path[1].toUpperCase();
+  if (!r.chain?.[0]) return null;
+  try {
+    return pemThumbprints(r.chain[0]).sha1;
+  } catch {
+    return null;
+  }
 }
 
 /** The certificate's notBefore and notAfter as columns (null without a certificate, or one that does not parse). */
@@ -106,6 +126,8 @@ function reasonOf(e: RequestEvent): string | null {
       return `assigned to ${e.usages.join(', ')}`;
     case 'Superseded':
       return e.by ? `superseded by ${e.by}` : 'every binding was taken over';
+    case 'Revoked':
+      return `revoked (${e.reason})${e.atCa === 'manual' ? ': recorded only, revoke it at the CA by hand' : ''}`;
     default:
       return null;
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { CloudEvent } from '@certflow/contracts';
 import { DATA_SOURCE, isUniqueViolation } from '@certflow/persistence';
 import { OutboxRelay } from '@certflow/messaging';
 import { checkCsr, parseCertificate, spkiFingerprint, type Clock } from '@certflow/pki';
@@ -38,18 +39,7 @@ export class RenewRequestHandler {
       const outcome = await this.ds.transaction(async (m) => {
         const locked = await CertificateRequestRepository.lockOne(m, id);
         if (!locked) throw new ApiError(404, 'REQUEST_NOT_FOUND', `no request ${id}`);
-        const old = locked.request;
-        if (old.state !== 'ASSIGNED') {
-          throw new ApiError(409, 'NOT_RENEWABLE', `request ${id} is ${old.state}; only an ASSIGNED request can be renewed`, { state: old.state });
-        }
-        const open = (await openRenewals(queryThrough(m), [id])).get(id);
-        if (open) return { created: false as const, openId: open };
-        if (csr === undefined && old.rotationPolicy !== 'Never') {
-          throw new ApiError(400, 'CSR_REQUIRED', 'this request\'s rotationPolicy is Always: make a new key on the host and send its CSR as `csr` (`certflow renew` does)');
-        }
-        if (csr !== undefined) await checkRenewalCsr(csr, old, caller);
-        const { request, published } = await this.commands.submit(m, renewalOf(old, { id: randomUUID(), at: this.clock.now(), csr }), { idempotencyKey: null, bodyHash: null });
-        return { created: true as const, request, published };
+        return this.startIn(m, locked.request, csr, caller);
       });
       if (!outcome.created) return outcome;
       this.relay.publishCommitted(outcome.published);
@@ -64,7 +54,28 @@ export class RenewRequestHandler {
       throw e;
     }
   }
+
+  /**
+   * The renewal of `old` (locked by the caller), in the caller's transaction: the open one, or a new
+   * one. The revoke route's `renew: true` starts it the same way.
+   */
+  async startIn(m: EntityManager, old: RequestSnapshot, csr: string | undefined, caller?: Caller): Promise<StartedRenewal> {
+    if (old.state !== 'ASSIGNED') {
+      throw new ApiError(409, 'NOT_RENEWABLE', `request ${old.id} is ${old.state}; only an ASSIGNED request can be renewed`, { state: old.state });
+    }
+    const open = (await openRenewals(queryThrough(m), [old.id])).get(old.id);
+    if (open) return { created: false, openId: open };
+    if (csr === undefined && old.rotationPolicy !== 'Never') {
+      throw new ApiError(400, 'CSR_REQUIRED', 'this request\'s rotationPolicy is Always: make a new key on the host and send its CSR as `csr` (`certflow renew` does)');
+    }
+    if (csr !== undefined) await checkRenewalCsr(csr, old, caller);
+    const { request, published } = await this.commands.submit(m, renewalOf(old, { id: randomUUID(), at: this.clock.now(), csr }), { idempotencyKey: null, bodyHash: null });
+    return { created: true, request, published };
+  }
 }
+
+/** A renewal started inside the caller's transaction: its events are to be published once that commits. */
+export type StartedRenewal = { created: true; request: RequestSnapshot; published: CloudEvent[] } | { created: false; openId: string };
 
 function parseRenewBody(body: unknown): string | undefined {
   if (body === undefined || body === null) return undefined;
