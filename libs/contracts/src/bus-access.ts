@@ -70,14 +70,14 @@ export const BUS_GRANTS: Readonly<Record<BusService, BusGrant>> = {
       deadLetter,
     ],
     serves: [RPC.ping('request')],
-    calls: [RPC.trustImport, RPC.trustList, RPC.trustRemove, RPC.certificateLookup, RPC.hostAssignments, ...others('request').map(RPC.ping)],
+    calls: [RPC.trustImport, RPC.trustList, RPC.trustRemove, RPC.certificateLookup, RPC.hostAssignments, RPC.pkiCrl, RPC.pkiOcsp, ...others('request').map(RPC.ping)],
     // The console's live updates: what happened, as it happens, to the people who may see it.
     observes: [...STREAM_SUBJECTS],
   },
   'ca-gateway': {
     publishes: [RequestPendingV1.subject, CertificateIssuedV1.subject, IssuerCaPublishedV1.subject, CertificateRevokedV1.subject, failed, deadLetter],
-    consumes: [RequestSubmittedV1.subject, CertificateUploadedV1.subject],
-    serves: [RPC.ping('ca-gateway')],
+    consumes: [RequestSubmittedV1.subject, CertificateUploadedV1.subject, RevocationRequestedV1.subject],
+    serves: [RPC.ping('ca-gateway'), RPC.pkiCrl, RPC.pkiOcsp],
     calls: [],
     observes: [],
   },

@@ -31,3 +31,20 @@ export type TrustRemoveRequest = z.infer<typeof TrustRemoveRequest>;
 /** Look-up of any certificate a service has seen, by SHA-1 or SHA-256 thumbprint (normalised, upper-case). */
 export const CertificateLookupRequest = z.object({ thumbprint: z.string() });
 export const HostAssignmentsRequest = z.object({ host: z.string() });
+
+/** `pki.crl`: the current CRL of an internal issuer. */
+export const PkiCrlRequest = z.object({ issuer: z.string().min(1).max(100) });
+export type PkiCrlRequest = z.infer<typeof PkiCrlRequest>;
+/** DER (base64) and when it stops being current, for the HTTP cache header. */
+export interface PkiCrlResult {
+  der: string;
+  nextUpdate: string;
+}
+
+/** `pki.ocsp`: an OCSP request (DER, base64) for an internal issuer. */
+export const PkiOcspRequest = z.object({ issuer: z.string().min(1).max(100), request: z.string().max(20_000) });
+export type PkiOcspRequest = z.infer<typeof PkiOcspRequest>;
+/** The OCSPResponse (DER, base64): `malformedRequest` too is an answer, not an error. */
+export interface PkiOcspResult {
+  der: string;
+}

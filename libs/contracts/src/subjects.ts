@@ -13,5 +13,9 @@ export const RPC = {
   trustList: 'rpc.certflow.trust.list',
   trustRemove: 'rpc.certflow.trust.remove',
   certificateLookup: 'rpc.certflow.trust.certificate',
+  /** ca-gateway: an internal issuer's current CRL (it alone holds the CA key). */
+  pkiCrl: 'rpc.certflow.pki.crl',
+  /** ca-gateway: the internal issuer's signed answer to an OCSP request. */
+  pkiOcsp: 'rpc.certflow.pki.ocsp',
   ping: (service: string) => `rpc.certflow.${service}.ping`,
 } as const;

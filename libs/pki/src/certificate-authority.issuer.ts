@@ -5,7 +5,7 @@ import { generateKeyPair, signingAlgorithmFor, type KeyType } from './key-pair.f
 import { subjectNames } from './subject-alt-name.reader';
 import type { CheckedCsr } from './csr.check';
 import { derToPem, toPem } from './certificate.parser';
-import { csrPublicKeyDer, hostSubjectDer, signLeafDer } from './issuance/leaf.builder';
+import { csrPublicKeyDer, hostSubjectDer, revocationPointerExtensions, type RevocationPointers, signLeafDer } from './issuance/leaf.builder';
 import { namesToCertify } from './issuance/leaf.names';
 
 /** A CA certificate with the private key that signs under it. */
@@ -119,6 +119,7 @@ interface LeafParams {
   eku: LeafEku[];
   serialNumber?: string;
   isCa?: boolean;
+  revocation?: RevocationPointers;
 }
 
 async function signLeaf(p: LeafParams): Promise<x509.X509Certificate> {
@@ -131,6 +132,7 @@ async function signLeaf(p: LeafParams): Promise<x509.X509Certificate> {
   if (san.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(san, p.subject.toJSON().length === 0));
   extensions.push(await x509.SubjectKeyIdentifierExtension.create(p.publicKey));
   extensions.push(await authorityKeyId(p.issuer.certificate));
+  for (const der of p.revocation ? revocationPointerExtensions(p.revocation) : []) extensions.push(new x509.Extension(new Uint8Array(der)));
   return x509.X509CertificateGenerator.create({
     subject: p.subject,
     issuer: p.issuer.certificate.subjectName,
@@ -178,6 +180,8 @@ interface FromCsrOptions {
   notBefore: Date;
   notAfter: Date;
   serialNumber?: string;
+  /** CRL distribution point and OCSP URL the leaf carries (the internal CA's); none when absent. */
+  revocation?: RevocationPointers;
 }
 
 /** DER of the leaf, encoded directly (ECDSA CAs), or null for a CA that takes the general path. */
@@ -193,6 +197,7 @@ async function leafDerFromCsr(opts: FromCsrOptions): Promise<Buffer | null> {
     notBefore: opts.notBefore,
     notAfter: opts.notAfter,
     serialNumber: opts.serialNumber,
+    revocation: opts.revocation,
   });
 }
 
@@ -216,6 +221,7 @@ export async function issueFromCsr(opts: FromCsrOptions): Promise<x509.X509Certi
     notAfter: opts.notAfter,
     eku: ['serverAuth', 'clientAuth'],
     serialNumber: opts.serialNumber,
+    revocation: opts.revocation,
   });
 }
 

@@ -1,6 +1,8 @@
 // reflect-metadata must load before @peculiar/x509 (see ../../shared/STACK.md).
 import 'reflect-metadata';
 import './x509.setup';
+/** The @peculiar/x509 namespace with its crypto provider set: for code that builds PKI structures (CRLs). */
+export { x509 } from './x509.setup';
 
 export { PkiInputError, isPkiInputError } from './pki-input.error';
 export { type Clock, systemClock } from './clock';
@@ -30,6 +32,7 @@ export { privateKeyMatchesCertificate } from './private-key.match';
 export { type KeyType, generateKeyPair, exportPkcs8, importPkcs8, signingAlgorithmFor } from './key-pair.factory';
 export { namesToCertify, compareNames, comparableName, type LeafNames, type NamesDifference } from './issuance/leaf.names';
 export { type CaMaterial, type LeafEku, createRootCa, createIntermediateCa, issueLeaf, issueFromCsr, issuePemFromCsr, randomSerialNumber } from './certificate-authority.issuer';
+export { type RevocationPointers } from './issuance/leaf.builder';
 export { type ChainValidation, type ChainFailureCode, validateChain, completePath, caCertificateProblem } from './chain.validation';
 export { clearSignatureCache, signatureChecksPerformed } from './chain-signature.cache';
 export { verifyPath, type VerifyPathOptions, type PathVerdict, type CertificateInput } from './path/path.verify';

@@ -1,5 +1,5 @@
 import { OnCertificateUploadedConsumer } from './consumers/on-certificate-uploaded.consumer';
-import { Module, type DynamicModule, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '@certflow/pki';
 import { OutboxRelay } from '@certflow/messaging';
@@ -23,6 +23,13 @@ import { PgHttpChallengeStore } from './issuance/adapters/acme/http-challenge.st
 import { HttpChallengeResponder } from './issuance/adapters/acme/http-challenge.responder';
 import { dnsProviderFor } from './issuance/adapters/acme/dns-challenge.provider';
 import { PendingOrderPoller, POLLER_SETTINGS, type PollerSettings } from './issuance/pending-order.poller';
+import { CreateRevocationTables1712200000000 } from './migrations/1712200000000-create-revocation-tables';
+import { OnRevocationRequestedConsumer } from './consumers/on-revocation-requested.consumer';
+import { CrlStore } from './revocation/crl.store';
+import { CrlRefreshRunner } from './revocation/crl-refresh.runner';
+import { InternalSigners } from './revocation/internal-signers';
+import { PkiRpcResponder } from './revocation/pki.rpc-responder';
+import { checkPublicUrl } from './revocation/public-url.guard';
 
 /** The service's name: log name, NATS client name, durable consumer prefix, health ping subject. */
 export const SERVICE = 'ca-gateway';
@@ -53,6 +60,7 @@ function registryFactory(config: CaGatewayConfig, ds: DataSource, relay: OutboxR
           leafDays: config.CERTFLOW_LEAF_DAYS,
           clock,
           store: new PgInternalCaStore(ds, () => relay.kick()),
+          publicUrl: config.CERTFLOW_PUBLIC_URL,
         }),
       offline: () => new OfflineAdapter(),
       acme: (issuer) => {
@@ -98,6 +106,15 @@ class ChallengeResponderLifecycle implements OnModuleInit, OnModuleDestroy {
   }
 }
 
+/** Refuses to start with a CERTFLOW_PUBLIC_URL other than the one leaves carry (see public-url.guard.ts). */
+class PublicUrlCheck implements OnModuleInit {
+  constructor(private readonly config: CaGatewayConfig, private readonly ds: DataSource) {}
+  async onModuleInit(): Promise<void> {
+    const log = new Logger('PublicUrl');
+    await checkPublicUrl(this.ds, this.config.CERTFLOW_PUBLIC_URL, this.config.CERTFLOW_PUBLIC_URL_CHANGE === 'accept', (line) => log.warn(line));
+  }
+}
+
 /** The ca-gateway: consumes request.submitted, issues through the request's CA, publishes the answer. */
 @Module({})
 export class AppModule {
@@ -112,10 +129,10 @@ export class AppModule {
           schema: SCHEMA,
           config,
           entities: [CaMaterialOrmEntity, IssuanceOrmEntity],
-          migrations: [CreateIssuanceTables1712000000000, CreateAcmeTables1712100000000],
+          migrations: [CreateIssuanceTables1712000000000, CreateAcmeTables1712100000000, CreateRevocationTables1712200000000],
         }),
       ],
-      controllers: [OnRequestSubmittedConsumer, OnCertificateUploadedConsumer],
+      controllers: [OnRequestSubmittedConsumer, OnCertificateUploadedConsumer, OnRevocationRequestedConsumer],
       providers: [
         { provide: CA_GATEWAY_CONFIG, useValue: config },
         {
@@ -126,6 +143,11 @@ export class AppModule {
         IssuanceService,
         { provide: POLLER_SETTINGS, inject: [CA_GATEWAY_CONFIG], useFactory: pollerSettings },
         PendingOrderPoller,
+        { provide: PublicUrlCheck, inject: [CA_GATEWAY_CONFIG, DATA_SOURCE], useFactory: (c: CaGatewayConfig, ds: DataSource) => new PublicUrlCheck(c, ds) },
+        { provide: InternalSigners, inject: [CaAdapterRegistry], useFactory: (r: CaAdapterRegistry) => new InternalSigners(r) },
+        { provide: CrlStore, inject: [CA_GATEWAY_CONFIG], useFactory: (c: CaGatewayConfig) => new CrlStore(c.CERTFLOW_CRL_VALIDITY) },
+        CrlRefreshRunner,
+        PkiRpcResponder,
         { provide: ChallengeResponderLifecycle, inject: [CA_GATEWAY_CONFIG, DATA_SOURCE], useFactory: (c: CaGatewayConfig, ds: DataSource) => new ChallengeResponderLifecycle(c, ds) },
       ],
     };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BaseConfigSchema, loadConfigWithIssuers } from '@certflow/runtime';
 import { KeyEncryptionKey } from '@certflow/pki';
+import { ISO_DURATION_HINT, parseIsoDuration } from '@certflow/contracts';
 
 const MAKE_KEY = 'make one with `openssl rand -hex 32`';
 const MIN_PASSPHRASE = 16;
@@ -32,6 +33,18 @@ const CaKey = z
     });
     return z.NEVER;
   });
+
+const PublicUrl = z
+  .string()
+  .trim()
+  .refine((t) => {
+    try {
+      const u = new URL(t);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && !t.endsWith('/') && !u.search && !u.hash && !u.username;
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without a trailing slash, query or credentials, e.g. https://pki.example.com');
 
 export const CaGatewayConfigSchema = BaseConfigSchema.extend({
   /** The key that encrypts the CA private keys at rest (see parseCaKey). Required. */
@@ -73,6 +86,21 @@ export const CaGatewayConfigSchema = BaseConfigSchema.extend({
     .min(1, 'must be at least 1 day')
     .max(3650, 'must be at most 3650 days')
     .default(397),
+  /**
+   * Base URL under which the request service's public /pki routes are reachable. Baked into every
+   * internal-CA leaf (CRL distribution point, OCSP URL), so a change is refused at start unless
+   * CERTFLOW_PUBLIC_URL_CHANGE=accept (see public-url.guard.ts).
+   */
+  CERTFLOW_PUBLIC_URL: PublicUrl.default('http://127.0.0.1:8080'),
+  /** `accept`: start with a CERTFLOW_PUBLIC_URL other than the stored one (leaves already issued keep the old URL). */
+  CERTFLOW_PUBLIC_URL_CHANGE: z.enum(['accept'], { error: 'must be "accept" or unset' }).optional(),
+  /** How long a CRL the internal CA signs is valid (nextUpdate - thisUpdate); it is re-signed when half is left. */
+  CERTFLOW_CRL_VALIDITY: z
+    .string()
+    .trim()
+    .refine((t) => parseIsoDuration(t) !== null, `must be ${ISO_DURATION_HINT}`)
+    .default('P7D')
+    .transform((t) => parseIsoDuration(t)! * 1000),
 });
 /** The settings plus the issuers (libs/runtime issuers.config), every problem reported at once. */
 export function loadCaGatewayConfig(env: NodeJS.ProcessEnv = process.env) {

@@ -20,6 +20,15 @@ export interface LeafSubject {
   rsaKey: boolean;
 }
 
+/**
+ * Where a relying party learns whether the leaf is revoked: the issuer's CRL (CRL distribution
+ * point) and OCSP responder (authority information access). Absolute http(s) URLs.
+ */
+export interface RevocationPointers {
+  crlUrl: string;
+  ocspUrl: string;
+}
+
 /** The issuing CA, prepared once: what every leaf copies from it. */
 interface IssuerFacts {
   subjectDer: Uint8Array;
@@ -30,7 +39,19 @@ interface IssuerFacts {
 
 const ECDSA_WITH: Record<string, string> = { 'P-256': 'SHA-256', 'P-384': 'SHA-384', 'P-521': 'SHA-512' };
 const ECDSA_OID: Record<string, string> = { 'SHA-256': '1.2.840.10045.4.3.2', 'SHA-384': '1.2.840.10045.4.3.3', 'SHA-512': '1.2.840.10045.4.3.4' };
-const EXT = { basicConstraints: '2.5.29.19', keyUsage: '2.5.29.15', eku: '2.5.29.37', san: '2.5.29.17', ski: '2.5.29.14', aki: '2.5.29.35' };
+const EXT = {
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  eku: '2.5.29.37',
+  san: '2.5.29.17',
+  ski: '2.5.29.14',
+  aki: '2.5.29.35',
+  crlDistributionPoints: '2.5.29.31',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+};
+const ACCESS_METHOD_OCSP = '1.3.6.1.5.5.7.48.1';
+/** GeneralName uniformResourceIdentifier: [6] IMPLICIT IA5String. */
+const uri = (url: string): Buffer => tlv(0x86, Buffer.from(url, 'ascii'));
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
@@ -105,7 +126,17 @@ function extension(oid: string, critical: boolean, value: Uint8Array): Buffer {
   return critical ? sequence(objectIdentifier(oid), booleanTrue(), octetString(value)) : sequence(objectIdentifier(oid), octetString(value));
 }
 
-function leafExtensions(subject: LeafSubject, issuer: IssuerFacts): Buffer {
+/** CRLDistributionPoints and AuthorityInfoAccess (OCSP) for `pointers` (RFC 5280 §4.2.1.13, §4.2.2.1). */
+export function revocationPointerExtensions(pointers: RevocationPointers): Buffer[] {
+  // DistributionPoint { distributionPoint [0] { fullName [0] { uniformResourceIdentifier } } }
+  const distributionPoint = sequence(tlv(0xa0, tlv(0xa0, uri(pointers.crlUrl))));
+  return [
+    extension(EXT.crlDistributionPoints, false, sequence(distributionPoint)),
+    extension(EXT.authorityInfoAccess, false, sequence(sequence(objectIdentifier(ACCESS_METHOD_OCSP), uri(pointers.ocspUrl)))),
+  ];
+}
+
+function leafExtensions(subject: LeafSubject, issuer: IssuerFacts, pointers?: RevocationPointers): Buffer {
   // KeyUsage digitalSignature (bit 0), plus keyEncipherment (bit 2) for RSA keys.
   const keyUsage = subject.rsaKey ? Buffer.from([0x03, 0x02, 0x05, 0xa0]) : Buffer.from([0x03, 0x02, 0x07, 0x80]);
   const san = [...subject.dnsNames.map((d) => tlv(0x82, Buffer.from(d, 'latin1'))), ...subject.ipAddresses.map((ip) => tlv(0x87, ipBytes(ip)))];
@@ -116,6 +147,7 @@ function leafExtensions(subject: LeafSubject, issuer: IssuerFacts): Buffer {
     ...(san.length ? [extension(EXT.san, subject.subjectDer.length <= EMPTY_NAME_LENGTH, sequence(...san))] : []),
     extension(EXT.ski, false, octetString(keyIdentifierOf(subject.spkiDer))),
     extension(EXT.aki, false, sequence(tlv(0x80, issuer.keyIdentifier))),
+    ...(pointers ? revocationPointerExtensions(pointers) : []),
   ];
   return explicit(3, sequence(...extensions));
 }
@@ -131,6 +163,8 @@ export async function signLeafDer(opts: {
   notBefore: Date;
   notAfter: Date;
   serialNumber?: string;
+  /** CRL and OCSP URLs to carry; none when absent. */
+  revocation?: RevocationPointers;
 }): Promise<Buffer | null> {
   const issuer = issuerFacts(opts.issuer.certificate, opts.issuer.privateKey);
   if (!issuer) return null;
@@ -144,7 +178,7 @@ export async function signLeafDer(opts: {
     sequence(time(opts.notBefore), time(opts.notAfter)),
     opts.subject.subjectDer,
     opts.subject.spkiDer,
-    leafExtensions(opts.subject, issuer),
+    leafExtensions(opts.subject, issuer, opts.revocation),
   );
   const raw = new Uint8Array(await webcrypto.subtle.sign(issuer.sign, opts.issuer.privateKey as webcrypto.CryptoKey, tbs));
   return sequence(tbs, issuer.signatureAlgorithmDer, bitString(ecdsaSignatureToDer(raw)));

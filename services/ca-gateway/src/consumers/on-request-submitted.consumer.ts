@@ -69,7 +69,7 @@ export class OnRequestSubmittedConsumer implements FactHandler<Submitted, Issuan
       // Recorded by none, yet not asked: the row the look saw is gone. Ask again on the next delivery.
       if (!answer) return { kind: 'retryLater', reason: `request ${req.requestId} was not taken to its CA`, delayMs: 0 };
       state.set(req.requestId, answer.outcome.kind);
-      return { kind: 'apply', writes: [this.issuance.claim(req, answer)], publish: [answer.event] };
+      return { kind: 'apply', writes: this.issuance.claim(req, answer), publish: [answer.event] };
     });
   }
 

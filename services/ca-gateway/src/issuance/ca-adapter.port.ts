@@ -84,3 +84,21 @@ export interface DrivableCaAdapter extends CaAdapter {
 export function isDrivable(adapter: CaAdapter | undefined): adapter is DrivableCaAdapter {
   return typeof (adapter as Partial<DrivableCaAdapter> | undefined)?.drive === 'function';
 }
+
+/**
+ * What a CA answered to a revocation.
+ * - `revoked`: the CA revoked it (or had already: a repeat is the same outcome).
+ * - `refused`: the CA said no (`message` is the CA's). Not retried.
+ * A CA that cannot be reached is neither: the adapter throws, and the revocation is retried.
+ */
+export type RevokeOutcome = { kind: 'revoked' } | { kind: 'refused'; message: string };
+
+/** Optional capability: an adapter whose CA revokes on request (ACME revokeCert). */
+export interface RevocableCaAdapter extends CaAdapter {
+  /** Revokes `certificatePem` at the CA with RFC 5280 reason code `reasonCode`. */
+  revoke(certificatePem: string, reasonCode: number): Promise<RevokeOutcome>;
+}
+
+export function isRevocable(adapter: CaAdapter | undefined): adapter is RevocableCaAdapter {
+  return typeof (adapter as Partial<RevocableCaAdapter> | undefined)?.revoke === 'function';
+}

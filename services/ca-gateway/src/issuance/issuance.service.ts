@@ -9,13 +9,15 @@ import {
   RequestPendingV1,
   type RequestSubmittedV1,
 } from '@certflow/contracts';
-import { checkCsr, type CheckedCsr, type Clock, isPkiInputError, pemThumbprints } from '@certflow/pki';
+import { checkCsr, type CheckedCsr, type Clock, isPkiInputError, parseCertificate, pemThumbprints } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { CaAdapterRegistry } from './ca-adapter.registry';
 import { timeCaCall } from '../metrics/ca.metrics';
 import { isDrivable, type IssueOutcome } from './ca-adapter.port';
 import { type IssuanceOutcome, stateOf } from './persistence/issuance.record';
 import { ISSUANCE } from './persistence/issuance.tables';
+import { ISSUED_SERIAL } from '../revocation/revocation.tables';
+import { normalizeSerial } from '../revocation/serial-number';
 
 const SOURCE = 'certflow/ca-gateway';
 
@@ -61,10 +63,23 @@ export class IssuanceService {
   }
 
   /**
-   * The row that claims the request with its answer. A pending answer of an adapter that follows up
+   * The rows that claim the request with its answer. A pending answer of an adapter that follows up
    * its own answers (ACME) is handed to the order poller: due at once, with the CSR it finalizes with.
+   * A leaf the internal CA signed is also recorded by serial, for its OCSP responder.
    */
-  claim(req: EventData<typeof RequestSubmittedV1>, answer: IssuanceAnswer): Write {
+  claim(req: EventData<typeof RequestSubmittedV1>, answer: IssuanceAnswer): Write[] {
+    const { outcome, thumbprint } = answer;
+    const writes = [this.issuanceRow(req, answer)];
+    if (outcome.kind === 'issued' && thumbprint && this.registry.get(req.issuer)?.type === 'internal') {
+      const leaf = parseCertificate(outcome.certificate);
+      writes.push(
+        insertRow(ISSUED_SERIAL, { issuer: req.issuer, serial: normalizeSerial(leaf.serialNumber), thumbprint, requestId: req.requestId, notAfter: leaf.notAfter }, { ifExists: 'skip' }),
+      );
+    }
+    return writes;
+  }
+
+  private issuanceRow(req: EventData<typeof RequestSubmittedV1>, answer: IssuanceAnswer): Write {
     const { outcome, thumbprint, at } = answer;
     const drive = outcome.kind === 'pending' && isDrivable(this.registry.get(req.issuer));
     return insertRow(ISSUANCE, {

@@ -1,7 +1,7 @@
 import * as acme from 'acme-client';
 import type { AcmeIssuerConfig } from '@certflow/runtime';
 import type { Clock } from '@certflow/pki';
-import type { DriveOutcome, DrivableCaAdapter, IssueOutcome, IssueRequest, PendingIssuance } from '../../ca-adapter.port';
+import type { DriveOutcome, DrivableCaAdapter, IssueOutcome, IssueRequest, PendingIssuance, RevocableCaAdapter, RevokeOutcome } from '../../ca-adapter.port';
 import { classifyAcmeError, type AcmeErrorVerdict } from './acme-error.classifier';
 import { traced, trustCaFor } from './acme-http.transport';
 import type { PgAcmeAccountStore, StoredAcmeAccount } from './acme-account.store';
@@ -26,7 +26,7 @@ const PROGRESS_MS = { pending: 1000, ready: 0, processing: 1000, created: 0 };
  * challenges, finalize with the host's CSR, download of the chain the CA offers. One order per
  * request: a new one only when the CA answers 404 for the old one (a CA that lost its state).
  */
-export class AcmeAdapter implements DrivableCaAdapter {
+export class AcmeAdapter implements DrivableCaAdapter, RevocableCaAdapter {
   readonly type = 'acme';
   private account: StoredAcmeAccount | null = null;
 
@@ -61,6 +61,27 @@ export class AcmeAdapter implements DrivableCaAdapter {
         throw new Error(`unexpected verdict ${JSON.stringify(unexpected)}`);
       }
     }
+  }
+
+  /**
+   * revokeCert with the account key (the account that ordered it). `alreadyRevoked` counts as done:
+   * a redelivered revocation must not fail. A transient failure throws (the event is redelivered);
+   * a final one is the CA's refusal, with its message.
+   */
+  async revoke(certificatePem: string, reasonCode: number): Promise<RevokeOutcome> {
+    const result = await traced(async () => {
+      const client = await this.client();
+      await client.revokeCertificate(certificatePem, { reason: reasonCode });
+    });
+    if (result.ok) return { kind: 'revoked' };
+    if (result.trace.lastProblem?.type?.endsWith(':alreadyRevoked')) return { kind: 'revoked' };
+    const verdict = classifyAcmeError(result.error, result.trace, this.opts.clock.now());
+    if (verdict.kind === 'fail') return { kind: 'refused', message: verdict.message };
+    if (verdict.kind === 'accountGone') {
+      this.account = null;
+      await this.opts.accounts.saveAccountUrl(this.opts.config.name, this.opts.config.directoryUrl, null);
+    }
+    throw new Error(`ACME revokeCert at ${this.opts.config.directoryUrl} failed: ${'reason' in verdict ? verdict.reason : 'order gone'}`);
   }
 
   private async step(pending: PendingIssuance): Promise<DriveOutcome> {

@@ -1,4 +1,4 @@
-import { type Clock, issuePemFromCsr, type KeyEncryptionSecret } from '@certflow/pki';
+import { type CaMaterial, type Clock, issuePemFromCsr, type KeyEncryptionSecret, type RevocationPointers } from '@certflow/pki';
 import type { IssueOutcome, IssueRequest, StartableCaAdapter } from '../../ca-adapter.port';
 import { createInternalCa, leafValidity, openInternalCa, type OpenInternalCa } from './internal-ca.material';
 import type { InternalCaStore } from './internal-ca.store';
@@ -14,6 +14,17 @@ export interface InternalCaAdapterOptions {
   leafDays: number;
   clock: Clock;
   store: InternalCaStore;
+  /**
+   * CERTFLOW_PUBLIC_URL: leaves carry `<url>/pki/<issuer>/crl` as CRL distribution point and
+   * `<url>/pki/<issuer>/ocsp` as OCSP URL. None when absent (unit specs).
+   */
+  publicUrl?: string;
+}
+
+/** The CRL and OCSP URLs the leaves of `issuer` carry under the public base URL. */
+export function revocationPointers(publicUrl: string, issuer: string): RevocationPointers {
+  const base = `${publicUrl}/pki/${encodeURIComponent(issuer)}`;
+  return { crlUrl: `${base}/crl`, ocspUrl: `${base}/ocsp` };
 }
 
 /**
@@ -57,8 +68,15 @@ export class InternalCaAdapter implements StartableCaAdapter {
       host: req.host,
       issuer: this.ca.issuing,
       ...leafValidity(now, this.opts.leafDays, issuing.notAfter),
+      ...(this.opts.publicUrl ? { revocation: revocationPointers(this.opts.publicUrl, this.opts.issuer) } : {}),
     });
     return { kind: 'issued', certificate, chain: [this.ca.intermediatePem] };
+  }
+
+  /** The issuing CA and its key: what signs this issuer's CRLs and OCSP responses. */
+  signer(): CaMaterial {
+    if (!this.ca) throw new Error(`internal CA "${this.opts.issuer}" is not started`);
+    return this.ca.issuing;
   }
 
   /** The root (PEM) anchoring this CA; undefined before start. */
