@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { CliError, EXIT } from '../exit-codes';
 import { buildProgram } from '../main';
-import { parseReason, parseThumbprint } from '../revoke/revoke-api';
+import { parseCaThumbprint, parseReason, parseThumbprint } from '../revoke/revoke-api';
 
 const T = 'AB'.repeat(20);
 
@@ -52,6 +52,7 @@ describe('certflow revoke', () => {
     expect(parseThumbprint('ab:cd:' + 'EF'.repeat(18))).toBe('ABCD' + 'EF'.repeat(18));
     expect(parseThumbprint('a'.repeat(64))).toBe('A'.repeat(64));
     expect(() => parseThumbprint('abc')).toThrow(InvalidArgumentError);
+    expect(() => parseCaThumbprint('a'.repeat(64))).toThrow(/SHA-1 thumbprint/);
     expect(parseReason('KEYCOMPROMISE')).toBe('keyCompromise');
     expect(() => parseReason('certificateHold')).toThrow(/does not un-revoke/);
     expect(() => parseReason('stolen')).toThrow(/keyCompromise, cACompromise/);

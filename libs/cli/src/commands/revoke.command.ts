@@ -4,7 +4,7 @@ import { REVOCATION_REASONS } from '@certflow/contracts';
 import { CliError, EXIT } from '../exit-codes';
 import { apiFor, parsePositiveInt, printJson } from '../options';
 import { bulkRevoke, type RevokeSelection } from '../revoke/bulk-revoke';
-import { describeRevocation, parseReason, parseThumbprint, revokeCertificate, type RevokeBody } from '../revoke/revoke-api';
+import { describeRevocation, parseCaThumbprint, parseReason, parseThumbprint, revokeCertificate, type RevokeBody } from '../revoke/revoke-api';
 
 const REASONS_HELP = `Reasons (RFC 5280): ${REVOCATION_REASONS.join(', ')}. certificateHold is refused: certflow does not un-revoke.`;
 
@@ -62,7 +62,7 @@ export function registerBulkRevoke(bulk: Command): void {
     .description('revoke every certificate of an issuer, of hosts matching a glob, or issued by a CA certificate (resumable)')
     .option('--issuer <name>', 'certificates of this issuer (e.g. internal)')
     .option('--host-glob <glob>', 'certificates of hosts matching, e.g. "web*.corp.example.com" (* any run, ? one character)')
-    .option('--issued-by <thumbprint>', 'certificates issued by this CA certificate (its SHA-1 thumbprint)', parseThumbprint)
+    .option('--issued-by <thumbprint>', 'certificates issued by this CA certificate (its SHA-1 thumbprint)', parseCaThumbprint)
     .addOption(new Option('--reason <reason>', 'RFC 5280 reason name').argParser(parseReason).default('unspecified'))
     .option('--dry-run', 'list what would be revoked, change nothing')
     .option('--concurrency <n>', 'revocations in flight at once', parsePositiveInt, 8)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import type { CertificateInventoryItem as InventoryItemBase, RevocationReason } from '@certflow/contracts';
+import type { CertificateInventoryItem, RevocationReason } from '@certflow/contracts';
 import type { ApiClient } from '../api-client';
 import { writeFileAtomic } from '../atomic-file';
 import { exitFor, printSummary, summarize, type BulkItem } from '../bulk/bulk-report';
@@ -11,9 +11,6 @@ import { CliError, EXIT, worstExitCode } from '../exit-codes';
 import { inventoryAll, type InventoryQuery } from '../lifecycle/lifecycle-api';
 import { ProgressBar, info, table } from '../ui';
 import { revokeCertificate, type RevokeResult } from './revoke-api';
-
-/** The inventory item with what revocation adds to it (issuing CA, revocation); absent from older servers. */
-type CertificateInventoryItem = InventoryItemBase & { issuedBy?: string; revocation?: unknown };
 
 /** Which certificates: exactly one of the three. */
 export type RevokeSelection = { issuer: string } | { hostGlob: string } | { issuedBy: string };
@@ -51,7 +48,7 @@ export async function selectCertificates(api: ApiClient, s: RevokeSelection): Pr
   const all = await inventoryAll(api, q);
   let keep: (c: CertificateInventoryItem) => boolean;
   if ('issuer' in s) keep = (c) => c.issuer === s.issuer;
-  else if ('issuedBy' in s) keep = (c) => !!c.issuedBy && (s.issuedBy.length !== 40 || c.issuedBy.toUpperCase() === s.issuedBy);
+  else if ('issuedBy' in s) keep = (c) => c.issuedBy?.toUpperCase() === s.issuedBy.toUpperCase();
   else {
     const glob = globToRegExp(s.hostGlob);
     keep = (c) => glob.test(c.host);

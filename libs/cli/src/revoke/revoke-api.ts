@@ -1,24 +1,12 @@
-import { REVOCATION_REASONS, type RevocationReason } from '@certflow/contracts';
+import { REVOCATION_REASONS, type RevocationReason, type RevokeCertificateView } from '@certflow/contracts';
 import { InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../api-client';
 
 /**
- * The revoke route as the CLI calls it (CONTRACT.md "v2 additions" → Lifecycle; design of #19).
- * The answer's shape, as the request service gives it: also for a certificate revoked before,
- * then it is the FIRST revocation (reason and time of that one).
+ * The revoke route's answer (libs/contracts): also for a certificate revoked before, then it is the
+ * FIRST revocation (reason and time of that one).
  */
-export interface RevokeResult {
-  requestId: string;
-  thumbprint: string;
-  reason: RevocationReason;
-  requestedAt: string;
-  revokedAt?: string;
-  /** `after-renewal`: asked with renew, sent to the CA once the renewal took the bindings over. */
-  state: 'requested' | 'revoked' | 'after-renewal';
-  atCa: 'crl-ocsp' | 'acme' | 'manual';
-  message: string;
-  renewalRequestId?: string;
-}
+export type RevokeResult = RevokeCertificateView;
 
 export interface RevokeBody {
   reason: RevocationReason;
@@ -39,6 +27,13 @@ export async function revokeCertificate(api: ApiClient, thumbprint: string, body
 export function parseThumbprint(value: string): string {
   const t = value.replace(/[:\s]/g, '').toUpperCase();
   if (!/^([0-9A-F]{40}|[0-9A-F]{64})$/.test(t)) throw new InvalidArgumentError(`"${value}" is not a thumbprint: 40 (SHA-1) or 64 (SHA-256) hex digits, colons allowed`);
+  return t;
+}
+
+/** `--issued-by`: the inventory filters by the issuing CA's SHA-1 thumbprint only. */
+export function parseCaThumbprint(value: string): string {
+  const t = parseThumbprint(value);
+  if (t.length !== 40) throw new InvalidArgumentError(`"${value}" is a SHA-256 thumbprint; --issued-by takes the CA certificate's SHA-1 thumbprint (40 hex digits; certflow trust list shows it)`);
   return t;
 }
 
