@@ -4,13 +4,13 @@ import { PERMISSIONS, ROLES, can, isHostBound, isHostScoped, isRole, rolesWith, 
 const T = true;
 const F = false;
 // The whole table spelled out, so a change to a role's reach shows up here.
-// Columns: read, catalog:read, operations:read, request:submit, request:write, trust:write, audit:read, tokens:manage.
+// Columns: read, catalog:read, operations:read, request:submit, request:write, trust:write, certificate:revoke, audit:read, tokens:manage.
 const ROWS: Record<Role, boolean[]> = {
-  admin: [T, T, T, T, T, T, T, T],
-  'trust-admin': [T, T, T, F, F, T, T, F],
-  requester: [T, T, F, T, T, F, F, F],
-  viewer: [T, T, T, F, F, F, T, F],
-  agent: [T, F, F, T, F, F, F, F],
+  admin: [T, T, T, T, T, T, T, T, T],
+  'trust-admin': [T, T, T, F, F, T, T, T, F],
+  requester: [T, T, F, T, T, F, F, F, F],
+  viewer: [T, T, T, F, F, F, F, T, F],
+  agent: [T, F, F, T, F, F, F, F, F],
 };
 const EXPECTED = Object.fromEntries(
   Object.entries(ROWS).map(([role, row]) => [role, Object.fromEntries(PERMISSIONS.map((p, i) => [p, row[i]]))]),
