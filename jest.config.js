@@ -6,7 +6,11 @@ delete swcrc.$schema;
 
 // NestJS 12 and a few of its dependencies ship ES modules only; jest runs CommonJS, so let swc
 // compile them too (see ../shared/STACK.md).
-const esmOnly = ['@nestjs', 'uid', 'file-type', 'load-esm', 'token-types', 'strtok3', '@tokenizer', 'uint8array-extras'];
+// pkijs 4 and asn1js (OCSP in ca-gateway) too, with their ESM-only dependencies.
+const esmOnly = [
+  '@nestjs', 'uid', 'file-type', 'load-esm', 'token-types', 'strtok3', '@tokenizer', 'uint8array-extras',
+  'pkijs', 'asn1js', 'bytestreamjs', '@noble/hashes', '@peculiar/utils',
+];
 
 const base = {
   rootDir: __dirname,

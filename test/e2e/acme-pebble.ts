@@ -63,6 +63,8 @@ export interface Pebble {
   stop(): Promise<void>;
   /** Pebble's issuing root of this run (management API `/roots/0`). */
   rootPem(): Promise<string>;
+  /** What Pebble says of a certificate it issued (management API `/cert-status-by-serial/<hex>`): `Valid`, `Revoked`… */
+  certStatus(serialHex: string): Promise<{ Status: string; Reason?: number }>;
   close(): Promise<void>;
 }
 
@@ -122,6 +124,16 @@ export async function startPebble(env: Record<string, string> = {}, opts: Pebble
     await waitPort(mgmtPort);
   };
   await start();
+  const management = (path: string) =>
+    new Promise<string>((resolve, reject) => {
+      https
+        .get(`https://127.0.0.1:${mgmtPort}${path}`, { ca: tls.caPem }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path} answered ${res.statusCode}: ${body}`))));
+        })
+        .on('error', reject);
+    });
   return {
     directoryUrl: `https://127.0.0.1:${acmePort}/dir`,
     tlsCaPem: tls.caPem,
@@ -135,16 +147,8 @@ export async function startPebble(env: Record<string, string> = {}, opts: Pebble
     },
     start,
     stop: () => stopChild(pebble),
-    rootPem: () =>
-      new Promise((resolve, reject) => {
-        https
-          .get(`https://127.0.0.1:${mgmtPort}/roots/0`, { ca: tls.caPem }, (res) => {
-            let body = '';
-            res.on('data', (d) => (body += d));
-            res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`roots/0 answered ${res.statusCode}`))));
-          })
-          .on('error', reject);
-      }),
+    rootPem: () => management('/roots/0'),
+    certStatus: async (serialHex) => JSON.parse(await management(`/cert-status-by-serial/${serialHex.toLowerCase()}`)),
     close: async () => {
       await stopChild(pebble);
       await stopChild(dns);

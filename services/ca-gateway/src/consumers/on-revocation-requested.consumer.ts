@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { CertificateRevokedV1, createEvent, REVOCATION_REASON_CODES, RevocationRequestedV1, type EventData } from '@certflow/contracts';
 import { FactPattern, FactProcessor, insertRow, type Fact, type FactBatch, type FactHandler, type FactTx, type Verdict, type Write } from '@certflow/messaging';
 import { DATA_SOURCE } from '@certflow/persistence';
-import { parseCertificate, type Clock } from '@certflow/pki';
+import { isPkiInputError, parseCertificate, type Clock } from '@certflow/pki';
 import { CLOCK } from '@certflow/runtime';
 import { CaAdapterRegistry } from '../issuance/ca-adapter.registry';
 import { isRevocable, type RevokeOutcome } from '../issuance/ca-adapter.port';
@@ -13,6 +13,19 @@ import { CrlStore } from '../revocation/crl.store';
 import type { CrlEntry } from '../revocation/crl.signer';
 import { REVOCATION, type AtCa } from '../revocation/revocation.tables';
 import { normalizeSerial } from '../revocation/serial-number';
+
+/**
+ * The certificate's serial (normalised). A certificate of an offline or ACME CA that libs/pki will
+ * not read is still recorded: keyed by its thumbprint instead, it can be in no CRL of ours anyway.
+ */
+function serialOf(certificatePem: string, thumbprint: string): string {
+  try {
+    return normalizeSerial(parseCertificate(certificatePem).serialNumber);
+  } catch (error) {
+    if (isPkiInputError(error)) return `unreadable:${thumbprint}`;
+    throw error;
+  }
+}
 
 export const ON_REVOCATION_REQUESTED = 'ca-gateway.on-revocation-requested';
 
@@ -88,7 +101,7 @@ export class OnRevocationRequestedConsumer implements FactHandler<Requested, Pre
         continue;
       }
       known.add(req.thumbprint);
-      const serial = normalizeSerial(parseCertificate(req.certificate).serialNumber);
+      const serial = serialOf(req.certificate, req.thumbprint);
       const atCa = this.atCaOf(req.issuer);
       if (atCa === 'crl-ocsp') {
         const batch = crlEntries.get(req.issuer) ?? { entries: [], last: i };
@@ -103,7 +116,7 @@ export class OnRevocationRequestedConsumer implements FactHandler<Requested, Pre
         publish: [
           createEvent(
             CertificateRevokedV1,
-            { requestId: req.requestId, host: req.host, thumbprint: req.thumbprint, reason: req.reason, revokedAt: now.toISOString(), atCa, serialNumber: serial },
+            { requestId: req.requestId, host: req.host, thumbprint: req.thumbprint, reason: req.reason, revokedAt: now.toISOString(), atCa, ...(serial.startsWith('unreadable:') ? {} : { serialNumber: serial }) },
             { source: 'certflow/ca-gateway', subject: req.requestId, time: now },
           ),
         ],

@@ -105,8 +105,8 @@ export async function answerOcsp(opts: {
   const nonce = req.tbsRequest.requestExtensions?.find((e) => e.extnID === OID_OCSP_NONCE);
   const basic = new pkijs.BasicOCSPResponse({
     tbsResponseData: new pkijs.ResponseData({
-      // byKey [2] EXPLICIT KeyHash: SHA-1 of the responder's (the CA's) public key bits.
-      responderID: new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 2 }, value: [new asn1js.OctetString({ valueHex: hash('sha1', issuer.keyBits) })] }),
+      // byKey KeyHash (pkijs adds the [2] tag): SHA-1 of the responder's (the CA's) public key bits.
+      responderID: new asn1js.OctetString({ valueHex: hash('sha1', issuer.keyBits) }),
       producedAt: opts.now,
       responses,
       ...(nonce ? { responseExtensions: [nonce] } : {}),

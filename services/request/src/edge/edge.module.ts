@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { HostFeedSignals } from './host-events/host-feed.signals';
 import { REQUEST_CONFIG, type RequestConfig } from '../config';
 import { TrustController } from './trust/trust.controller';
+import { PkiController } from './pki/pki.controller';
 import { HostsController } from './hosts/hosts.controller';
 import { CertificateCatalogService } from './catalog/certificate-catalog.service';
 import { CertificatesController } from './catalog/certificates.controller';
@@ -17,7 +18,7 @@ import { HOST_EVENT_HANDLERS } from './host-events/host-events.consumer';
  * each host's event feed. Exports the catalog, which the requests module reads certificates from.
  */
 @Module({
-  controllers: [TrustController, HostsController, CertificatesController, IssuersController, HostEventsController, ...HOST_EVENT_HANDLERS],
+  controllers: [TrustController, PkiController, HostsController, CertificatesController, IssuersController, HostEventsController, ...HOST_EVENT_HANDLERS],
   providers: [
     { provide: ISSUER_CONFIGS, inject: [REQUEST_CONFIG], useFactory: (config: RequestConfig) => config.issuers },
     CertificateCatalogService,

@@ -1,9 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json } from 'express';
+import { json, raw } from 'express';
 import { NATS_CONNECTION, type NatsConnection } from '@certflow/messaging';
 import { BATCH_ROUTE, refuseDeepJson } from './body-limits';
+import { OCSP_REQUEST_LIMIT, PKI_ROUTE } from '../edge/pki/pki.controller';
 import { assertBodyLimitFitsNats } from './nats-payload.check';
 
 /**
@@ -18,6 +19,8 @@ export function configureHttp(app: INestApplication, limit: number, batchLimit =
   assertBodyLimitFitsNats(limit, app.get<NatsConnection>(NATS_CONNECTION));
   // Before the general parser, which then leaves the body it finds parsed alone.
   express.use(BATCH_ROUTE, json({ limit: batchLimit }));
+  // OCSP requests are DER: kept as bytes, small (a relying party asks about a few certificates).
+  express.use(PKI_ROUTE, raw({ type: 'application/ocsp-request', limit: OCSP_REQUEST_LIMIT }));
   express.useBodyParser('json', { limit });
   express.use(refuseDeepJson);
   express.useBodyParser('text', { limit, type: ['text/plain', 'application/x-pem-file', 'application/pkix-cert', 'application/x-x509-ca-cert'] });
