@@ -33,7 +33,12 @@ export function hintFor(status: number, code: string | undefined, url: string): 
     case 'REQUEST_NOT_FOUND':
       return 'check the id with `certflow list`';
     case 'CERTIFICATE_NOT_FOUND':
-      return 'check the thumbprint (SHA-1 or SHA-256) with `certflow list` or `certflow trust list`';
+      return 'check the thumbprint (SHA-1 or SHA-256) with `certflow certs list` or `certflow trust list`';
+    case 'INVALID_REASON':
+    case 'HOLD_NOT_SUPPORTED':
+      return 'give an RFC 5280 reason name: keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, aACompromise, unspecified';
+    case 'CSR_REQUIRED':
+      return 'the request rotates its key ("Always"): make a new key and CSR on the host and pass --csr FILE, or revoke without --renew';
     case 'HOST_NOT_IN_CSR':
       return 'give the host as one of --name, or leave --name out';
     case 'UNKNOWN_ISSUER':

@@ -9,6 +9,7 @@ import { registerEvents } from './commands/events.command';
 import { registerLifecycle } from './commands/lifecycle.command';
 import { registerRequest } from './commands/request.command';
 import { registerRequests } from './commands/requests.command';
+import { registerRevoke } from './commands/revoke.command';
 import { registerTrust } from './commands/trust.command';
 import { registerTokens } from './commands/tokens.command';
 
@@ -25,7 +26,7 @@ Exit codes:
 
 export function buildProgram(): Command {
   const program = new Command('certflow')
-    .description('certflow from the command line: request certificates for hosts, follow them, assign, manage trust')
+    .description('certflow from the command line: request certificates for hosts, follow them, assign, revoke, manage trust')
     .version(require('../package.json').version as string)
     .option('--url <url>', 'certflow API (default: CERTFLOW_URL, config file, http://127.0.0.1:8080)')
     .option('--token <token>', 'API token (default: CERTFLOW_TOKEN, config file)')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerRequest(program);
   registerRequests(program);
   registerLifecycle(program);
+  registerRevoke(program);
   registerTrust(program);
   registerTokens(program);
   registerBulk(program);

@@ -13,6 +13,8 @@ export interface StreamEvent {
   id: string;
   requestId?: string;
   thumbprint?: string;
+  /** `data.reason` of events that carry one (certificate.unassigned, certificate.revoked). */
+  reason?: string;
 }
 
 /** Every message on `subjects`, read with ordered consumers (no durable state left behind). */
@@ -29,8 +31,8 @@ export async function readStream(bus: Pick<Certflow, 'connectNats'>, subjects: s
         const before = read;
         const batch = await consumer.fetch({ max_messages: Math.min(pending - read, 1000), expires: 5_000 });
         for await (const m of batch) {
-          const body = m.json<{ id: string; data?: { requestId?: string; thumbprint?: string } }>();
-          out.push({ seq: m.seq, subject: m.subject, id: body.id, requestId: body.data?.requestId, thumbprint: body.data?.thumbprint });
+          const body = m.json<{ id: string; data?: { requestId?: string; thumbprint?: string; reason?: string } }>();
+          out.push({ seq: m.seq, subject: m.subject, id: body.id, requestId: body.data?.requestId, thumbprint: body.data?.thumbprint, ...(body.data?.reason ? { reason: body.data.reason } : {}) });
           read++;
         }
         if (read === before) throw new Error(`read ${read} of ${pending} ${subject} messages, then nothing more came`);

@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CertificateAssignedV1, CertificateExpiredV1, CertificateExpiringV1, CertificateRenewalDueV1, normalizeHost, parseEvent } from '@certflow/contracts';
+import { CertificateAssignedV1, CertificateExpiredV1, CertificateExpiringV1, CertificateRenewalDueV1, CertificateUnassignedV1, normalizeHost, parseEvent } from '@certflow/contracts';
 import type { ApiClient } from '../api-client';
 import { writeFileAtomic } from '../atomic-file';
 import { CliError, EXIT } from '../exit-codes';
-import { installAssignment, type AgentOptions } from './agent';
+import { installAssignment, removeReleased, type AgentOptions } from './agent';
 import { AgentRenewals } from './agent-renewals';
 
 /** How long one call waits on the server for an event (the API allows up to 60 s). */
@@ -110,7 +110,8 @@ export async function runAgent(api: ApiClient, o: AgentOptions): Promise<void> {
 /**
  * Acts on one event of the feed; false only when it must be tried again. An assignment is
  * installed; a renewal-due is recorded (the renewal itself runs beside the feed, retried on its
- * own, so a CA that is down does not hold up installing). Other types are passed over.
+ * own, so a CA that is down does not hold up installing); a release for revocation or lost trust
+ * removes the files. Other types are passed over.
  */
 async function handle(o: AgentOptions, renewals: AgentRenewals, position: number, raw: unknown, log: (l: string) => void): Promise<boolean> {
   const type = (raw as { type?: unknown } | null)?.type;
@@ -133,6 +134,20 @@ async function handle(o: AgentOptions, renewals: AgentRenewals, position: number
     }
     const left = 'daysLeft' in e.data ? `expires in ${e.data.daysLeft} day${e.data.daysLeft === 1 ? '' : 's'}` : 'has EXPIRED';
     log(`certificate ${e.data.thumbprint} of request ${e.data.requestId} (${e.data.usages.join(', ')}) ${left} (notAfter ${e.data.notAfter})`);
+    return true;
+  }
+  if (type === CertificateUnassignedV1.subject) {
+    let u;
+    try {
+      u = parseEvent(CertificateUnassignedV1, raw);
+    } catch (e) {
+      log(`event ${position} is not a valid ${CertificateUnassignedV1.subject} event, skipped: ${(e as Error).message}`);
+      return true;
+    }
+    // `replaced`: the certificate that took over was installed by its own assigned event, just before.
+    if (u.data.reason === 'replaced' || normalizeHost(u.data.host) !== o.host) return true;
+    log(`certificate ${u.data.thumbprint} of request ${u.data.requestId} was released (${u.data.reason}) for ${u.data.usages.join(', ')}`);
+    await removeReleased(o, position, u.data);
     return true;
   }
   if (type !== CertificateAssignedV1.subject) return true;

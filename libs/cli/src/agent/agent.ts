@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, chmodSync, rmSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import type { Usage } from '@certflow/contracts';
@@ -47,6 +47,8 @@ interface UsageMarker {
   thumbprint: string;
   requestId: string;
   installedAt: string;
+  /** Set when the files were removed because the certificate was released (revoked, untrusted). */
+  removed?: { at: string; reason: string };
 }
 
 function readMarker(path: string): UsageMarker | undefined {
@@ -56,6 +58,9 @@ function readMarker(path: string): UsageMarker | undefined {
     return undefined;
   }
 }
+
+/** The files a released usage loses; their *.prev copies stay (the operator's way back, by hand). */
+export const REMOVED_ON_RELEASE = ['cert.pem', 'chain.pem', 'fullchain.pem', 'privkey.pem'] as const;
 
 function runReload(cmd: string, env: Record<string, string>, log: (l: string) => void): Promise<void> {
   return new Promise((resolve) => {
@@ -102,9 +107,44 @@ export async function installAssignment(
     log(`installed ${data.thumbprint} for ${usage} in ${dir}${key ? '' : ' (no key in ' + o.dir + ' matches it: privkey.pem not written)'}`);
     changed.push(usage);
   }
+  await reloadChanged(o, changed, data, log);
+  return changed;
+}
+
+async function reloadChanged(o: AgentOptions, changed: Usage[], data: { requestId: string; host: string; thumbprint: string }, log: (l: string) => void, extra: Record<string, string> = {}): Promise<void> {
   for (const usage of changed) {
     const cmd = o.reload[usage] ?? o.reloadAll;
-    if (cmd) await runReload(cmd, { CERTFLOW_USAGE: usage, CERTFLOW_THUMBPRINT: data.thumbprint, CERTFLOW_HOST: data.host, CERTFLOW_REQUEST_ID: data.requestId, CERTFLOW_DIR: join(o.dir, usage) }, log);
+    if (cmd) await runReload(cmd, { CERTFLOW_USAGE: usage, CERTFLOW_THUMBPRINT: data.thumbprint, CERTFLOW_HOST: data.host, CERTFLOW_REQUEST_ID: data.requestId, CERTFLOW_DIR: join(o.dir, usage), ...extra }, log);
   }
+}
+
+/**
+ * Removes what a released certificate left installed: per usage, cert.pem, chain.pem,
+ * fullchain.pem and privkey.pem (the *.prev copies stay), then the reload command with
+ * CERTFLOW_RELEASED=<reason>. Only a usage whose installed certificate is the released one is
+ * touched — one that already holds a newer certificate, or was never installed, is left alone —
+ * and, as for installs, an event not newer than what the usage saw changes nothing, so a replayed
+ * release cannot remove a certificate installed after it.
+ */
+export async function removeReleased(
+  o: AgentOptions,
+  position: number,
+  data: { requestId: string; host: string; usages: Usage[]; thumbprint: string; reason: string },
+): Promise<Usage[]> {
+  const log = o.log ?? (() => undefined);
+  const changed: Usage[] = [];
+  for (const usage of data.usages) {
+    const dir = join(o.dir, usage);
+    const markerPath = join(dir, '.certflow.json');
+    const marker = readMarker(markerPath);
+    if (!marker || marker.removed) continue;
+    if (marker.position !== undefined && marker.position >= position) continue;
+    if (marker.thumbprint.toUpperCase() !== data.thumbprint.toUpperCase()) continue;
+    for (const f of REMOVED_ON_RELEASE) rmSync(join(dir, f), { force: true });
+    writeFileAtomic(markerPath, JSON.stringify({ ...marker, position, removed: { at: new Date().toISOString(), reason: data.reason } } satisfies UsageMarker) + '\n');
+    log(`removed ${data.thumbprint} (${data.reason}) for ${usage}: ${REMOVED_ON_RELEASE.join(', ')} deleted from ${dir}, *.prev kept`);
+    changed.push(usage);
+  }
+  await reloadChanged(o, changed, data, log, { CERTFLOW_RELEASED: data.reason });
   return changed;
 }

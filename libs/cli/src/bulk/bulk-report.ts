@@ -45,13 +45,14 @@ export function summarize(command: string, startedAt: Date, total: number, items
   return { command, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), interrupted, total, counts, items };
 }
 
-export function printSummary(report: BulkReport, reportPath?: string): void {
+/** `ok`: the states that need nothing more (the others are listed with what to do). */
+export function printSummary(report: BulkReport, reportPath?: string, ok: ReadonlySet<string> = OK_STATES): void {
   const skipped = report.items.filter((i) => i.skipped).length;
   const rows = Object.entries(report.counts).sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => [s, String(n)]);
   rows.push(['total', String(report.total)]);
   let text = `\n${table(['STATE', 'HOSTS'], rows)}\n`;
   if (skipped) text += `(${skipped} done by an earlier run, skipped)\n`;
-  const problems = report.items.filter((i) => i.error || !OK_STATES.has(i.state));
+  const problems = report.items.filter((i) => i.error || !ok.has(i.state));
   if (problems.length) {
     text += `\n${table(['HOST', 'REQUEST', 'STATE', 'WHAT TO DO'], problems.slice(0, 50).map((i) => [i.host, i.requestId ?? '-', i.error ? 'ERROR' : i.state, i.error ? `${i.error.message} (${i.error.code})` : (i.detail ?? '')]))}\n`;
     if (problems.length > 50) text += `… and ${problems.length - 50} more (see the report)\n`;

@@ -3,6 +3,8 @@ import { writeFileAtomic } from '../atomic-file';
 
 /** What a bulk run knows about one host. */
 export interface HostState {
+  /** Set when the record is kept by another key than the host (bulk revoke: by thumbprint). */
+  host?: string;
   requestId?: string;
   state?: string;
   thumbprint?: string;

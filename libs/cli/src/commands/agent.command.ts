@@ -57,7 +57,10 @@ command. The cursor moves past an event only after its files are written. While 
 unreachable it logs and retries with back-off (1 s doubling to 30 s).
 A renewal-due for this host with rotationPolicy "Always" makes it renew like \`certflow renew\`: a new
 key in <dir> (the old one kept as key.pem.prev), a CSR for the same names, POST .../renew; the
-renewal is installed when its assignment arrives. A failed renewal is retried with back-off and
+renewal is installed when its assignment arrives.
+A certificate released because it was revoked (or lost its trust) has cert.pem, chain.pem,
+fullchain.pem and privkey.pem of those usages removed (*.prev kept), then the reload command runs
+with CERTFLOW_RELEASED=revoked|untrusted. A failed renewal is retried with back-off and
 jitter (30 s doubling to 1 h, × 0.5–1.5); state in <dir>/.certflow-renewals.json.
 request: certflow request --out <dir> (key.pem in <dir>, mode 0600); the agent then installs it.
 Examples:

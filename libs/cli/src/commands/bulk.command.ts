@@ -13,28 +13,10 @@ import { CSR_FILE, KEY_FILE, KEY_TYPES, createKey, loadKey, makeCsr, type CliKey
 import { apiFor, collectUsages, parseDuration, parsePositiveInt } from '../options';
 import { chainOf, isSettled, missingLines, waitUntilSettled, WaitTimeout, writeCertificateFiles } from '../request-flow';
 import { ProgressBar, info, table } from '../ui';
+import { interruptible } from '../bulk/interruptible';
+import { registerBulkRevoke } from './revoke.command';
 import { MAX_BATCH_ITEMS, submitInBatches, type BatchItem } from '../bulk/batch-submit';
 import { OK_STATES, exitFor, printSummary, summarize, type BulkItem } from '../bulk/bulk-report';
-
-/** Ctrl-C: stop starting work, let what runs settle its state file entry, exit 130. Twice: now. */
-function interruptible(): { signal: AbortSignal; stopped: () => boolean; dispose: () => void } {
-  const ac = new AbortController();
-  const onSignal = () => {
-    if (ac.signal.aborted) process.exit(EXIT.INTERRUPTED);
-    info('certflow: interrupted — finishing what is in flight and saving the state (Ctrl-C again to quit now)');
-    ac.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    signal: ac.signal,
-    stopped: () => ac.signal.aborted,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-}
 
 interface BulkRequestOptions {
   inventory: string;
@@ -248,7 +230,7 @@ async function bulkAssign(api: ApiClient, o: BulkAssignOptions): Promise<void> {
 }
 
 export function registerBulk(program: Command): void {
-  const bulk = program.command('bulk').description('request or assign for many hosts at once (resumable)');
+  const bulk = program.command('bulk').description('request, assign or revoke for many hosts at once (resumable)');
 
   bulk
     .command('request')
@@ -289,4 +271,6 @@ Exit: 0 all done; otherwise the worst outcome: 5 timeout, 3 CHAIN_INCOMPLETE, 4 
     .option('--dry-run', 'list what would be assigned, change nothing')
     .addHelpText('after', '\nResumable by nature: a second run lists the requests still in the state, so what is assigned is skipped.')
     .action(async (o: BulkAssignOptions, cmd: Command) => bulkAssign(apiFor(cmd), o));
+
+  registerBulkRevoke(bulk);
 }

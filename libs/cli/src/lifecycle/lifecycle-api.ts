@@ -12,12 +12,14 @@ export interface InventoryQuery {
   status?: CertificateStatus;
   /** ISO datetime: only certificates whose notAfter is before it. */
   expiresBefore?: string;
+  /** Only certificates issued by the CA certificate with this thumbprint. */
+  issuedBy?: string;
 }
 
 /** The inventory's query string, without empty filters. */
 export function inventoryQueryString(q: InventoryQuery & { limit?: number; cursor?: string }): string {
   const params = new URLSearchParams();
-  for (const k of ['host', 'issuer', 'status', 'expiresBefore'] as const) if (q[k]) params.set(k, q[k]!);
+  for (const k of ['host', 'issuer', 'status', 'expiresBefore', 'issuedBy'] as const) if (q[k]) params.set(k, q[k]!);
   if (q.limit) params.set('limit', String(q.limit));
   if (q.cursor) params.set('cursor', q.cursor);
   return params.toString();
