@@ -2,7 +2,7 @@
 import { api, enc } from './api.js';
 import { copyButton, fmtDate, h, hexGroups, relTime } from './dom.js';
 
-export const STATES = ['SUBMITTED', 'PENDING', 'ISSUED', 'CHAIN_INCOMPLETE', 'ASSIGNABLE', 'ASSIGNED', 'FAILED', 'SUPERSEDED'];
+export const STATES = ['SUBMITTED', 'PENDING', 'ISSUED', 'CHAIN_INCOMPLETE', 'ASSIGNABLE', 'ASSIGNED', 'FAILED', 'SUPERSEDED', 'REVOKED'];
 export const STATE_LABEL = {
   SUBMITTED: 'Submitted',
   PENDING: 'Pending',
@@ -12,6 +12,7 @@ export const STATE_LABEL = {
   ASSIGNED: 'Assigned',
   FAILED: 'Failed',
   SUPERSEDED: 'Superseded',
+  REVOKED: 'Revoked',
 };
 
 /** A renewal's state (RequestView's and the inventory's `renewal.state`) in words. */

@@ -10,7 +10,7 @@ const STEPS = [
   ['VALIDATED', 'Chain validated'],
   ['ASSIGNED', 'Assigned'],
 ];
-const STEP_OF = { SUBMITTED: 0, PENDING: 1, ISSUED: 2, CHAIN_INCOMPLETE: 3, ASSIGNABLE: 3, ASSIGNED: 4, SUPERSEDED: 4 };
+const STEP_OF = { SUBMITTED: 0, PENDING: 1, ISSUED: 2, CHAIN_INCOMPLETE: 3, ASSIGNABLE: 3, ASSIGNED: 4, SUPERSEDED: 4, REVOKED: 4 };
 
 /**
  * Certificate Request Status — the wizard's "Certificate Request (Returned)" page: the thumbprint,
@@ -154,12 +154,19 @@ export function statusPage(id) {
       case 'ASSIGNED':
         add(title('Assigned'),
           h('p', {}, `Assigned ${fmtDate(v.assignment?.assignedAt)} to ${(v.assignment?.usages ?? []).map(usageLabel).join(', ') || 'no usage'} on `, h('a', { href: `#/hosts/${enc(v.host)}` }, v.host), '.'),
-          v.assignment?.notBound?.length ? h('p', { class: 'alert alert-warn' }, 'Not assigned to: ', v.assignment.notBound.map((n) => `${usageLabel(n.usage)} (${n.code}: ${n.reason})`).join('; ')) : null);
+          v.assignment?.notBound?.length ? h('p', { class: 'alert alert-warn' }, 'Not assigned to: ', v.assignment.notBound.map((n) => `${usageLabel(n.usage)} (${n.code}: ${n.reason})`).join('; ')) : null,
+          v.untrusted ? h('p', { class: 'alert alert-warn', id: 'untrusted' }, `Untrusted since ${fmtDate(v.untrusted.since)}: a trust-store removal broke its chain (missing ${(v.untrusted.missing ?? []).map((m) => m.subject).join(', ') || 'an issuer'}). It is still bound; renew it or import the issuer again.`) : null,
+          v.revocation && v.revocation.state !== 'revoked' ? h('p', { class: 'alert alert-warn' }, `Revocation ${v.revocation.state === 'after-renewal' ? 'waits for its renewal to be assigned' : 'requested'} (${v.revocation.reason}).`) : null);
         break;
       case 'SUPERSEDED':
         add(title('Superseded'),
           h('p', {}, 'Its renewal took over every usage it was bound to on ', h('a', { href: `#/hosts/${enc(v.host)}` }, v.host), '; this certificate is no longer bound anywhere.'),
           v.supersededBy ? h('p', {}, 'Replaced by ', h('a', { href: `#/requests/${enc(v.supersededBy)}`, id: 'superseded-by-link' }, `request ${v.supersededBy}`), '.') : null);
+        break;
+      case 'REVOKED':
+        add(title('Revoked'),
+          h('p', {}, `Revoked ${fmtDate(v.revocation?.revokedAt ?? v.revocation?.requestedAt)}`, v.revocation?.reason ? ` (${v.revocation.reason})` : '', '. Its bindings were released; it is never bound again.'),
+          v.revocation?.atCa === 'manual' ? h('p', { class: 'alert alert-warn' }, 'Its CA is offline: certflow recorded the revocation, but it must also be revoked at the CA by hand.') : null);
         break;
       case 'FAILED':
         add(title('The request failed'),
