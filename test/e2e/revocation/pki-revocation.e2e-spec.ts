@@ -1,15 +1,14 @@
 /**
  * Issue #19, part P end to end: the four services as processes, the internal CA's CRL and OCSP
  * served on the public /pki routes and checked with the real openssl tools, and an ACME revocation
- * that Pebble then reports. Until the revoke route exists, the test publishes revocation.requested
- * as the request service would (the test identity may publish anything).
+ * that Pebble then reports. Each revocation goes through the public route,
+ * POST /api/v1/certificates/{thumbprint}/revoke.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEvent, RevocationRequestedV1, type RevocationReason } from '@certflow/contracts';
-import type { NatsConnection } from '@certflow/messaging';
+import type { RevocationReason } from '@certflow/contracts';
 import { parseCertificate, thumbprintSha1 } from '@certflow/pki';
 import { opensslCsr, startCertflow, waitForRequest, type Certflow } from '../harness';
 import { freePort, pebbleIssuers, startPebble, type Pebble } from '../acme-pebble';
@@ -34,16 +33,13 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 describe('revocation at the CA: CRL and OCSP on /pki, ACME revokeCert (issue #19, P)', () => {
   let cf: Certflow;
   let pebble: Pebble;
-  let nc: NatsConnection;
   const dir = mkdtempSync(join(tmpdir(), 'pki-e2e-'));
 
   beforeAll(async () => {
     pebble = await startPebble({ PEBBLE_WFE_NONCEREJECT: '0' }, { httpPort: await freePort() });
     cf = await startCertflow({ env: { ...pebbleIssuers({ pebble }), CERTFLOW_ACME_RETRY_BASE_MS: '200', CERTFLOW_ACME_RETRY_MAX_SECONDS: '2' } });
-    nc = await cf.connectNats();
   });
   afterAll(async () => {
-    await nc?.drain().catch(() => undefined);
     await cf?.stop();
     await pebble?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -59,13 +55,11 @@ describe('revocation at the CA: CRL and OCSP on /pki, ACME revokeCert (issue #19
   }
 
   async function requestRevocation(leaf: { requestId: string; host: string; pem: string }, issuer: string, reason: RevocationReason) {
-    const event = createEvent(
-      RevocationRequestedV1,
-      { requestId: leaf.requestId, host: leaf.host, thumbprint: thumbprintSha1(parseCertificate(leaf.pem)), issuer, certificate: leaf.pem, reason, requestedAt: new Date().toISOString(), actor: 'e2e' },
-      { source: 'certflow/request', subject: leaf.requestId },
-    );
-    nc.publish(event.type, JSON.stringify(event));
-    await nc.flush();
+    const thumbprint = thumbprintSha1(parseCertificate(leaf.pem));
+    const res = await cf.api(`/api/v1/certificates/${thumbprint}/revoke`, { method: 'POST', json: { reason } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ requestId: leaf.requestId, thumbprint, reason, atCa: issuer === 'internal' ? 'crl-ocsp' : 'acme' });
+    return res.body;
   }
 
   async function crlDer(): Promise<{ der: Buffer; headers: Headers }> {
@@ -141,5 +135,7 @@ describe('revocation at the CA: CRL and OCSP on /pki, ACME revokeCert (issue #19
       return s.Status === 'Revoked' ? s : undefined;
     }, 60_000);
     expect(status.Status).toBe('Revoked');
+    const view = await waitForRequest(cf, leaf.requestId, (v) => v.state === 'REVOKED', 30_000);
+    expect(view.revocation).toMatchObject({ reason: 'cessationOfOperation', state: 'revoked', atCa: 'acme' });
   });
 });
