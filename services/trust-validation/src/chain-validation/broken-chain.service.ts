@@ -9,7 +9,7 @@ import { TRUST_VALIDATION_CONFIG, type TrustValidationConfig } from '../config';
 import { validationOutcomes } from '../metrics/validation.metrics';
 import { TrustStoreCache } from '../trust-store/trust-store.cache';
 import { ChainValidationService } from './chain-validation.service';
-import { REVALIDATION_CONCURRENCY } from './revalidation.service';
+import { forEachValidationRow } from './validation-pages';
 import { ValidationRow } from './persistence/validation.orm-entity';
 import { EVENT_SOURCE, type ValidationOutcome } from './validation-outcome';
 
@@ -55,28 +55,12 @@ export class BrokenChainService {
     // The stores just changed, perhaps on another instance: validate against them as they are now.
     this.cache.invalidate();
     const inPath = JSON.stringify([removed.thumbprint]);
-    let after = '';
-    for (;;) {
-      const batch: { request_id: string }[] = await this.ds.query(
-        `SELECT request_id FROM validation
-          WHERE status = 'complete' AND path @> $1::jsonb AND request_id > $2
-          ORDER BY request_id LIMIT $3`,
-        [inPath, after, this.config.CERTFLOW_REVALIDATION_BATCH],
-      );
-      if (batch.length === 0) break;
-      // Independent transactions, a few at once, as after an import (see RevalidationService).
-      let next = 0;
-      const worker = async () => {
-        while (next < batch.length) {
-          const result = await this.revalidate(batch[next++].request_id, removed);
-          if (!result) continue;
-          report.checked += 1;
-          report[result] += 1;
-        }
-      };
-      await Promise.all(Array.from({ length: REVALIDATION_CONCURRENCY }, worker));
-      after = batch[batch.length - 1].request_id;
-    }
+    await forEachValidationRow(this.ds, { where: `status = 'complete' AND path @> $2::jsonb`, params: [inPath] }, this.config.CERTFLOW_REVALIDATION_BATCH, async (requestId) => {
+      const result = await this.revalidate(requestId, removed);
+      if (!result) return;
+      report.checked += 1;
+      report[result] += 1;
+    });
     if (report.checked > 0) this.log.log(`re-validated ${report.checked} request(s) after ${removed.thumbprint} left the ${removed.store} store: ${JSON.stringify(report)}`);
     return report;
   }

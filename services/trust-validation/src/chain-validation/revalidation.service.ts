@@ -12,9 +12,7 @@ import { validationOutcomes } from '../metrics/validation.metrics';
 import { ValidationRow } from './persistence/validation.orm-entity';
 import { outcomeEvent, sameGaps } from './validation-outcome';
 import { issuerKeysOf } from './waiting-on.keys';
-
-/** Rows re-validated at once; below the default pool size (10) so consumers still get connections. */
-export const REVALIDATION_CONCURRENCY = 6;
+import { forEachValidationRow } from './validation-pages';
 
 /** How one re-validation run went, for logs and tests. */
 export interface RevalidationReport {
@@ -53,28 +51,11 @@ export class RevalidationService {
     if (keys.length === 0) return report;
     // The stores just changed: validate against them, not against a copy from before the import.
     this.cache.invalidate();
-    let after = '';
-    for (;;) {
-      const batch: { request_id: string }[] = await this.ds.query(
-        `SELECT request_id FROM validation
-          WHERE status = 'incomplete' AND waiting_on && $1::text[] AND request_id > $2
-          ORDER BY request_id LIMIT $3`,
-        [keys, after, this.config.CERTFLOW_REVALIDATION_BATCH],
-      );
-      if (batch.length === 0) break;
-      // Rows are independent transactions: a few at once keeps the database and the CPU busy
-      // while each waits on the other, without taking every connection of the pool.
-      let next = 0;
-      const worker = async () => {
-        while (next < batch.length) {
-          const result = await this.revalidate(batch[next++].request_id);
-          if (result) report[result] += 1;
-          report.checked += 1;
-        }
-      };
-      await Promise.all(Array.from({ length: REVALIDATION_CONCURRENCY }, worker));
-      after = batch[batch.length - 1].request_id;
-    }
+    await forEachValidationRow(this.ds, { where: `status = 'incomplete' AND waiting_on && $2::text[]`, params: [keys] }, this.config.CERTFLOW_REVALIDATION_BATCH, async (requestId) => {
+      const result = await this.revalidate(requestId);
+      if (result) report[result] += 1;
+      report.checked += 1;
+    });
     if (report.checked > 0) this.log.log(`re-validated ${report.checked} waiting request(s) after an import: ${JSON.stringify(report)}`);
     return report;
   }
